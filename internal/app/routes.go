@@ -1,0 +1,52 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
+
+	"gridpay/internal/config"
+	"gridpay/internal/demo"
+	"gridpay/internal/store"
+	"gridpay/internal/web"
+	"gridpay/portal"
+	"gridpay/static"
+)
+
+// newHandler builds the whole HTTP surface (DESIGN.md, "HTTP surface").
+func newHandler(cfg config.Config, log *slog.Logger, db *store.DB, rdb *redis.Client) (http.Handler, error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	assets, err := web.NewAssets(static.FS)
+	if err != nil {
+		return nil, err
+	}
+	info := portal.Info{Bureau: demo.County + "供电公司", Env: cfg.Env}
+	if !cfg.Production() {
+		info.DemoAccounts = []portal.DemoAccount{
+			{No: demo.DemoResidentialNo, Kind: "居民生活 residential", Phone: demo.DemoResidentialPhone},
+			{No: demo.DemoCommercialNo, Kind: "一般工商业 commercial", Phone: demo.DemoCommercialPhone},
+		}
+	}
+	pages, err := portal.New(log, assets, info)
+	if err != nil {
+		return nil, err
+	}
+
+	e := web.NewEngine(log, reg)
+	e.GET("/healthz", web.Healthz)
+	e.GET("/readyz", web.Readyz(log,
+		web.Check{Name: "core_db", Ping: db.PingContext},
+		web.Check{Name: "redis", Ping: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},
+	))
+	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	e.GET("/static/:hash/*path", assets.Serve)
+	pages.Routes(e)
+	return e, nil
+}

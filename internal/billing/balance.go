@@ -1,0 +1,66 @@
+package billing
+
+import "time"
+
+// BillBalance is the settlement state of one bill.
+type BillBalance struct {
+	ID             int64
+	Period         int // YYYYMM
+	Class          Class
+	Due            time.Time // due date (civil date)
+	Principal      Money     // the bill's total
+	PrincipalPaid  Money
+	FeeAccrued     Money // late fee accrued and already rounded, through AccruedThrough
+	FeePaid        Money
+	AccruedThrough time.Time // date of the last settlement; zero value = none yet
+}
+
+// Status is where a bill stands in being paid.
+type Status string
+
+// The bill statuses. A bill moves from Unpaid through PartlyPaid to Paid as money arrives.
+const (
+	Unpaid     Status = "unpaid"
+	PartlyPaid Status = "partly_paid"
+	Paid       Status = "paid"
+)
+
+// OpenPrincipal returns the principal not yet paid, never below zero.
+func (b BillBalance) OpenPrincipal() Money {
+	return max(b.Principal-b.PrincipalPaid, 0)
+}
+
+// Status returns Paid when no open principal and no outstanding settled fee remain (a zero bill is
+// Paid at once), Unpaid when nothing has been paid towards the bill, and PartlyPaid otherwise.
+// Fee still to accrue after AccruedThrough does not count: it exists only once the bill is settled
+// again, and a bill with no open principal accrues none.
+func (b BillBalance) Status() Status {
+	switch {
+	case b.OpenPrincipal() == 0 && b.settledFeeOwed() == 0:
+		return Paid
+	case b.PrincipalPaid == 0 && b.FeePaid == 0:
+		return Unpaid
+	}
+	return PartlyPaid
+}
+
+// settledFeeOwed is the fee owed as of AccruedThrough: the accrued fee, lifted to the minimum once
+// a settlement happened after the due date, less what was paid.
+func (b BillBalance) settledFeeOwed() Money {
+	return feeOwed(b.FeeAccrued, b.FeePaid, b.settledOverdue())
+}
+
+// settledOverdue reports whether the bill was last settled after its due date, which means it had
+// open principal on an overdue day: settlements only happen to bills that are owed something.
+func (b BillBalance) settledOverdue() bool {
+	return !b.AccruedThrough.IsZero() && DateOf(b.AccruedThrough).After(DateOf(b.Due))
+}
+
+// feeOwed applies the 1-yuan minimum over the bill's whole life: max(accrued, minimum) - paid,
+// never below zero.
+func feeOwed(accrued, paid Money, minimumApplies bool) Money {
+	if minimumApplies {
+		accrued = max(accrued, MinimumLateFee)
+	}
+	return max(accrued-paid, 0)
+}

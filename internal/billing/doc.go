@@ -1,0 +1,7 @@
+// Package billing is the domain of gridpay: money in fen, prices in 0.0001 yuan, customer classes,
+// meter consumption, tariffs and line items, late fees, and how a payment settles open bills.
+//
+// It imports only the standard library and holds no state: every function takes the dates and
+// rates it needs, so callers decide which clock and which configuration apply. The rules follow
+// DOMAIN.md; rounding happens in one place, RoundHalfUp.
+package billing

@@ -1,0 +1,142 @@
+// Package config reads gridpay's configuration from GRIDPAY_* environment variables, validates it
+// once at start-up and passes it down as a plain value.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Environments gridpay runs in.
+const (
+	Dev        = "dev"
+	Production = "production"
+)
+
+// Config is the whole validated configuration. Every field comes from one GRIDPAY_ variable; the
+// README lists them all with their defaults.
+type Config struct {
+	Env             string         // GRIDPAY_ENV: dev | production
+	Addr            string         // GRIDPAY_ADDR: listen address, host:port
+	PublicURL       string         // GRIDPAY_PUBLIC_URL: how users reach the site; derived from Addr when empty
+	CoreDB          string         // GRIDPAY_CORE_DB: DSN of the core marketing database
+	RedisURL        string         // GRIDPAY_REDIS_URL: empty = embedded in-process Redis (dev only)
+	LogLevel        slog.Level     // GRIDPAY_LOG_LEVEL: debug | info | warn | error
+	Location        *time.Location // GRIDPAY_TIMEZONE: the bureau's civil time zone for dates
+	ShutdownTimeout time.Duration  // GRIDPAY_SHUTDOWN_TIMEOUT: grace period for in-flight requests
+}
+
+// Defaults used when a variable is unset or empty.
+const (
+	DefaultAddr            = ":8080"
+	DefaultCoreDB          = "sqlite:data/core.db"
+	DefaultTimezone        = "Asia/Shanghai"
+	DefaultShutdownTimeout = 15 * time.Second
+)
+
+// Production reports whether the process runs in production mode.
+func (c Config) Production() bool { return c.Env == Production }
+
+// EmbeddedRedis reports whether an in-process Redis should serve (dev with no GRIDPAY_REDIS_URL).
+func (c Config) EmbeddedRedis() bool { return c.RedisURL == "" }
+
+// Load reads and validates the configuration through getenv. Every problem found is reported, each
+// naming its variable and the expected form.
+func Load(getenv func(string) string) (Config, error) {
+	var errs []error
+	bad := func(name, value, want string) {
+		errs = append(errs, fmt.Errorf("%s=%q is not valid: want %s", name, value, want))
+	}
+	get := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+
+	c := Config{
+		Env:       get("GRIDPAY_ENV", Dev),
+		Addr:      get("GRIDPAY_ADDR", DefaultAddr),
+		PublicURL: get("GRIDPAY_PUBLIC_URL", ""),
+		CoreDB:    get("GRIDPAY_CORE_DB", DefaultCoreDB),
+		RedisURL:  get("GRIDPAY_REDIS_URL", ""),
+	}
+	if c.Env != Dev && c.Env != Production {
+		bad("GRIDPAY_ENV", c.Env, `"dev" or "production"`)
+	}
+	if err := checkAddr(c.Addr); err != nil {
+		bad("GRIDPAY_ADDR", c.Addr, "host:port with a port from 1 to 65535, e.g. :8080 or 127.0.0.1:8080")
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = publicURL(c.Addr)
+	} else if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("GRIDPAY_PUBLIC_URL", c.PublicURL, "an absolute http:// or https:// URL, e.g. https://pay.example.cn")
+	}
+	if !strings.HasPrefix(c.CoreDB, "sqlite:") && !strings.HasPrefix(c.CoreDB, "sqlserver://") {
+		bad("GRIDPAY_CORE_DB", c.CoreDB, "sqlite:<path> or sqlserver://user:password@host:1433?database=name")
+	}
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			bad("GRIDPAY_REDIS_URL", c.RedisURL, "redis://[user:password@]host:port[/db] or rediss://...")
+		}
+	}
+	level := get("GRIDPAY_LOG_LEVEL", "info")
+	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		bad("GRIDPAY_LOG_LEVEL", level, "debug, info, warn or error")
+	}
+	tz := get("GRIDPAY_TIMEZONE", DefaultTimezone)
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		bad("GRIDPAY_TIMEZONE", tz, "an IANA time zone name, e.g. Asia/Shanghai")
+	}
+	c.Location = loc
+	timeout := get("GRIDPAY_SHUTDOWN_TIMEOUT", DefaultShutdownTimeout.String())
+	if d, err := time.ParseDuration(timeout); err != nil || d <= 0 {
+		bad("GRIDPAY_SHUTDOWN_TIMEOUT", timeout, "a positive Go duration, e.g. 15s")
+	} else {
+		c.ShutdownTimeout = d
+	}
+
+	if c.Production() {
+		if c.RedisURL == "" {
+			errs = append(errs, errors.New("GRIDPAY_REDIS_URL is empty: production needs a real Redis (the embedded one keeps nothing)"))
+		}
+		if strings.HasPrefix(c.PublicURL, "http://") {
+			errs = append(errs, fmt.Errorf("GRIDPAY_PUBLIC_URL=%q: production is served over https only", c.PublicURL))
+		}
+	}
+	if len(errs) > 0 {
+		return Config{}, fmt.Errorf("configuration: %w", errors.Join(errs...))
+	}
+	return c, nil
+}
+
+func checkAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("bad port %q", port)
+	}
+	return nil
+}
+
+// publicURL derives a browsable URL from a listen address: ":8080" -> "http://localhost:8080".
+func publicURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://localhost" + DefaultAddr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}

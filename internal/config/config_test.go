@@ -1,0 +1,81 @@
+package config_test
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"gridpay/internal/config"
+)
+
+func getenv(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := config.Load(getenv(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Env != config.Dev || c.Addr != ":8080" || c.PublicURL != "http://localhost:8080" ||
+		c.CoreDB != "sqlite:data/core.db" || !c.EmbeddedRedis() || c.LogLevel != slog.LevelInfo ||
+		c.Location.String() != "Asia/Shanghai" || c.ShutdownTimeout != 15*time.Second || c.Production() {
+		t.Errorf("defaults = %+v", c)
+	}
+}
+
+func TestLoadValues(t *testing.T) {
+	c, err := config.Load(getenv(map[string]string{
+		"GRIDPAY_ENV":              "production",
+		"GRIDPAY_ADDR":             "127.0.0.1:9000",
+		"GRIDPAY_PUBLIC_URL":       "https://pay.example.cn",
+		"GRIDPAY_CORE_DB":          "sqlserver://u:p@db:1433?database=yx",
+		"GRIDPAY_REDIS_URL":        "redis://redis:6379/2",
+		"GRIDPAY_LOG_LEVEL":        "debug",
+		"GRIDPAY_TIMEZONE":         "Asia/Urumqi",
+		"GRIDPAY_SHUTDOWN_TIMEOUT": "3s",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Production() || c.Addr != "127.0.0.1:9000" || c.EmbeddedRedis() || c.LogLevel != slog.LevelDebug ||
+		c.Location.String() != "Asia/Urumqi" || c.ShutdownTimeout != 3*time.Second {
+		t.Errorf("values = %+v", c)
+	}
+}
+
+func TestLoadRejects(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"port not a number", map[string]string{"GRIDPAY_ADDR": ":notaport"}, []string{"GRIDPAY_ADDR", "host:port"}},
+		{"port out of range", map[string]string{"GRIDPAY_ADDR": ":70000"}, []string{"GRIDPAY_ADDR"}},
+		{"no port", map[string]string{"GRIDPAY_ADDR": "localhost"}, []string{"GRIDPAY_ADDR"}},
+		{"environment", map[string]string{"GRIDPAY_ENV": "prod"}, []string{"GRIDPAY_ENV", `"dev" or "production"`}},
+		{"database scheme", map[string]string{"GRIDPAY_CORE_DB": "mysql://x"}, []string{"GRIDPAY_CORE_DB", "sqlite:<path>"}},
+		{"redis scheme", map[string]string{"GRIDPAY_REDIS_URL": "http://x"}, []string{"GRIDPAY_REDIS_URL"}},
+		{"log level", map[string]string{"GRIDPAY_LOG_LEVEL": "loud"}, []string{"GRIDPAY_LOG_LEVEL"}},
+		{"time zone", map[string]string{"GRIDPAY_TIMEZONE": "Mars/Olympus"}, []string{"GRIDPAY_TIMEZONE"}},
+		{"shutdown timeout", map[string]string{"GRIDPAY_SHUTDOWN_TIMEOUT": "-1s"}, []string{"GRIDPAY_SHUTDOWN_TIMEOUT"}},
+		{"public url", map[string]string{"GRIDPAY_PUBLIC_URL": "pay.example.cn"}, []string{"GRIDPAY_PUBLIC_URL"}},
+		{"production without redis", map[string]string{"GRIDPAY_ENV": "production", "GRIDPAY_PUBLIC_URL": "https://p.cn"}, []string{"GRIDPAY_REDIS_URL"}},
+		{"production over plain http", map[string]string{"GRIDPAY_ENV": "production", "GRIDPAY_REDIS_URL": "redis://r:6379"}, []string{"GRIDPAY_PUBLIC_URL", "https"}},
+		{"several at once are all named", map[string]string{"GRIDPAY_ADDR": "x", "GRIDPAY_LOG_LEVEL": "y"}, []string{"GRIDPAY_ADDR", "GRIDPAY_LOG_LEVEL"}},
+		{"hostile value is quoted, not echoed raw", map[string]string{"GRIDPAY_ADDR": "\x00\n:x"}, []string{`"\x00\n:x"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := config.Load(getenv(tc.env))
+			if err == nil {
+				t.Fatal("Load succeeded")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,82 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"gridpay/internal/billing"
+)
+
+const accountSelect = `
+SELECT a.id, a.account_no, a.name, a.address, a.phone, a.class, a.industry_code,
+       s.name, t.name, tf.code, tf.name, a.capacity_kva, a.important, a.prepaid_fen, a.opened_on
+FROM accounts a
+JOIN supply_stations s ON s.id = a.station_id
+JOIN transformer_areas t ON t.id = a.area_id
+JOIN tariffs tf ON tf.id = a.tariff_id`
+
+func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
+	var (
+		a         Account
+		class     string
+		important bool
+		opened    date
+	)
+	err := row.Scan(&a.ID, &a.No, &a.Name, &a.Address, &a.Phone, &class, &a.IndustryCode,
+		&a.StationName, &a.AreaName, &a.TariffCode, &a.TariffName, &a.CapacityKVA, &important,
+		&a.Prepaid, &opened)
+	a.Class, a.Important, a.OpenedOn = billing.Class(class), important, timeOf(opened)
+	return a, err
+}
+
+// AccountByNumber returns the account with the 10-digit number accountNo.
+func (c *Core) AccountByNumber(ctx context.Context, accountNo string) (Account, error) {
+	if !validAccountNo(accountNo) {
+		return Account{}, fmt.Errorf("store: account %q: %w", accountNo, billing.ErrInvalid)
+	}
+	a, err := scanAccount(c.db.QueryRowContext(ctx, accountSelect+` WHERE a.account_no = @no`, sql.Named("no", accountNo)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Account{}, fmt.Errorf("store: account %s: %w", accountNo, billing.ErrNotFound)
+	}
+	if err != nil {
+		return Account{}, fmt.Errorf("store: account %s: %w", accountNo, err)
+	}
+	return a, nil
+}
+
+// AccountsByPhone returns the accounts whose registered mobile phone is phone, by account number.
+// No account is an empty list, not an error.
+func (c *Core) AccountsByPhone(ctx context.Context, phone string) ([]Account, error) {
+	rows, err := c.db.QueryContext(ctx, accountSelect+` WHERE a.phone = @phone ORDER BY a.account_no`, sql.Named("phone", phone))
+	if err != nil {
+		return nil, fmt.Errorf("store: accounts by phone: %w", err)
+	}
+	defer rows.Close()
+	accounts := []Account{}
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: accounts by phone: %w", err)
+		}
+		accounts = append(accounts, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: accounts by phone: %w", err)
+	}
+	return accounts, nil
+}
+
+// validAccountNo reports whether s is a 10-digit account number.
+func validAccountNo(s string) bool {
+	if len(s) != 10 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,179 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"gridpay/internal/billing"
+)
+
+// CoreDB is every operation gridpay performs on the core marketing database (营销库). In production
+// that database belongs to the utility; mapping gridpay onto a utility's own schema means
+// implementing this one interface.
+type CoreDB interface {
+	AccountByNumber(ctx context.Context, accountNo string) (Account, error)
+	AccountsByPhone(ctx context.Context, phone string) ([]Account, error)
+	Bills(ctx context.Context, accountID int64, page Page) ([]Bill, int, error)
+	Bill(ctx context.Context, accountID, billID int64) (BillDetail, error)
+	Usage(ctx context.Context, accountID int64, months, days int, asOf time.Time) (Usage, error)
+	Arrears(ctx context.Context, accountID int64, asOf time.Time) (Arrears, error)
+	PostPayment(ctx context.Context, p Payment) (Receipt, error)
+	RecordReminder(ctx context.Context, r Reminder) (Reminder, bool, error)
+}
+
+var _ CoreDB = (*Core)(nil)
+
+// Core implements CoreDB on gridpay's reference schema.
+type Core struct {
+	db    *DB
+	rates billing.LateFeeRates
+	now   func() time.Time
+}
+
+// NewCore returns the core store over db, computing late fees with rates and stamping postings with now.
+func NewCore(db *DB, rates billing.LateFeeRates, now func() time.Time) *Core {
+	return &Core{db: db, rates: rates, now: now}
+}
+
+// Account is a customer account (户号) with the names of its station, area and tariff.
+type Account struct {
+	ID           int64
+	No           string
+	Name         string
+	Address      string
+	Phone        string
+	Class        billing.Class
+	IndustryCode string
+	StationName  string
+	AreaName     string
+	TariffCode   string
+	TariffName   string
+	CapacityKVA  int64
+	Important    bool
+	Prepaid      billing.Money
+	OpenedOn     time.Time
+}
+
+// Page selects a slice of a long list.
+type Page struct {
+	Limit  int
+	Offset int
+}
+
+// normalized clamps a page to 1..100 rows from a non-negative offset.
+func (p Page) normalized() Page {
+	if p.Limit <= 0 || p.Limit > 100 {
+		p.Limit = 24
+	}
+	if p.Offset < 0 {
+		p.Offset = 0
+	}
+	return p
+}
+
+// Bill is one monthly bill with its settlement state.
+type Bill struct {
+	ID         int64
+	AccountID  int64
+	Period     int // YYYYMM
+	Class      billing.Class
+	TariffCode string
+	IssuedOn   time.Time
+	DueOn      time.Time
+	KWh        int64
+	Balance    billing.BillBalance
+}
+
+// Status is the bill's payment status.
+func (b Bill) Status() billing.Status { return b.Balance.Status() }
+
+// MeterReading is one meter's part of a bill: the readings that bound the period.
+type MeterReading struct {
+	AssetNo    string
+	Digits     int
+	Multiplier int64
+	Previous   billing.Reading
+	Current    billing.Reading
+	KWh        int64
+}
+
+// BillDetail is a bill with its line items, readings and the tariff it was computed with.
+type BillDetail struct {
+	Bill
+	Items    []billing.LineItem
+	Readings []MeterReading
+	Tariff   billing.Tariff
+}
+
+// MonthlyUsage is one billing period's energy and amount.
+type MonthlyUsage struct {
+	Period int
+	KWh    int64
+	Amount billing.Money
+}
+
+// DailyUsage is one day's energy from smart-meter readings.
+type DailyUsage struct {
+	Day time.Time
+	KWh int64
+}
+
+// Usage is an account's consumption series: billing periods oldest first and, where smart meters
+// report, days oldest first.
+type Usage struct {
+	Monthly []MonthlyUsage
+	Daily   []DailyUsage
+}
+
+// Arrears is an account's amount due on a date plus its prepaid balance.
+type Arrears struct {
+	billing.Arrears
+	AsOf    time.Time
+	Prepaid billing.Money
+}
+
+// Payment is money received for an account through a channel, to be posted (销账).
+type Payment struct {
+	AccountNo string
+	Channel   string // wechat | alipay | bank | counter | ...
+	OrderNo   string // the channel's order number; (Channel, OrderNo) identifies the payment
+	Amount    billing.Money
+	PaidOn    time.Time // payment date: late fees are counted up to and including it
+}
+
+// Receipt is a posted payment (收费流水) and how it was applied.
+type Receipt struct {
+	ID          int64
+	No          string
+	AccountID   int64
+	Channel     string
+	OrderNo     string
+	Amount      billing.Money
+	Fee         billing.Money
+	Principal   billing.Money
+	Prepaid     billing.Money
+	PaidOn      time.Time
+	PostedAt    time.Time
+	Allocations []Allocation
+}
+
+// Allocation is the part of a receipt applied to one bill.
+type Allocation struct {
+	BillID    int64
+	Fee       billing.Money
+	Principal billing.Money
+}
+
+// Reminder is a record of one arrears reminder or notice, kept as proof (催交记录).
+type Reminder struct {
+	ID        int64
+	AccountID int64
+	Stage     string
+	Channel   string
+	RemindOn  time.Time
+	SentAt    time.Time
+	Amount    billing.Money
+	Recipient string // masked
+	Content   string
+	Status    string
+}

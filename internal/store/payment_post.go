@@ -1,0 +1,214 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"gridpay/internal/billing"
+)
+
+// errAlreadyPosted tells PostPayment's retry path that another transaction posted the payment first.
+var errAlreadyPosted = errors.New("already posted")
+
+// PostPayment posts a payment to the account (销账) in one transaction: it settles late fees and
+// principal oldest bill first per billing.Allocate, writes a receipt with a new receipt number and
+// its allocations, and credits any rest to the prepaid balance. Posting the same channel and order
+// number again changes nothing and returns the first receipt; the same order number with another
+// account or amount is a conflict.
+func (c *Core) PostPayment(ctx context.Context, p Payment) (Receipt, error) {
+	if err := validatePayment(p); err != nil {
+		return Receipt{}, fmt.Errorf("store: post payment %s/%s: %w", p.Channel, p.OrderNo, err)
+	}
+	var r Receipt
+	err := c.db.Transact(ctx, func(tx *sql.Tx) error {
+		var err error
+		r, err = c.postPayment(ctx, tx, p)
+		return err
+	})
+	if errors.Is(err, errAlreadyPosted) || c.db.dialect.duplicate(err) {
+		r, err = existingReceipt(ctx, c.db, p)
+	}
+	if err != nil {
+		return Receipt{}, fmt.Errorf("store: post payment %s/%s: %w", p.Channel, p.OrderNo, err)
+	}
+	return r, nil
+}
+
+func validatePayment(p Payment) error {
+	switch {
+	case !validAccountNo(p.AccountNo):
+		return fmt.Errorf("account number %q: %w", p.AccountNo, billing.ErrInvalid)
+	case p.Channel == "" || len(p.Channel) > 16 || !utf8.ValidString(p.Channel):
+		return fmt.Errorf("channel %q: %w", p.Channel, billing.ErrInvalid)
+	case p.OrderNo == "" || len(p.OrderNo) > 64 || !utf8.ValidString(p.OrderNo):
+		return fmt.Errorf("order number: %w", billing.ErrInvalid)
+	case p.Amount <= 0:
+		return fmt.Errorf("amount %s: %w", p.Amount, billing.ErrInvalid)
+	case p.PaidOn.IsZero():
+		return fmt.Errorf("payment date missing: %w", billing.ErrInvalid)
+	}
+	return nil
+}
+
+func (c *Core) postPayment(ctx context.Context, tx *sql.Tx, p Payment) (Receipt, error) {
+	d := c.db.dialect
+	// Lock the account row first: concurrent postings to one account queue here, and the check for
+	// an existing receipt below then sees whatever the one before committed.
+	var (
+		accountID int64
+		prepaid   billing.Money
+	)
+	err := tx.QueryRowContext(ctx, `SELECT id, prepaid_fen FROM accounts`+d.updlock+` WHERE account_no = @no`,
+		sql.Named("no", p.AccountNo)).Scan(&accountID, &prepaid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Receipt{}, fmt.Errorf("account %s: %w", p.AccountNo, billing.ErrNotFound)
+	}
+	if err != nil {
+		return Receipt{}, err
+	}
+	var exists int
+	err = tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM receipts WHERE channel = @channel AND order_no = @order`,
+		sql.Named("channel", p.Channel), sql.Named("order", p.OrderNo)).Scan(&exists)
+	if err != nil {
+		return Receipt{}, err
+	}
+	if exists > 0 {
+		return Receipt{}, errAlreadyPosted
+	}
+
+	open, err := openBills(ctx, tx, d.updlock, accountID)
+	if err != nil {
+		return Receipt{}, err
+	}
+	paidOn := billing.DateOf(p.PaidOn)
+	alloc, err := billing.Allocate(open, p.Amount, paidOn, c.rates)
+	if err != nil {
+		return Receipt{}, err
+	}
+
+	var seq int64
+	if err := tx.QueryRowContext(ctx, d.nextCounter, sql.Named("name", "receipt")).Scan(&seq); err != nil {
+		return Receipt{}, fmt.Errorf("receipt number: %w", err)
+	}
+	r := Receipt{
+		No:        ReceiptNo(paidOn, seq),
+		AccountID: accountID,
+		Channel:   p.Channel,
+		OrderNo:   p.OrderNo,
+		Amount:    p.Amount,
+		Prepaid:   alloc.Prepaid,
+		PaidOn:    paidOn,
+		PostedAt:  c.now().UTC().Truncate(1e6),
+	}
+	for _, a := range alloc.Bills {
+		r.Fee += a.Fee
+		r.Principal += a.Principal
+		r.Allocations = append(r.Allocations, Allocation{BillID: a.BillID, Fee: a.Fee, Principal: a.Principal})
+	}
+	err = tx.QueryRowContext(ctx, d.insertID("receipts",
+		"receipt_no, account_id, channel, order_no, amount_fen, fee_fen, principal_fen, prepaid_fen, paid_on, posted_at",
+		"@no, @acc, @channel, @order, @amount, @fee, @principal, @prepaid, @paid_on, @posted_at"),
+		sql.Named("no", r.No), sql.Named("acc", accountID), sql.Named("channel", r.Channel),
+		sql.Named("order", r.OrderNo), sql.Named("amount", r.Amount), sql.Named("fee", r.Fee),
+		sql.Named("principal", r.Principal), sql.Named("prepaid", r.Prepaid),
+		sql.Named("paid_on", date(r.PaidOn)), sql.Named("posted_at", timestamp(r.PostedAt))).Scan(&r.ID)
+	if err != nil {
+		return Receipt{}, err
+	}
+
+	for _, a := range alloc.Bills {
+		if err := settleBill(ctx, tx, r.ID, a); err != nil {
+			return Receipt{}, err
+		}
+	}
+	if alloc.Prepaid > 0 {
+		if err := creditPrepaid(ctx, tx, accountID, prepaid, alloc.Prepaid, paidOn, r.ID); err != nil {
+			return Receipt{}, err
+		}
+	}
+	return r, nil
+}
+
+// settleBill writes a bill's new settlement state and the receipt's allocation to it.
+func settleBill(ctx context.Context, tx *sql.Tx, receiptID int64, a billing.Applied) error {
+	b := a.After
+	_, err := tx.ExecContext(ctx, `UPDATE bills SET principal_paid_fen = @pp, fee_accrued_fen = @fa,
+    fee_paid_fen = @fp, accrued_through = @at, status = @status WHERE id = @id`,
+		sql.Named("pp", b.PrincipalPaid), sql.Named("fa", b.FeeAccrued), sql.Named("fp", b.FeePaid),
+		sql.Named("at", nullDate(b.AccruedThrough)), sql.Named("status", string(b.Status())), sql.Named("id", a.BillID))
+	if err != nil {
+		return fmt.Errorf("settle bill %d: %w", a.BillID, err)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO receipt_allocations (receipt_id, bill_id, fee_fen, principal_fen)
+VALUES (@r, @b, @fee, @principal)`,
+		sql.Named("r", receiptID), sql.Named("b", a.BillID), sql.Named("fee", a.Fee), sql.Named("principal", a.Principal))
+	if err != nil {
+		return fmt.Errorf("allocate to bill %d: %w", a.BillID, err)
+	}
+	return nil
+}
+
+// creditPrepaid adds delta to the account's prepaid balance and records it in the ledger.
+func creditPrepaid(ctx context.Context, tx *sql.Tx, accountID int64, balance, delta billing.Money, on time.Time, receiptID int64) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE accounts SET prepaid_fen = prepaid_fen + @d WHERE id = @acc`,
+		sql.Named("d", delta), sql.Named("acc", accountID)); err != nil {
+		return fmt.Errorf("prepaid balance: %w", err)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO prepaid_ledger (account_id, entry_on, delta_fen, balance_fen, reason, receipt_id)
+VALUES (@acc, @on, @d, @bal, 'payment', @r)`,
+		sql.Named("acc", accountID), sql.Named("on", date(on)), sql.Named("d", delta),
+		sql.Named("bal", balance+delta), sql.Named("r", receiptID))
+	if err != nil {
+		return fmt.Errorf("prepaid ledger: %w", err)
+	}
+	return nil
+}
+
+// ReceiptNo formats a receipt number (收费流水号): "SF", the payment date, and an 8-digit sequence.
+func ReceiptNo(paidOn time.Time, seq int64) string {
+	return fmt.Sprintf("SF%s%08d", paidOn.Format("20060102"), seq)
+}
+
+// existingReceipt returns the receipt already posted for the payment's channel and order number,
+// or a conflict when it was posted for another account or amount.
+func existingReceipt(ctx context.Context, q querier, p Payment) (Receipt, error) {
+	var (
+		r         Receipt
+		accountNo string
+		paidOn    date
+		postedAt  timestamp
+	)
+	err := q.QueryRowContext(ctx, `SELECT r.id, r.receipt_no, r.account_id, a.account_no, r.channel, r.order_no,
+       r.amount_fen, r.fee_fen, r.principal_fen, r.prepaid_fen, r.paid_on, r.posted_at
+FROM receipts r JOIN accounts a ON a.id = r.account_id
+WHERE r.channel = @channel AND r.order_no = @order`,
+		sql.Named("channel", p.Channel), sql.Named("order", p.OrderNo)).Scan(&r.ID, &r.No, &r.AccountID, &accountNo,
+		&r.Channel, &r.OrderNo, &r.Amount, &r.Fee, &r.Principal, &r.Prepaid, &paidOn, &postedAt)
+	if err != nil {
+		return Receipt{}, fmt.Errorf("existing receipt: %w", err)
+	}
+	r.PaidOn, r.PostedAt = timeOf(paidOn), time.Time(postedAt)
+	if accountNo != p.AccountNo || r.Amount != p.Amount {
+		return Receipt{}, fmt.Errorf("order already posted as %s for another account or amount: %w", r.No, billing.ErrConflict)
+	}
+	// In allocation order (oldest bill first), as the first posting returned them.
+	rows, err := q.QueryContext(ctx, `SELECT ra.bill_id, ra.fee_fen, ra.principal_fen
+FROM receipt_allocations ra JOIN bills b ON b.id = ra.bill_id
+WHERE ra.receipt_id = @r ORDER BY b.due_on, b.period, b.id`, sql.Named("r", r.ID))
+	if err != nil {
+		return Receipt{}, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a Allocation
+		if err := rows.Scan(&a.BillID, &a.Fee, &a.Principal); err != nil {
+			return Receipt{}, err
+		}
+		r.Allocations = append(r.Allocations, a)
+	}
+	return r, rows.Err()
+}

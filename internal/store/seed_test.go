@@ -1,0 +1,418 @@
+package store_test
+
+import (
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"gridpay/internal/billing"
+	"gridpay/internal/demo"
+	"gridpay/internal/store"
+)
+
+// today is the demo seed's "today" in every test.
+var today = day("2026-11-26")
+
+func seed(t *testing.T, db *store.DB, seed uint64, customers, months int) demo.Stats {
+	t.Helper()
+	stats, err := demo.Seed(t.Context(), db, demo.Options{Seed: seed, Customers: customers, Months: months, Today: today,
+		Rates: billing.DefaultLateFeeRates()})
+	if err != nil {
+		t.Fatalf("demo.Seed: %v", err)
+	}
+	return stats
+}
+
+func TestSeedDemoCounty(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		const customers, months = 50, 6
+		stats := seed(t, db, 1, customers, months)
+		// Seeding tunes the connection for the load; the database is used after reopening it.
+		db = reopen(t, db)
+		ctx := t.Context()
+
+		counts := []struct {
+			table string
+			stats int
+		}{
+			{"accounts", stats.Accounts},
+			{"meters", stats.Meters},
+			{"bills", stats.Bills},
+			{"readings", stats.Readings},
+			{"daily_readings", stats.DailyReadings},
+			{"receipts", stats.Receipts},
+		}
+		for _, c := range counts {
+			if got := countRows(t, db, c.table); got != int64(c.stats) || got == 0 {
+				t.Errorf("%s: %d rows, Stats say %d", c.table, got, c.stats)
+			}
+		}
+		if stats.Accounts != customers || stats.Bills != customers*months || stats.Readings != customers*(months+1) {
+			t.Errorf("Stats = %+v, want %d accounts with %d bills and %d readings each", stats, customers, months, months+1)
+		}
+		if n := queryInt(t, db, `SELECT last_no FROM counters WHERE name = 'receipt'`); n != int64(stats.Receipts) {
+			t.Errorf("receipt counter %d, want the %d receipts seeded", n, stats.Receipts)
+		}
+
+		core := newCore(db)
+		demoAccounts := []struct {
+			no, phone, name, tariff string
+			class                   billing.Class
+			capacity                int64
+		}{
+			{demo.DemoResidentialNo, demo.DemoResidentialPhone, "张建国", "R-TIER-M", billing.Residential, 0},
+			{demo.DemoCommercialNo, demo.DemoCommercialPhone, "城关镇惠民农家乐", "C-FLAT", billing.Commercial, 50},
+		}
+		for _, want := range demoAccounts {
+			t.Run("account "+want.no, func(t *testing.T) {
+				a, err := core.AccountByNumber(ctx, want.no)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if a.Phone != want.phone || a.Name != want.name || a.Class != want.class || a.TariffCode != want.tariff || a.CapacityKVA != want.capacity {
+					t.Errorf("AccountByNumber(%s) = %+v, want %+v", want.no, a, want)
+				}
+				byPhone, err := core.AccountsByPhone(ctx, want.phone)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(byPhone) == 0 || !reflect.DeepEqual(byPhone[0], a) {
+					t.Errorf("AccountsByPhone(%s) = %+v, want %s first", want.phone, byPhone, want.no)
+				}
+			})
+		}
+
+		t.Run("residential demo account owes its two newest overdue bills", func(t *testing.T) {
+			a, err := core.AccountByNumber(ctx, demo.DemoResidentialNo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bills, total, err := core.Bills(ctx, a.ID, store.Page{Limit: 24})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if total != months {
+				t.Fatalf("%d bills, want %d", total, months)
+			}
+			var open billing.Money
+			for i, b := range bills {
+				wantStatus := billing.Paid
+				if i < 2 {
+					wantStatus, open = billing.Unpaid, open+b.Balance.Principal
+				}
+				if b.Status() != wantStatus {
+					t.Errorf("bill %d is %s, want %s", b.Period, b.Status(), wantStatus)
+				}
+			}
+			got, err := core.Arrears(ctx, a.ID, today)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Periods 202609 and 202610, due on 20 October and 20 November.
+			if got.Bills != 2 || got.OldestDue != day("2026-10-20") || got.MaxDaysOverdue != 37 || got.Principal != open || got.LateFee < billing.MinimumLateFee {
+				t.Errorf("Arrears on %s = %+v, want 2 bills, principal %s, oldest due 2026-10-20, 37 days", today.Format(time.DateOnly), got, open)
+			}
+
+			// Paying it all through the store continues the seeded receipt numbers and clears the arrears.
+			receipts := countRows(t, db, "receipts")
+			r, err := core.PostPayment(ctx, store.Payment{AccountNo: a.No, Channel: "wechat", OrderNo: "4200202611260000000001",
+				Amount: got.Total, PaidOn: today})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := fmt.Sprintf("SF20261126%08d", receipts+1); r.No != want || r.Prepaid != 0 || r.Fee != got.LateFee {
+				t.Errorf("receipt %+v, want number %s, fee %s and nothing prepaid", r, want, got.LateFee)
+			}
+			after, err := core.Arrears(ctx, a.ID, today)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if after.Bills != 0 || after.Total != 0 {
+				t.Errorf("arrears after paying them = %+v, want none", after.Arrears)
+			}
+		})
+
+		t.Run("seeding again is a conflict", func(t *testing.T) {
+			before := fingerprint(t, db)
+			_, err := demo.Seed(ctx, db, demo.Options{Seed: 2, Customers: 5, Months: 3, Today: today})
+			if !errors.Is(err, billing.ErrConflict) {
+				t.Errorf("second demo.Seed = %v, want ErrConflict", err)
+			}
+			if after := fingerprint(t, db); !reflect.DeepEqual(after, before) {
+				t.Errorf("a refused seed changed the database:\n %v\nwas\n %v", after, before)
+			}
+		})
+	})
+}
+
+func TestSeedCrossYearArrears(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		seed(t, db, 3, 20, 13)
+		db = reopen(t, db)
+		core := newCore(db)
+		tests := []struct {
+			no        string
+			bills     int
+			oldestDue time.Time
+		}{
+			{demo.DemoResidentialNo, 2, day("2026-10-20")},
+			// Closed since last November: the bill for 202511, due 2025-12-20, through 202610.
+			{demo.DemoCommercialNo, 12, day("2025-12-20")},
+		}
+		for _, tt := range tests {
+			t.Run(tt.no, func(t *testing.T) {
+				a, err := core.AccountByNumber(t.Context(), tt.no)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := core.Arrears(t.Context(), a.ID, today)
+				if err != nil {
+					t.Fatal(err)
+				}
+				days := int(today.Sub(tt.oldestDue).Hours() / 24)
+				if got.Bills != tt.bills || got.OldestDue != tt.oldestDue || got.MaxDaysOverdue != days {
+					t.Errorf("Arrears = %+v, want %d bills, oldest due %s, %d days overdue", got.Arrears, tt.bills,
+						tt.oldestDue.Format(time.DateOnly), days)
+				}
+				if tt.oldestDue.Year() != today.Year()-1 && a.Class == billing.Commercial {
+					t.Errorf("commercial demo arrears should date from the previous year")
+				}
+			})
+		}
+	})
+}
+
+// fingerprint sums what the demo county is made of, table by table, and hashes its text.
+func fingerprint(t *testing.T, db *store.DB) map[string]string {
+	t.Helper()
+	queries := map[string]string{
+		"accounts":            `SELECT COUNT(*), COALESCE(SUM(prepaid_fen), 0) FROM accounts`,
+		"meters":              `SELECT COUNT(*), COALESCE(SUM(multiplier), 0) FROM meters`,
+		"readings":            `SELECT COUNT(*), COALESCE(SUM(total), 0) FROM readings`,
+		"daily_readings":      `SELECT COUNT(*), COALESCE(SUM(total), 0) FROM daily_readings`,
+		"bills":               `SELECT COUNT(*), COALESCE(SUM(principal_fen), 0) FROM bills`,
+		"bills paid":          `SELECT COALESCE(SUM(principal_paid_fen), 0), COALESCE(SUM(fee_paid_fen), 0) FROM bills`,
+		"bill_items":          `SELECT COUNT(*), COALESCE(SUM(amount_fen), 0) FROM bill_items`,
+		"receipts":            `SELECT COUNT(*), COALESCE(SUM(amount_fen), 0) FROM receipts`,
+		"receipt_allocations": `SELECT COUNT(*), COALESCE(SUM(fee_fen + principal_fen), 0) FROM receipt_allocations`,
+		"prepaid_ledger":      `SELECT COUNT(*), COALESCE(SUM(delta_fen), 0) FROM prepaid_ledger`,
+		"counters":            `SELECT COUNT(*), COALESCE(SUM(last_no), 0) FROM counters`,
+	}
+	fp := map[string]string{}
+	for name, q := range queries {
+		var a, b int64
+		if err := db.QueryRowContext(t.Context(), q).Scan(&a, &b); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		fp[name] = fmt.Sprintf("%d/%d", a, b)
+	}
+	rows, err := db.QueryContext(t.Context(), `SELECT account_no, name, address, phone FROM accounts ORDER BY account_no`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	h := sha256.New()
+	for rows.Next() {
+		var no, name, address, phone string
+		if err := rows.Scan(&no, &name, &address, &phone); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\n", no, name, address, phone)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	fp["account text"] = fmt.Sprintf("%x", h.Sum(nil))
+	return fp
+}
+
+func TestSeedIsDeterministic(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		const customers, months = 20, 6
+		seed(t, db, 7, customers, months)
+		want := fingerprint(t, db)
+		tests := []struct {
+			name     string
+			seed     uint64
+			wantSame bool
+		}{
+			{"same seed", 7, true},
+			{"another seed", 8, false},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				other := openLike(t, db)
+				seed(t, other, tt.seed, customers, months)
+				got := fingerprint(t, other)
+				if same := reflect.DeepEqual(got, want); same != tt.wantSame {
+					t.Errorf("seed %d gives\n %v\nseed 7 gave\n %v\nsame = %v, want %v", tt.seed, got, want, same, tt.wantSame)
+				}
+			})
+		}
+	})
+}
+
+func TestLoader(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+
+		t.Run("many rows in batches", func(t *testing.T) {
+			// More than two full batches on either dialect, and a remainder.
+			const n = 12_001
+			l := db.NewLoader()
+			l.Declare("substations", "id", "code", "name", "voltage_kv")
+			if err := l.Flush(ctx); err != nil {
+				t.Fatalf("flushing nothing: %v", err)
+			}
+			for i := int64(1); i <= n; i++ {
+				l.Add("substations", i, fmt.Sprintf("BD%05d", i), fmt.Sprintf("第%d变电站", i), int64(10))
+			}
+			if got := l.Buffered(); got != n {
+				t.Errorf("Buffered() = %d, want %d", got, n)
+			}
+			if err := l.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got := l.Buffered(); got != 0 {
+				t.Errorf("Buffered() after Flush = %d, want 0", got)
+			}
+			got := [3]int64{countRows(t, db, "substations"), queryInt(t, db, `SELECT SUM(id) FROM substations`),
+				queryInt(t, db, `SELECT COUNT(*) FROM substations WHERE name = @name`, sql.Named("name", "第12001变电站"))}
+			if want := [3]int64{n, n * (n + 1) / 2, 1}; got != want {
+				t.Errorf("count, sum of ids, last row = %v, want %v", got, want)
+			}
+		})
+
+		t.Run("a failing flush writes nothing", func(t *testing.T) {
+			before := countRows(t, db, "substations")
+			l := db.NewLoader()
+			l.Declare("substations", "id", "code", "name", "voltage_kv")
+			l.Declare("lines", "id", "code", "name", "substation_id", "voltage_kv")
+			l.Add("substations", int64(20_001), "BD-NEW", "新变电站", int64(35))
+			l.Add("lines", int64(1), "XL-ORPHAN", "无主线路", int64(999_999), int64(10)) // no such substation
+			if err := l.Flush(ctx); err == nil {
+				t.Fatal("Flush with a line of a missing substation succeeded")
+			}
+			if got := countRows(t, db, "substations"); got != before {
+				t.Errorf("%d substations after a failed flush, want %d", got, before)
+			}
+		})
+
+		t.Run("times are stored as civil dates", func(t *testing.T) {
+			l := db.NewLoader()
+			l.Declare("supply_stations", "id", "code", "name", "town", "phone")
+			l.Declare("tariffs", "id", "code", "name", "class", "kind", "tier_mode", "flat_price", "capacity_price", "valid_from")
+			l.Add("tariffs", int64(1), "T1", "一", "residential", "flat", "", int64(5000), int64(0), day("2026-03-25"))
+			l.Add("tariffs", int64(2), "T2", "二", "residential", "flat", "", int64(5000), int64(0),
+				time.Date(2026, 7, 1, 6, 0, 0, 0, cst)) // 30 June in UTC
+			if err := l.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for id, want := range map[int64]string{1: "2026-03-25", 2: "2026-07-01"} {
+				var v any
+				if err := db.QueryRowContext(ctx, `SELECT valid_from FROM tariffs WHERE id = @id`, sql.Named("id", id)).Scan(&v); err != nil {
+					t.Fatal(err)
+				}
+				if got := dateText(v); got != want {
+					t.Errorf("tariff %d valid from %s, want %s", id, got, want)
+				}
+			}
+		})
+
+		t.Run("adding to an undeclared table or with the wrong columns panics", func(t *testing.T) {
+			l := db.NewLoader()
+			l.Declare("substations", "id", "code", "name", "voltage_kv")
+			for _, add := range []struct {
+				name  string
+				table string
+				vals  []any
+			}{
+				{"undeclared table", "lines", []any{int64(1), "XL", "线", int64(1), int64(10)}},
+				{"too few values", "substations", []any{int64(1), "BD"}},
+				{"too many values", "substations", []any{int64(1), "BD", "站", int64(10), "extra"}},
+			} {
+				func() {
+					defer func() {
+						if recover() == nil {
+							t.Errorf("%s: Add did not panic", add.name)
+						}
+					}()
+					l.Add(add.table, add.vals...)
+				}()
+			}
+			if l.Buffered() != 0 {
+				t.Errorf("Buffered() = %d after refused rows, want 0", l.Buffered())
+			}
+		})
+	})
+}
+
+func TestEmptyAndSetCounter(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		f := newFixture(t, db)
+		empty, err := db.Empty(ctx)
+		if err != nil || !empty {
+			t.Fatalf("Empty() with base data but no accounts = %v, %v; want true", empty, err)
+		}
+		f.account(accountSpec{No: "3100000001"})
+		if empty, err := db.Empty(ctx); err != nil || empty {
+			t.Errorf("Empty() with an account = %v, %v; want false", empty, err)
+		}
+		if err := db.SetCounter(ctx, "receipt", 1234); err != nil {
+			t.Fatal(err)
+		}
+		if got := queryInt(t, db, `SELECT last_no FROM counters WHERE name = 'receipt'`); got != 1234 {
+			t.Errorf("receipt counter = %d, want 1234", got)
+		}
+	})
+}
+
+// BenchmarkSeed100k seeds the demo county at the size of a real county company, 100,000 customers
+// with 24 months of history, into a fresh SQLite file per iteration. It takes about a minute:
+// run it on purpose, with go test -run XXX -bench Seed100k ./internal/store/.
+func BenchmarkSeed100k(b *testing.B) {
+	if testing.Short() {
+		b.Skip("seeding 100,000 customers takes about a minute")
+	}
+	const customers, months = 100_000, 24
+	ctx := b.Context()
+	var elapsed time.Duration
+	b.StopTimer()
+	for i := 0; i < b.N; i++ {
+		dir, err := os.MkdirTemp(b.TempDir(), "seed")
+		if err != nil {
+			b.Fatal(err)
+		}
+		db, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, "core.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := db.Migrate(ctx); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		start := time.Now()
+		stats, err := demo.Seed(ctx, db, demo.Options{Seed: 1, Customers: customers, Months: months, Today: today,
+			Rates: billing.DefaultLateFeeRates()})
+		elapsed += time.Since(start)
+		b.StopTimer()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if stats.Accounts != customers {
+			b.Fatalf("seeded %d accounts, want %d", stats.Accounts, customers)
+		}
+		db.Close()
+		os.RemoveAll(dir) // a seeded county is large: do not keep one per iteration
+	}
+	seconds := elapsed.Seconds() / float64(b.N)
+	b.ReportMetric(float64(customers)/seconds, "customers/s")
+	b.ReportMetric(seconds, "s/seed")
+}

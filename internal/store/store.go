@@ -1,0 +1,197 @@
+// Package store is gridpay's database access: opening SQLite or SQL Server, transactions with
+// retries, embedded migrations per dialect, and the queries. It holds no business rules.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	mssql "github.com/microsoft/go-mssqldb"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// DB is an open database with its dialect.
+type DB struct {
+	*sql.DB
+	dialect dialect
+}
+
+// Dialect names the SQL dialect: "sqlite" or "sqlserver".
+func (db *DB) Dialect() string { return db.dialect.name }
+
+// Open opens a database from a DSN: "sqlite:<path>" (modernc.org/sqlite; WAL, busy timeout, foreign
+// keys on, immediate write transactions) or "sqlserver://..." (go-mssqldb). It pings before returning.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	var (
+		sdb *sql.DB
+		d   dialect
+		err error
+	)
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		if path == "" {
+			return nil, fmt.Errorf("store: open: empty sqlite path in %q", dsn)
+		}
+		if dir := filepath.Dir(path); dir != "." {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, fmt.Errorf("store: open: %w", err)
+			}
+		}
+		q := url.Values{}
+		q.Add("_pragma", "busy_timeout(10000)")
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Add("_pragma", "foreign_keys(1)")
+		q.Add("_pragma", "cache_size(-65536)")
+		// Immediate write transactions take the write lock at BEGIN, so two writers queue on the busy
+		// timeout instead of one failing when it upgrades a read lock.
+		q.Set("_txlock", "immediate")
+		sdb, err = sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+		d = sqliteDialect
+	case strings.HasPrefix(dsn, "sqlserver://"):
+		sdb, err = sql.Open("sqlserver", dsn)
+		d = sqlserverDialect
+	default:
+		return nil, fmt.Errorf("store: open: unsupported DSN %q: want sqlite:<path> or sqlserver://...", redactDSN(dsn))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", redactDSN(dsn), err)
+	}
+	if d.name == "sqlite" {
+		// One writer at a time is all SQLite allows; a small pool keeps readers concurrent.
+		sdb.SetMaxOpenConns(8)
+	} else {
+		sdb.SetMaxOpenConns(32)
+		sdb.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	if err := sdb.PingContext(ctx); err != nil {
+		sdb.Close()
+		return nil, fmt.Errorf("store: open %s: %w", redactDSN(dsn), err)
+	}
+	return &DB{DB: sdb, dialect: d}, nil
+}
+
+// redactDSN hides a password in a DSN before it reaches an error or a log line: in a URL, the
+// user's password and any password query parameter are masked; a DSN that is not a URL with a host
+// (an ADO "server=...;password=..." string, a MySQL "user:password@tcp(...)" one) is shown only
+// when it has nothing that could be a password.
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Host == "" && u.User == nil) {
+		if strings.ContainsAny(dsn, "@=;") {
+			return "(DSN hidden: it may hold a password)"
+		}
+		return dsn
+	}
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	if q := u.Query(); len(q) > 0 {
+		masked := false
+		for k := range q {
+			if strings.EqualFold(k, "password") || strings.EqualFold(k, "pwd") {
+				q.Set(k, "xxxxx")
+				masked = true
+			}
+		}
+		if masked {
+			u.RawQuery = q.Encode()
+		}
+	}
+	return u.String()
+}
+
+// maxAttempts bounds Transact's retries of busy or deadlocked transactions.
+const maxAttempts = 8
+
+// Transact runs fn in one transaction and commits it, or rolls back when fn fails. A transaction that
+// loses to another writer (SQLite busy, SQL Server deadlock victim 1205) is retried from the start
+// with jittered backoff, so fn must do nothing outside the transaction that cannot be repeated.
+func (db *DB) Transact(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = db.transactOnce(ctx, fn)
+		if err == nil || !db.dialect.retryable(err) || attempt == maxAttempts {
+			return err
+		}
+		backoff := time.Duration(attempt*attempt)*5*time.Millisecond + rand.N(10*time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(backoff):
+		}
+	}
+}
+
+func (db *DB) transactOnce(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// isSQLiteCode reports whether err is a SQLite error with one of codes, compared as extended codes
+// when a code is extended (> 0xff) and as primary codes otherwise.
+func isSQLiteCode(err error, codes ...int) bool {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	for _, c := range codes {
+		if se.Code() == c || (c <= 0xff && se.Code()&0xff == c) {
+			return true
+		}
+	}
+	return false
+}
+
+// isMSSQLNumber reports whether err is a SQL Server error with one of the given numbers.
+func isMSSQLNumber(err error, numbers ...int32) bool {
+	var me mssql.Error
+	if !errors.As(err, &me) {
+		return false
+	}
+	for _, n := range numbers {
+		if me.Number == n {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	sqliteBusy      = []int{sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+	sqliteDuplicate = []int{sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY}
+)
+
+// querier is what *sql.DB and *sql.Tx have in common, so helpers run inside or outside a transaction.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}

@@ -1,0 +1,67 @@
+// Package portal is the customer's side of gridpay: pages for phones and the same data as JSON under
+// /api/v1/. Staff pages arrive in portal/admin.
+package portal
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"gridpay/internal/web"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// pages lists every page template; New fails at start-up if one is missing or broken.
+var pages = []string{"home"}
+
+// Info is what the home page says about the running system.
+type Info struct {
+	Bureau       string // e.g. 云溪县供电公司
+	Env          string
+	DemoAccounts []DemoAccount // shown in dev only
+}
+
+// DemoAccount is a well-known demo login shown on the dev home page.
+type DemoAccount struct {
+	No, Kind, Phone string
+}
+
+// Handler serves the portal's pages.
+type Handler struct {
+	log    *slog.Logger
+	assets *web.Assets
+	pages  map[string]*template.Template
+	info   Info
+}
+
+// New parses every page once and checks each renders.
+func New(log *slog.Logger, assets *web.Assets, info Info) (*Handler, error) {
+	h := &Handler{log: log, assets: assets, pages: map[string]*template.Template{}, info: info}
+	funcs := template.FuncMap{"asset": assets.URL}
+	for _, name := range pages {
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("portal: page %s: %w", name, err)
+		}
+		h.pages[name] = t
+	}
+	return h, nil
+}
+
+// render writes a page, or logs and answers 500 if the template fails before anything was sent.
+func (h *Handler) render(c *gin.Context, status int, page string, data any) {
+	var buf bytes.Buffer
+	if err := h.pages[page].Execute(&buf, data); err != nil {
+		h.log.Error("render", "page", page, "request_id", c.GetString("request_id"), "err", err)
+		c.String(http.StatusInternalServerError, "系统繁忙，请稍后再试。 Something went wrong; please try again later.")
+		return
+	}
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
