@@ -50,7 +50,7 @@ const chunk = 1000
 // Seed fills an empty core database with the demo county. Rows are written in transactions of
 // `chunk` accounts while the next chunk is generated; a failed seed leaves a partial county, to be
 // removed by recreating the database.
-func Seed(ctx context.Context, db *store.DB, o Options) (Stats, error) {
+func Seed(ctx context.Context, db *store.DB, o Options) (_ Stats, err error) {
 	switch {
 	case o.Customers < 2 || o.Customers > 2_000_000:
 		return Stats{}, fmt.Errorf("demo: customers %d: want 2 to 2,000,000: %w", o.Customers, billing.ErrInvalid)
@@ -70,9 +70,15 @@ func Seed(ctx context.Context, db *store.DB, o Options) (Stats, error) {
 		return Stats{}, fmt.Errorf("demo: the core database already has accounts; seeding needs an empty one: %w", billing.ErrConflict)
 	}
 
-	if err := db.PrepareBulkLoad(ctx); err != nil {
+	restore, err := db.PrepareBulkLoad(ctx)
+	if err != nil {
 		return Stats{}, err
 	}
+	defer func() {
+		if rerr := restore(context.WithoutCancel(ctx)); rerr != nil && err == nil {
+			err = rerr
+		}
+	}()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	free := make(chan *store.Loader, 2)

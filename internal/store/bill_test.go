@@ -123,7 +123,7 @@ func TestBills(t *testing.T) {
 			{"past the end", f.res, store.Page{Limit: 2, Offset: 10}, []int{}, 5},
 			{"no limit means the default page", f.res, store.Page{}, []int{202603, 202602, 202601, 202512, 202511}, 5},
 			{"negative offset means the start", f.res, store.Page{Limit: 1, Offset: -5}, []int{202603}, 5},
-			{"limit above 100 is not honoured", f.res, store.Page{Limit: 1_000_000}, []int{202603, 202602, 202601, 202512, 202511}, 5},
+			{"limit above 100 is capped", f.res, store.Page{Limit: 1_000_000}, []int{202603, 202602, 202601, 202512, 202511}, 5},
 			{"other account", f.com, store.Page{Limit: 10}, []int{202603, 202601}, 2},
 			{"unknown account", 999_999, store.Page{Limit: 10}, []int{}, 0},
 		}

@@ -60,10 +60,13 @@ type Page struct {
 	Offset int
 }
 
-// normalized clamps a page to 1..100 rows from a non-negative offset.
+// normalized gives a page 24 rows when it asks for none, at most 100, from a non-negative offset.
 func (p Page) normalized() Page {
-	if p.Limit <= 0 || p.Limit > 100 {
+	switch {
+	case p.Limit <= 0:
 		p.Limit = 24
+	case p.Limit > 100:
+		p.Limit = 100
 	}
 	if p.Offset < 0 {
 		p.Offset = 0

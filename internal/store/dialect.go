@@ -3,6 +3,8 @@ package store
 import (
 	"fmt"
 	"strings"
+
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // dialect holds every place where SQLite and SQL Server SQL differ, so that the queries themselves
@@ -23,9 +25,10 @@ type dialect struct {
 	insertID func(table, cols, values string) string
 	// nextCounter is a statement that increments counter @name and yields the new value.
 	nextCounter string
-	// duplicate and retryable classify driver errors.
-	duplicate func(error) bool
-	retryable func(error) bool
+	// duplicate, missingParent and retryable classify driver errors.
+	duplicate     func(error) bool
+	missingParent func(error) bool
+	retryable     func(error) bool
 }
 
 var sqliteDialect = dialect{
@@ -40,9 +43,10 @@ var sqliteDialect = dialect{
 	insertID: func(table, cols, values string) string {
 		return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) RETURNING id", table, cols, values)
 	},
-	nextCounter: "UPDATE counters SET last_no = last_no + 1 WHERE name = @name RETURNING last_no",
-	duplicate:   func(err error) bool { return isSQLiteCode(err, sqliteDuplicate...) },
-	retryable:   func(err error) bool { return isSQLiteCode(err, sqliteBusy...) },
+	nextCounter:   "UPDATE counters SET last_no = last_no + 1 WHERE name = @name RETURNING last_no",
+	duplicate:     func(err error) bool { return isSQLiteCode(err, sqliteDuplicate...) },
+	missingParent: func(err error) bool { return isSQLiteCode(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) },
+	retryable:     func(err error) bool { return isSQLiteCode(err, sqliteBusy...) },
 }
 
 var sqlserverDialect = dialect{
@@ -57,9 +61,10 @@ var sqlserverDialect = dialect{
 	insertID: func(table, cols, values string) string {
 		return fmt.Sprintf("INSERT INTO %s (%s) OUTPUT INSERTED.id VALUES (%s)", table, cols, values)
 	},
-	nextCounter: "UPDATE counters SET last_no = last_no + 1 OUTPUT INSERTED.last_no WHERE name = @name",
-	duplicate:   func(err error) bool { return isMSSQLNumber(err, 2627, 2601) },
-	retryable:   func(err error) bool { return isMSSQLNumber(err, 1205) },
+	nextCounter:   "UPDATE counters SET last_no = last_no + 1 OUTPUT INSERTED.last_no WHERE name = @name",
+	duplicate:     func(err error) bool { return isMSSQLNumber(err, 2627, 2601) },
+	missingParent: func(err error) bool { return isMSSQLNumber(err, 547) },
+	retryable:     func(err error) bool { return isMSSQLNumber(err, 1205) },
 }
 
 // valuesList returns "(?,?,?),(?,?,?)" for rows x cols positional parameters in the dialect's form.

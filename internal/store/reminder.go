@@ -31,6 +31,9 @@ func (c *Core) RecordReminder(ctx context.Context, r Reminder) (Reminder, bool, 
 		first, err := c.reminder(ctx, r)
 		return first, false, err
 	}
+	if c.db.dialect.missingParent(err) {
+		return Reminder{}, false, fmt.Errorf("store: record reminder: account %d: %w", r.AccountID, billing.ErrNotFound)
+	}
 	if err != nil {
 		return Reminder{}, false, fmt.Errorf("store: record reminder for account %d: %w", r.AccountID, err)
 	}

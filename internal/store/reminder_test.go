@@ -171,3 +171,17 @@ func TestRecordReminder(t *testing.T) {
 		})
 	})
 }
+
+func TestRecordReminderForUnknownAccount(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		_, created, err := newCore(db).RecordReminder(t.Context(), store.Reminder{AccountID: 987654, Stage: "overdue", Channel: "sms",
+			RemindOn: day("2026-04-16"), SentAt: time.Date(2026, 4, 16, 1, 0, 0, 0, time.UTC), Amount: 100,
+			Recipient: "138****8000", Content: "提醒", Status: "sent"})
+		if !errors.Is(err, billing.ErrNotFound) || created {
+			t.Fatalf("RecordReminder for an unknown account = %v, %v; want ErrNotFound", created, err)
+		}
+		if n := countRows(t, db, "reminders"); n != 0 {
+			t.Errorf("%d reminders stored, want 0", n)
+		}
+	})
+}

@@ -69,7 +69,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	if d.name == "sqlite" {
 		// One writer at a time is all SQLite allows; a small pool keeps readers concurrent.
-		sdb.SetMaxOpenConns(8)
+		sdb.SetMaxOpenConns(sqliteMaxConns)
 	} else {
 		sdb.SetMaxOpenConns(32)
 		sdb.SetConnMaxIdleTime(5 * time.Minute)
@@ -112,6 +112,9 @@ func redactDSN(dsn string) string {
 	}
 	return u.String()
 }
+
+// sqliteMaxConns is the SQLite pool size: WAL lets readers run beside the one writer.
+const sqliteMaxConns = 8
 
 // maxAttempts bounds Transact's retries of busy or deadlocked transactions.
 const maxAttempts = 8
