@@ -22,6 +22,18 @@ type env map[string]string
 
 func (e env) get(k string) string { return e[k] }
 
+// withDBs adds SQLite core and portal databases in a temporary folder unless e names its own.
+func withDBs(t testing.TB, e env) env {
+	dir := t.TempDir()
+	if e["GRIDPAY_CORE_DB"] == "" {
+		e["GRIDPAY_CORE_DB"] = "sqlite:" + filepath.Join(dir, "core.db")
+	}
+	if e["GRIDPAY_PORTAL_DB"] == "" {
+		e["GRIDPAY_PORTAL_DB"] = "sqlite:" + filepath.Join(dir, "portal.db")
+	}
+	return e
+}
+
 // freeAddr returns a loopback address with a port nobody listens on right now.
 func freeAddr(t *testing.T) string {
 	t.Helper()
@@ -55,6 +67,7 @@ func (s *syncBuffer) String() string {
 func startServer(t *testing.T, cmd string, e env) (string, *syncBuffer) {
 	t.Helper()
 	addr := freeAddr(t)
+	e = withDBs(t, e)
 	e["GRIDPAY_ADDR"] = addr
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
@@ -104,9 +117,7 @@ func get(t *testing.T, url string) (*http.Response, string) {
 }
 
 func TestAllServesHealthReadinessMetricsAndHome(t *testing.T) {
-	dir := t.TempDir()
 	base, out := startServer(t, "all", env{
-		"GRIDPAY_CORE_DB":   "sqlite:" + filepath.Join(dir, "core.db"),
 		"GRIDPAY_REDIS_URL": redistest.URL(t, redistest.DBApp),
 	})
 
@@ -116,7 +127,7 @@ func TestAllServesHealthReadinessMetricsAndHome(t *testing.T) {
 		contains   []string
 	}{
 		{"healthz", "/healthz", 200, []string{`"status":"ok"`}},
-		{"readyz with database and redis up", "/readyz", 200, []string{`"core_db":"ok"`, `"redis":"ok"`, `"status":"ready"`}},
+		{"readyz with databases and redis up", "/readyz", 200, []string{`"core_db":"ok"`, `"portal_db":"ok"`, `"redis":"ok"`, `"status":"ready"`}},
 		{"home page in Chinese first", "/", 200, []string{"云溪县供电公司", "服务运行中", "3100000001", "13800138001"}},
 		{"unknown page", "/no/such/page", 404, nil},
 		{"metrics after the requests above", "/metrics", 200, []string{`gridpay_http_requests_total{method="GET",route="/healthz",status="200"}`, "go_goroutines"}},
@@ -145,7 +156,6 @@ func TestAllServesHealthReadinessMetricsAndHome(t *testing.T) {
 
 func TestStaticAssetsHaveContentHashURLs(t *testing.T) {
 	base, _ := startServer(t, "all", env{
-		"GRIDPAY_CORE_DB":   "sqlite:" + filepath.Join(t.TempDir(), "core.db"),
 		"GRIDPAY_REDIS_URL": redistest.URL(t, redistest.DBApp),
 	})
 	_, home := get(t, base+"/")
@@ -170,7 +180,6 @@ func TestStaticAssetsHaveContentHashURLs(t *testing.T) {
 func TestReadyzFailsWhenRedisIsDown(t *testing.T) {
 	down := freeAddr(t) // nothing listens there
 	base, _ := startServer(t, "serve", env{
-		"GRIDPAY_CORE_DB":   "sqlite:" + filepath.Join(t.TempDir(), "core.db"),
 		"GRIDPAY_REDIS_URL": "redis://" + down + "/0",
 	})
 	resp, body := get(t, base+"/readyz")
@@ -204,9 +213,7 @@ func TestBadConfigurationStopsWithTheVariableNamed(t *testing.T) {
 				defer ln.Close()
 				e = env{"GRIDPAY_ADDR": ln.Addr().String(), "GRIDPAY_REDIS_URL": redistest.URL(t, redistest.DBApp)}
 			}
-			if e["GRIDPAY_CORE_DB"] == "" {
-				e["GRIDPAY_CORE_DB"] = "sqlite:" + filepath.Join(t.TempDir(), "core.db")
-			}
+			e = withDBs(t, e)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			err := app.Run(ctx, []string{"all"}, e.get, io.Discard, io.Discard)
@@ -218,7 +225,7 @@ func TestBadConfigurationStopsWithTheVariableNamed(t *testing.T) {
 }
 
 func TestSeedThenSeedIfEmptyKeepsData(t *testing.T) {
-	e := env{"GRIDPAY_CORE_DB": "sqlite:" + filepath.Join(t.TempDir(), "core.db")}
+	e := withDBs(t, env{})
 	ctx := context.Background()
 	var out bytes.Buffer
 	args := []string{"seed", "--customers", "30", "--months", "3", "--today", "2026-11-26"}
@@ -252,7 +259,8 @@ func TestSeedThenSeedIfEmptyKeepsData(t *testing.T) {
 
 func TestSeedIsRefusedInProduction(t *testing.T) {
 	e := env{"GRIDPAY_ENV": "production", "GRIDPAY_REDIS_URL": "redis://127.0.0.1:6379/0",
-		"GRIDPAY_PUBLIC_URL": "https://pay.example.cn", "GRIDPAY_CORE_DB": "sqlite:" + filepath.Join(t.TempDir(), "core.db")}
+		"GRIDPAY_PUBLIC_URL": "https://pay.example.cn"}
+	e = withDBs(t, e)
 	err := app.Run(context.Background(), []string{"seed"}, e.get, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "production") {
 		t.Fatalf("seed in production = %v, want a refusal", err)
@@ -273,14 +281,14 @@ func TestUsageAndUnknownSubcommand(t *testing.T) {
 }
 
 func TestMigrateTwice(t *testing.T) {
-	e := env{"GRIDPAY_CORE_DB": "sqlite:" + filepath.Join(t.TempDir(), "core.db")}
+	e := withDBs(t, env{})
 	var logs bytes.Buffer
-	for i, want := range []string{"applied=1", "applied=0"} {
+	for i, want := range []string{"schema=core dialect=sqlite applied=1", "schema=core dialect=sqlite applied=0"} {
 		logs.Reset()
 		if err := app.Run(context.Background(), []string{"migrate"}, e.get, io.Discard, &logs); err != nil {
 			t.Fatalf("migrate %d: %v", i+1, err)
 		}
-		if !strings.Contains(logs.String(), want) {
+		if !strings.Contains(logs.String(), want) || !strings.Contains(logs.String(), strings.Replace(want, "core", "portal", 1)) {
 			t.Errorf("migrate %d logged %q, want %s", i+1, logs.String(), want)
 		}
 	}

@@ -13,14 +13,13 @@ import (
 
 	"gridpay/internal/config"
 	"gridpay/internal/demo"
-	"gridpay/internal/store"
 	"gridpay/internal/web"
 	"gridpay/portal"
 	"gridpay/static"
 )
 
 // newHandler builds the whole HTTP surface (DESIGN.md, "HTTP surface").
-func newHandler(cfg config.Config, log *slog.Logger, db *store.DB, rdb *redis.Client) (http.Handler, error) {
+func newHandler(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.Client) (http.Handler, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	assets, err := web.NewAssets(static.FS)
@@ -42,7 +41,8 @@ func newHandler(cfg config.Config, log *slog.Logger, db *store.DB, rdb *redis.Cl
 	e := web.NewEngine(log, reg)
 	e.GET("/healthz", web.Healthz)
 	e.GET("/readyz", web.Readyz(log,
-		web.Check{Name: "core_db", Ping: db.PingContext},
+		web.Check{Name: "core_db", Ping: dbs.core.PingContext},
+		web.Check{Name: "portal_db", Ping: dbs.portal.PingContext},
 		web.Check{Name: "redis", Ping: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},
 	))
 	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))

@@ -11,7 +11,6 @@ import (
 	"gridpay/internal/billing"
 	"gridpay/internal/config"
 	"gridpay/internal/demo"
-	"gridpay/internal/store"
 )
 
 func runSeed(ctx context.Context, cfg config.Config, log *slog.Logger, args []string, stdout, stderr io.Writer) error {
@@ -39,14 +38,15 @@ func runSeed(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 		return fmt.Errorf("seed: refused in production (GRIDPAY_ENV=production): the demo county is for dev and tests")
 	}
 
-	db, err := store.Open(ctx, cfg.CoreDB)
+	dbs, err := openDatabases(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := migrate(ctx, db, log); err != nil {
+	defer dbs.close()
+	if err := dbs.migrate(ctx, log); err != nil {
 		return err
 	}
+	db := dbs.core
 	if *ifEmpty {
 		empty, err := db.Empty(ctx)
 		if err != nil {

@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"io"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,7 +15,7 @@ func BenchmarkSeedCommand100k(b *testing.B) {
 	const customers = 100_000
 	var elapsed time.Duration
 	for i := 0; i < b.N; i++ {
-		e := env{"GRIDPAY_CORE_DB": "sqlite:" + filepath.Join(b.TempDir(), "core.db")}
+		e := withDBs(b, env{})
 		start := time.Now()
 		err := app.Run(context.Background(), []string{"seed", "--customers", "100000", "--months", "24", "--today", "2026-11-26"},
 			e.get, io.Discard, io.Discard)

@@ -15,20 +15,19 @@ import (
 
 	"gridpay/internal/config"
 	"gridpay/internal/demo"
-	"gridpay/internal/store"
 )
 
 // runServer runs the web tier (and, with all, everything else as it arrives) until ctx ends, then
 // drains in-flight requests within the configured grace period.
 func runServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer, all bool) error {
-	db, err := store.Open(ctx, cfg.CoreDB)
+	dbs, err := openDatabases(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
+	defer dbs.close()
 	if all {
-		// The all-in-one process is the embedded mode: it keeps its own schema current.
-		if err := migrate(ctx, db, log); err != nil {
+		// The all-in-one process is the embedded mode: it keeps its own schemas current.
+		if err := dbs.migrate(ctx, log); err != nil {
 			return err
 		}
 	}
@@ -38,7 +37,7 @@ func runServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 	}
 	defer stopRedis()
 
-	handler, err := newHandler(cfg, log, db, rdb)
+	handler, err := newHandler(cfg, log, dbs, rdb)
 	if err != nil {
 		return err
 	}
@@ -57,7 +56,7 @@ func runServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "env", cfg.Env, "core_db", db.Dialect(), "embedded_redis", cfg.EmbeddedRedis())
+	log.Info("listening", "addr", ln.Addr().String(), "env", cfg.Env, "core_db", dbs.core.Dialect(), "portal_db", dbs.portal.Dialect(), "embedded_redis", cfg.EmbeddedRedis())
 	printBanner(stdout, cfg)
 
 	select {

@@ -26,6 +26,7 @@ type Config struct {
 	Addr            string         // GRIDPAY_ADDR: listen address, host:port
 	PublicURL       string         // GRIDPAY_PUBLIC_URL: how users reach the site; derived from Addr when empty
 	CoreDB          string         // GRIDPAY_CORE_DB: DSN of the core marketing database
+	PortalDB        string         // GRIDPAY_PORTAL_DB: DSN of the portal database (may equal CoreDB)
 	RedisURL        string         // GRIDPAY_REDIS_URL: empty = embedded in-process Redis (dev only)
 	LogLevel        slog.Level     // GRIDPAY_LOG_LEVEL: debug | info | warn | error
 	Location        *time.Location // GRIDPAY_TIMEZONE: the bureau's civil time zone for dates
@@ -36,6 +37,7 @@ type Config struct {
 const (
 	DefaultAddr            = ":8080"
 	DefaultCoreDB          = "sqlite:data/core.db"
+	DefaultPortalDB        = "sqlite:data/portal.db"
 	DefaultTimezone        = "Asia/Shanghai"
 	DefaultShutdownTimeout = 15 * time.Second
 )
@@ -53,6 +55,10 @@ func Load(getenv func(string) string) (Config, error) {
 	bad := func(name, value, want string) {
 		errs = append(errs, fmt.Errorf("%s=%q is not valid: want %s", name, value, want))
 	}
+	// Connection strings may hold passwords: their values are not repeated in errors.
+	badSecret := func(name, want string) {
+		errs = append(errs, fmt.Errorf("%s is not valid: want %s", name, want))
+	}
 	get := func(name, def string) string {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
 			return v
@@ -65,6 +71,7 @@ func Load(getenv func(string) string) (Config, error) {
 		Addr:      get("GRIDPAY_ADDR", DefaultAddr),
 		PublicURL: get("GRIDPAY_PUBLIC_URL", ""),
 		CoreDB:    get("GRIDPAY_CORE_DB", DefaultCoreDB),
+		PortalDB:  get("GRIDPAY_PORTAL_DB", DefaultPortalDB),
 		RedisURL:  get("GRIDPAY_REDIS_URL", ""),
 	}
 	if c.Env != Dev && c.Env != Production {
@@ -78,12 +85,14 @@ func Load(getenv func(string) string) (Config, error) {
 	} else if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		bad("GRIDPAY_PUBLIC_URL", c.PublicURL, "an absolute http:// or https:// URL, e.g. https://pay.example.cn")
 	}
-	if !strings.HasPrefix(c.CoreDB, "sqlite:") && !strings.HasPrefix(c.CoreDB, "sqlserver://") {
-		bad("GRIDPAY_CORE_DB", c.CoreDB, "sqlite:<path> or sqlserver://user:password@host:1433?database=name")
+	for _, v := range [][2]string{{"GRIDPAY_CORE_DB", c.CoreDB}, {"GRIDPAY_PORTAL_DB", c.PortalDB}} {
+		if !strings.HasPrefix(v[1], "sqlite:") && !strings.HasPrefix(v[1], "sqlserver://") {
+			badSecret(v[0], "sqlite:<path> or sqlserver://user:password@host:1433?database=name")
+		}
 	}
 	if c.RedisURL != "" {
 		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-			bad("GRIDPAY_REDIS_URL", c.RedisURL, "redis://[user:password@]host:port[/db] or rediss://...")
+			badSecret("GRIDPAY_REDIS_URL", "redis://[user:password@]host:port[/db] or rediss://...")
 		}
 	}
 	level := get("GRIDPAY_LOG_LEVEL", "info")

@@ -19,7 +19,7 @@ func TestLoadDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Env != config.Dev || c.Addr != ":8080" || c.PublicURL != "http://localhost:8080" ||
-		c.CoreDB != "sqlite:data/core.db" || !c.EmbeddedRedis() || c.LogLevel != slog.LevelInfo ||
+		c.CoreDB != "sqlite:data/core.db" || c.PortalDB != "sqlite:data/portal.db" || !c.EmbeddedRedis() || c.LogLevel != slog.LevelInfo ||
 		c.Location.String() != "Asia/Shanghai" || c.ShutdownTimeout != 15*time.Second || c.Production() {
 		t.Errorf("defaults = %+v", c)
 	}
@@ -77,5 +77,14 @@ func TestLoadRejects(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestLoadNeverEchoesConnectionSecrets(t *testing.T) {
+	for _, name := range []string{"GRIDPAY_CORE_DB", "GRIDPAY_PORTAL_DB", "GRIDPAY_REDIS_URL"} {
+		_, err := config.Load(getenv(map[string]string{name: "mysql://admin:hunter2@db:3306/x"}))
+		if err == nil || !strings.Contains(err.Error(), name) || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("%s: error %v should name the variable and hide its value", name, err)
+		}
 	}
 }
