@@ -13,18 +13,20 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gridpay/internal/web"
+	"gridpay/notify"
 )
 
 //go:embed templates
 var templateFS embed.FS
 
 // pages lists every page template; New fails at start-up if one is missing or broken.
-var pages = []string{"home"}
+var pages = []string{"home", "dev_inbox"}
 
 // Info is what the home page says about the running system.
 type Info struct {
 	Bureau       string // e.g. 云溪县供电公司
 	Env          string
+	Dev          bool          // dev mode: the home page links health, readiness and metrics
 	DemoAccounts []DemoAccount // shown in dev only
 }
 
@@ -33,18 +35,32 @@ type DemoAccount struct {
 	No, Kind, Phone string
 }
 
-// Handler serves the portal's pages.
+// Deps are what the portal is built from.
+type Deps struct {
+	Log           *slog.Logger
+	Assets        *web.Assets
+	Auth          *Auth
+	Inbox         *notify.DevInbox // the dev inbox, served at /dev/inbox; nil in production
+	Info          Info
+	SecureCookies bool // cookies only over HTTPS (production)
+}
+
+// Handler serves the portal's pages and JSON API.
 type Handler struct {
-	log    *slog.Logger
-	assets *web.Assets
-	pages  map[string]*template.Template
-	info   Info
+	log           *slog.Logger
+	assets        *web.Assets
+	auth          *Auth
+	inbox         *notify.DevInbox
+	pages         map[string]*template.Template
+	info          Info
+	secureCookies bool
 }
 
 // New parses every page once and checks each renders.
-func New(log *slog.Logger, assets *web.Assets, info Info) (*Handler, error) {
-	h := &Handler{log: log, assets: assets, pages: map[string]*template.Template{}, info: info}
-	funcs := template.FuncMap{"asset": assets.URL}
+func New(d Deps) (*Handler, error) {
+	h := &Handler{log: d.Log, assets: d.Assets, auth: d.Auth, inbox: d.Inbox, pages: map[string]*template.Template{},
+		info: d.Info, secureCookies: d.SecureCookies}
+	funcs := template.FuncMap{"asset": d.Assets.URL}
 	for _, name := range pages {
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {

@@ -2,7 +2,17 @@ package portal
 
 import "github.com/gin-gonic/gin"
 
-// Routes registers the customer pages.
+// Routes registers the customer pages and the JSON API.
 func (h *Handler) Routes(r gin.IRouter) {
 	r.GET("/", h.showHome)
+
+	api := r.Group("/api/v1", h.loadSession)
+	api.POST("/otp", h.sameOrigin, h.apiSendCode)
+	api.POST("/login", h.sameOrigin, h.apiLogin)
+	api.POST("/logout", h.sameOriginOrToken, h.apiLogout)
+
+	if h.inbox != nil { // dev and tests only: production has no inbox to show
+		r.GET("/dev/inbox", h.showDevInbox)
+		r.GET("/dev/inbox.json", h.apiDevInbox)
+	}
 }

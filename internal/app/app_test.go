@@ -293,3 +293,33 @@ func TestMigrateTwice(t *testing.T) {
 		}
 	}
 }
+
+func TestSeedIfEmptyRefusesAHalfFinishedSeed(t *testing.T) {
+	e := withDBs(t, env{})
+	ctx, cancel := context.WithCancel(context.Background())
+	// Cancel once the second chunk is handed over, so the first is surely written: the seed stops half-way.
+	out := &cancelOnWrite{cancel: cancel, after: "seed: 2000 of"}
+	err := app.Run(ctx, []string{"seed", "--customers", "3000", "--months", "2", "--today", "2026-11-26"}, e.get, out, io.Discard)
+	if err == nil {
+		t.Fatal("an interrupted seed reported success")
+	}
+	err = app.Run(context.Background(), []string{"seed", "--if-empty", "--customers", "30", "--months", "2"}, e.get, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "did not finish") {
+		t.Fatalf("seed --if-empty after an interrupted seed = %v, want a refusal naming it", err)
+	}
+}
+
+// cancelOnWrite cancels a context once the output contains a marker.
+type cancelOnWrite struct {
+	bytes.Buffer
+	cancel func()
+	after  string
+}
+
+func (w *cancelOnWrite) Write(p []byte) (int, error) {
+	n, err := w.Buffer.Write(p)
+	if strings.Contains(w.String(), w.after) {
+		w.cancel()
+	}
+	return n, err
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,6 +15,7 @@ import (
 	"gridpay/internal/config"
 	"gridpay/internal/demo"
 	"gridpay/internal/web"
+	"gridpay/notify"
 	"gridpay/portal"
 	"gridpay/static"
 )
@@ -26,14 +28,26 @@ func newHandler(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.C
 	if err != nil {
 		return nil, err
 	}
-	info := portal.Info{Bureau: demo.County + "供电公司", Env: cfg.Env}
+	info := portal.Info{Bureau: demo.County + "供电公司", Env: cfg.Env, Dev: !cfg.Production()}
 	if !cfg.Production() {
 		info.DemoAccounts = []portal.DemoAccount{
 			{No: demo.DemoResidentialNo, Kind: "居民生活 residential", Phone: demo.DemoResidentialPhone},
 			{No: demo.DemoCommercialNo, Kind: "一般工商业 commercial", Phone: demo.DemoCommercialPhone},
 		}
 	}
-	pages, err := portal.New(log, assets, info)
+	now := time.Now
+	// Text messages: the dev inbox in dev; production has no SMS gateway channel yet, so sign-in
+	// codes fail there with a logged error rather than vanish.
+	var sms notify.Channel = notify.Fallback{}
+	var inbox *notify.DevInbox
+	if !cfg.Production() {
+		inbox = notify.NewDevInbox(rdb, now)
+		sms = inbox
+	}
+	pages, err := portal.New(portal.Deps{
+		Log: log, Assets: assets, Info: info, Inbox: inbox, SecureCookies: cfg.Production(),
+		Auth: portal.NewAuth(rdb, sms, info.Bureau, now),
+	})
 	if err != nil {
 		return nil, err
 	}

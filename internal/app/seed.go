@@ -53,6 +53,13 @@ func runSeed(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 			return err
 		}
 		if !empty {
+			seeded, err := db.Seeded(ctx)
+			if err != nil {
+				return err
+			}
+			if !seeded {
+				return fmt.Errorf("seed: the core database (%s) holds an earlier seed that did not finish: delete it and run again", cfg.CoreDB)
+			}
 			fmt.Fprintln(stdout, "seed: the core database already has accounts; keeping them")
 			return nil
 		}
@@ -64,7 +71,7 @@ func runSeed(ctx context.Context, cfg config.Config, log *slog.Logger, args []st
 	stats, err := demo.Seed(ctx, db, demo.Options{
 		Seed: *seed, Customers: *customers, Months: *months, Today: now, Rates: billing.DefaultLateFeeRates(),
 		Progress: func(done, total int) {
-			if done == total || done%20000 == 0 {
+			if step := max(total/10, 1000); done == total || done%step == 0 {
 				fmt.Fprintf(stdout, "seed: %d of %d accounts (%.0f s)\n", done, total, time.Since(start).Seconds())
 			}
 		},

@@ -132,6 +132,9 @@ func Seed(ctx context.Context, db *store.DB, o Options) (_ Stats, err error) {
 	if err := db.SetCounter(ctx, "receipt", g.receiptSeq); err != nil {
 		return Stats{}, err
 	}
+	if err := db.MarkSeeded(ctx, int64(o.Seed)); err != nil {
+		return Stats{}, err
+	}
 	return g.stats, nil
 }
 

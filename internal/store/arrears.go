@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -15,7 +16,7 @@ func (c *Core) Arrears(ctx context.Context, accountID int64, asOf time.Time) (Ar
 	var prepaid billing.Money
 	err := c.db.QueryRowContext(ctx, `SELECT prepaid_fen FROM accounts WHERE id = @acc`,
 		sql.Named("acc", accountID)).Scan(&prepaid)
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return Arrears{}, fmt.Errorf("store: arrears of account %d: %w", accountID, billing.ErrNotFound)
 	}
 	if err != nil {

@@ -181,3 +181,22 @@ func (db *DB) pragmas(ctx context.Context, pragmas ...string) error {
 	}
 	return nil
 }
+
+// MarkSeeded records that a bulk load finished, with the seed it used; Seeded reads the mark. A
+// database with accounts but no mark holds a load that stopped half-way.
+func (db *DB) MarkSeeded(ctx context.Context, seed int64) error {
+	if _, err := db.ExecContext(ctx, `INSERT INTO counters (name, last_no) VALUES ('demo_seed', @seed)`,
+		sql.Named("seed", seed)); err != nil {
+		return fmt.Errorf("store: mark seeded: %w", err)
+	}
+	return nil
+}
+
+// Seeded reports whether MarkSeeded ran on this database.
+func (db *DB) Seeded(ctx context.Context) (bool, error) {
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM counters WHERE name = 'demo_seed'`).Scan(&n); err != nil {
+		return false, fmt.Errorf("store: seeded: %w", err)
+	}
+	return n > 0, nil
+}

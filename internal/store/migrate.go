@@ -13,7 +13,8 @@ import (
 var migrations embed.FS
 
 // Schema names a set of migrations: the core marketing database or the portal database. Each keeps
-// its own version table, so both may live in one database.
+// its own version table (goose's default one for the core, goose_portal_version for the portal), so
+// both may live in one database.
 type Schema string
 
 // The two schemas.
@@ -36,7 +37,11 @@ func (db *DB) MigrateSchema(ctx context.Context, s Schema) (int, error) {
 	if db.dialect.name == "sqlserver" {
 		gd = goose.DialectMSSQL
 	}
-	p, err := goose.NewProvider(gd, db.DB, sub, goose.WithTableName("goose_"+string(s)+"_version"))
+	var opts []goose.ProviderOption
+	if s != CoreSchema {
+		opts = append(opts, goose.WithTableName("goose_"+string(s)+"_version"))
+	}
+	p, err := goose.NewProvider(gd, db.DB, sub, opts...)
 	if err != nil {
 		return 0, fmt.Errorf("store: migrate %s: %w", s, err)
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"gridpay/internal/billing"
 )
@@ -42,10 +41,10 @@ func validatePayment(p Payment) error {
 	switch {
 	case !validAccountNo(p.AccountNo):
 		return fmt.Errorf("account number %q: %w", p.AccountNo, billing.ErrInvalid)
-	case p.Channel == "" || len(p.Channel) > 16 || !utf8.ValidString(p.Channel):
+	case !identifier(p.Channel, 16):
 		return fmt.Errorf("channel %q: %w", p.Channel, billing.ErrInvalid)
-	case p.OrderNo == "" || len(p.OrderNo) > 64 || !utf8.ValidString(p.OrderNo):
-		return fmt.Errorf("order number: %w", billing.ErrInvalid)
+	case !identifier(p.OrderNo, 64):
+		return fmt.Errorf("order number: want 1 to 64 of 0-9 A-Z a-z _ -: %w", billing.ErrInvalid)
 	case p.Amount <= 0:
 		return fmt.Errorf("amount %s: %w", p.Amount, billing.ErrInvalid)
 	case p.PaidOn.IsZero():
@@ -166,6 +165,21 @@ VALUES (@acc, @on, @d, @bal, 'payment', @r)`,
 		return fmt.Errorf("prepaid ledger: %w", err)
 	}
 	return nil
+}
+
+// identifier reports whether s is 1 to max characters of [0-9A-Za-z_-]: what providers use for
+// order numbers, and nothing that collations could fold or trim.
+func identifier(s string, max int) bool {
+	if s == "" || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // ReceiptNo formats a receipt number (收费流水号): "SF", the payment date, and an 8-digit sequence.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"gridpay/internal/billing"
@@ -41,9 +42,8 @@ func (c *Core) RecordReminder(ctx context.Context, r Reminder) (Reminder, bool, 
 }
 
 func validateReminder(r Reminder) error {
-	text := func(s string, max int) bool {
-		return s != "" && utf8.ValidString(s) && utf8.RuneCountInString(s) <= max
-	}
+	// NVARCHAR(n) counts UTF-16 code units: a rare character outside the BMP (𠮷) takes two.
+	text := func(s string, max int) bool { return s != "" && utf8.ValidString(s) && utf16Len(s) <= max }
 	switch {
 	case r.AccountID <= 0:
 		return fmt.Errorf("account id %d: %w", r.AccountID, billing.ErrInvalid)
@@ -55,6 +55,14 @@ func validateReminder(r Reminder) error {
 		return fmt.Errorf("reminder date and sending time are required: %w", billing.ErrInvalid)
 	}
 	return nil
+}
+
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
 }
 
 func (c *Core) reminder(ctx context.Context, key Reminder) (Reminder, error) {

@@ -119,6 +119,7 @@ func TestRecordReminder(t *testing.T) {
 		}{
 			{"empty content", func(r *store.Reminder) { r.Content = "" }},
 			{"1001-character content", func(r *store.Reminder) { r.Content = strings.Repeat("电", 1001) }},
+			{"600 characters outside the BMP are 1200 NVARCHAR units", func(r *store.Reminder) { r.Content = strings.Repeat("𠮷", 600) }},
 			{"content not UTF-8", func(r *store.Reminder) { r.Content = "电费\xff" }},
 			{"no account", func(r *store.Reminder) { r.AccountID = 0 }},
 			{"empty stage", func(r *store.Reminder) { r.Stage = "" }},

@@ -87,7 +87,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 // when it has nothing that could be a password.
 func redactDSN(dsn string) string {
 	u, err := url.Parse(dsn)
-	if err != nil || (u.Host == "" && u.User == nil) {
+	// A password with '#' or '/' in it ("sa:2024#Pw@host") fools the URL parser into a host
+	// "sa:2024" and no user: whenever '@' is there but no user was parsed, hide it all.
+	if err != nil || (u.Host == "" && u.User == nil) || (u.User == nil && strings.Contains(dsn, "@")) {
 		if strings.ContainsAny(dsn, "@=;") {
 			return "(DSN hidden: it may hold a password)"
 		}

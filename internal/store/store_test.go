@@ -218,6 +218,8 @@ func TestOpenRejectsBadDSN(t *testing.T) {
 		// Supported, but nothing listens on port 1: the ping fails and the error names the DSN.
 		{"unreachable server, password in user info", "sqlserver://sa:s3cret@127.0.0.1:1?dial+timeout=2"},
 		{"unreachable server, password parameter", "sqlserver://sa@127.0.0.1:1?password=s3cret&dial+timeout=2"},
+		{"password with a hash that fools the URL parser", "sqlserver://sa:s3cret#x@127.0.0.1:1?dial+timeout=2"},
+		{"password with a slash", "sqlserver://sa:s3cret/x@127.0.0.1:1?dial+timeout=2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

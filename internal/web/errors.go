@@ -7,21 +7,28 @@ import (
 	"gridpay/internal/billing"
 )
 
-// Status maps an error to the HTTP status and a message for the user, in Chinese and English. The
-// error itself, with its internals, is for the log only.
-func Status(err error) (status int, zh, en string) {
+// Kind maps an error to its HTTP status and a short kind name that user-facing messages are keyed
+// by ("invalid", "unauthorized", "forbidden", "not_found", "conflict", "too_many", "too_large",
+// "internal"). The error itself, with its internals, is for the log only.
+func Kind(err error) (status int, kind string) {
+	var tooMany *TooManyRequests
+	var tooLarge *http.MaxBytesError
 	switch {
+	case errors.As(err, &tooMany):
+		return http.StatusTooManyRequests, "too_many"
+	case errors.As(err, &tooLarge):
+		return http.StatusRequestEntityTooLarge, "too_large"
 	case errors.Is(err, billing.ErrInvalid):
-		return http.StatusBadRequest, "请求内容有误，请检查后重试。", "The request is not valid; please check it and try again."
+		return http.StatusBadRequest, "invalid"
 	case errors.Is(err, billing.ErrUnauthorized):
-		return http.StatusUnauthorized, "请先登录。", "Please sign in first."
+		return http.StatusUnauthorized, "unauthorized"
 	case errors.Is(err, billing.ErrForbidden):
-		return http.StatusForbidden, "您无权访问此内容。", "You may not access this."
+		return http.StatusForbidden, "forbidden"
 	case errors.Is(err, billing.ErrNotFound):
-		return http.StatusNotFound, "未找到您要的内容。", "Not found."
+		return http.StatusNotFound, "not_found"
 	case errors.Is(err, billing.ErrConflict):
-		return http.StatusConflict, "操作与当前状态冲突，请刷新后重试。", "This conflicts with the current state; please reload and try again."
+		return http.StatusConflict, "conflict"
 	default:
-		return http.StatusInternalServerError, "系统繁忙，请稍后再试。", "Something went wrong on our side; please try again later."
+		return http.StatusInternalServerError, "internal"
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -27,6 +28,11 @@ func NewEngine(log *slog.Logger, reg prometheus.Registerer) *gin.Engine {
 	e := gin.New()
 	e.ContextWithFallback = true
 	e.HandleMethodNotAllowed = true
+	// Trust no proxy headers by default: per-address rate limits must see the real peer, not an
+	// X-Forwarded-For anyone can write.
+	if err := e.SetTrustedProxies(nil); err != nil {
+		panic(err)
+	}
 	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "gridpay_http_requests_total", Help: "HTTP requests by route, method and status.",
 	}, []string{"route", "method", "status"})
@@ -38,7 +44,7 @@ func NewEngine(log *slog.Logger, reg prometheus.Registerer) *gin.Engine {
 
 	e.Use(func(c *gin.Context) {
 		id := c.GetHeader(RequestIDHeader)
-		if id == "" || len(id) > 64 {
+		if !validRequestID(id) {
 			id = newRequestID()
 		}
 		c.Set("request_id", id)
@@ -47,7 +53,11 @@ func NewEngine(log *slog.Logger, reg prometheus.Registerer) *gin.Engine {
 		start := time.Now()
 		defer func() {
 			if p := recover(); p != nil {
-				log.Error("panic", "request_id", id, "method", c.Request.Method, "path", c.Request.URL.Path, "panic", p)
+				if p == http.ErrAbortHandler { // the client went away; net/http expects to see it
+					panic(p)
+				}
+				log.Error("panic", "request_id", id, "method", c.Request.Method, "path", c.Request.URL.Path,
+					"panic", p, "stack", string(debug.Stack()))
 				c.AbortWithStatus(http.StatusInternalServerError)
 			}
 			route := c.FullPath()
@@ -74,6 +84,21 @@ func SecurityHeaders(h http.Header) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+}
+
+// validRequestID accepts a caller's request id only if it is short and plain, so that it can go
+// into log lines and headers as it is.
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 func newRequestID() string {

@@ -61,7 +61,7 @@ CREATE TABLE tariff_prices (
 
 CREATE TABLE accounts (
     id            BIGINT IDENTITY(1,1) PRIMARY KEY,
-    account_no    NVARCHAR(16)  NOT NULL UNIQUE,
+    account_no    NVARCHAR(16)  COLLATE Latin1_General_100_BIN2 NOT NULL UNIQUE,
     name          NVARCHAR(100) NOT NULL,
     address       NVARCHAR(200) NOT NULL,
     phone         NVARCHAR(32)  NOT NULL,
@@ -141,10 +141,12 @@ CREATE TABLE bill_items (
 
 CREATE TABLE receipts (
     id            BIGINT IDENTITY(1,1) PRIMARY KEY,
-    receipt_no    NVARCHAR(32) NOT NULL UNIQUE,
+    receipt_no    NVARCHAR(32) COLLATE Latin1_General_100_BIN2 NOT NULL UNIQUE,
     account_id    BIGINT       NOT NULL REFERENCES accounts (id),
-    channel       NVARCHAR(16) NOT NULL,
-    order_no      NVARCHAR(64) NOT NULL,
+    -- Binary collation: a provider's order numbers are case- and space-sensitive identifiers, and a
+    -- server default such as Chinese_PRC_CI_AS would make 'ab12' and 'AB12 ' one payment.
+    channel       NVARCHAR(16) COLLATE Latin1_General_100_BIN2 NOT NULL,
+    order_no      NVARCHAR(64) COLLATE Latin1_General_100_BIN2 NOT NULL,
     amount_fen    BIGINT       NOT NULL,
     fee_fen       BIGINT       NOT NULL,
     principal_fen BIGINT       NOT NULL,

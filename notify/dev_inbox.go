@@ -1,0 +1,87 @@
+package notify
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// DevInbox is the channel of dev and test mode: instead of reaching a phone, every message is kept
+// in Redis (so `serve` and `worker` processes share one inbox) and shown at /dev/inbox.
+type DevInbox struct {
+	rdb redis.UniversalClient
+	now func() time.Time
+}
+
+// devInboxKey holds the newest messages first; devInboxMax bounds it.
+const (
+	devInboxKey = "gridpay:dev:inbox"
+	devInboxMax = 500
+)
+
+// NewDevInbox returns the dev inbox on rdb.
+func NewDevInbox(rdb redis.UniversalClient, now func() time.Time) *DevInbox {
+	return &DevInbox{rdb: rdb, now: now}
+}
+
+// Delivery is a message as the dev inbox received it.
+type Delivery struct {
+	ID     string    `json:"id"`
+	To     string    `json:"to"`
+	Kind   string    `json:"kind"`
+	Text   string    `json:"text"`
+	SentAt time.Time `json:"sent_at"`
+}
+
+// Name implements Channel.
+func (d *DevInbox) Name() string { return "dev" }
+
+// Send implements Channel.
+func (d *DevInbox) Send(ctx context.Context, m Message) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	var id [8]byte
+	rand.Read(id[:])
+	b, err := json.Marshal(Delivery{ID: hex.EncodeToString(id[:]), To: m.To, Kind: m.Kind, Text: m.Text, SentAt: d.now().UTC()})
+	if err != nil {
+		return fmt.Errorf("notify: dev inbox: %w", err)
+	}
+	_, err = d.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.LPush(ctx, devInboxKey, b)
+		p.LTrim(ctx, devInboxKey, 0, devInboxMax-1)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("notify: dev inbox: %w", err)
+	}
+	return nil
+}
+
+// Recent returns up to limit messages, newest first, optionally only those to one phone.
+func (d *DevInbox) Recent(ctx context.Context, to string, limit int) ([]Delivery, error) {
+	raw, err := d.rdb.LRange(ctx, devInboxKey, 0, devInboxMax-1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("notify: dev inbox: %w", err)
+	}
+	out := []Delivery{}
+	for _, r := range raw {
+		var m Delivery
+		if err := json.Unmarshal([]byte(r), &m); err != nil {
+			continue // a foreign entry in the list is not ours to show
+		}
+		if to != "" && m.To != to {
+			continue
+		}
+		out = append(out, m)
+		if len(out) == limit {
+			break
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,240 @@
+package portal
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/go-redis/redis_rate/v10"
+	"github.com/redis/go-redis/v9"
+
+	"gridpay/internal/billing"
+	"gridpay/internal/web"
+	"gridpay/notify"
+)
+
+// Sign-in rules (issue: sign-in by SMS code).
+const (
+	codeTTL      = 5 * time.Minute
+	codeMaxTries = 5
+	sessionTTL   = 12 * time.Hour
+	keyPrefix    = "gridpay:"
+)
+
+// Rate limits: per phone, per client address, and on code checks.
+var (
+	limitCodePerPhoneMinute = redis_rate.Limit{Rate: 1, Burst: 1, Period: time.Minute}
+	limitCodePerPhoneHour   = redis_rate.Limit{Rate: 5, Burst: 5, Period: time.Hour}
+	limitCodePerIP          = redis_rate.Limit{Rate: 20, Burst: 20, Period: time.Hour}
+	limitCheckPerIP         = redis_rate.Limit{Rate: 30, Burst: 30, Period: time.Hour}
+)
+
+// Auth signs customers in with a 6-digit SMS code and keeps their sessions in Redis, so that logout
+// and revocation by staff take effect at once on every web process.
+type Auth struct {
+	rdb     redis.UniversalClient
+	limiter *redis_rate.Limiter
+	sms     notify.Channel
+	bureau  string
+	now     func() time.Time
+}
+
+// NewAuth returns the sign-in service. Codes go out through sms.
+func NewAuth(rdb redis.UniversalClient, sms notify.Channel, bureau string, now func() time.Time) *Auth {
+	return &Auth{rdb: rdb, limiter: redis_rate.NewLimiter(rdb), sms: sms, bureau: bureau, now: now}
+}
+
+// Session is a signed-in customer.
+type Session struct {
+	ID      string    `json:"-"`
+	Phone   string    `json:"phone"`
+	CSRF    string    `json:"csrf"`
+	Created time.Time `json:"created"`
+}
+
+// ValidPhone reports whether s is a mainland mobile number: 11 digits starting with 1.
+func ValidPhone(s string) bool {
+	if len(s) != 11 || s[0] != '1' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// SendCode sends a new sign-in code to phone, replacing any earlier one. It behaves the same
+// whether or not any account has this phone, so nobody can learn which phones are customers.
+func (a *Auth) SendCode(ctx context.Context, phone, clientIP string) error {
+	if !ValidPhone(phone) {
+		return fmt.Errorf("portal: send code: phone: %w", billing.ErrInvalid)
+	}
+	if err := a.allow(ctx, "code:ip:"+clientIP, limitCodePerIP); err != nil {
+		return err
+	}
+	if err := a.allow(ctx, "code:phone:m:"+phone, limitCodePerPhoneMinute); err != nil {
+		return err
+	}
+	if err := a.allow(ctx, "code:phone:h:"+phone, limitCodePerPhoneHour); err != nil {
+		return err
+	}
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		return fmt.Errorf("portal: send code: %w", err)
+	}
+	code := fmt.Sprintf("%06d", n.Int64())
+	key := keyPrefix + "otp:" + phone
+	_, err = a.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, key)
+		p.HSet(ctx, key, "h", codeHash(phone, code), "tries", 0)
+		p.Expire(ctx, key, codeTTL)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("portal: send code: %w", err)
+	}
+	text := fmt.Sprintf("【%s】您的登录验证码为%s，%d分钟内有效，请勿告诉他人。", a.bureau, code, int(codeTTL/time.Minute))
+	if err := a.sms.Send(ctx, notify.Message{To: phone, Kind: "otp", Text: text}); err != nil {
+		return fmt.Errorf("portal: send code: %w", err)
+	}
+	return nil
+}
+
+func codeHash(phone, code string) string {
+	sum := sha256.Sum256([]byte(phone + ":" + code))
+	return hex.EncodeToString(sum[:])
+}
+
+// checkCode counts a try and compares, atomically, so that a code is used at most once and never
+// tried more than codeMaxTries times. Results: 1 right, 0 wrong, -1 no code, -2 too many tries.
+var checkCode = redis.NewScript(`
+local h = redis.call('HGET', KEYS[1], 'h')
+if not h then return -1 end
+local tries = redis.call('HINCRBY', KEYS[1], 'tries', 1)
+if tries > tonumber(ARGV[2]) then redis.call('DEL', KEYS[1]) return -2 end
+if h == ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end
+return 0
+`)
+
+// SignIn checks a code and opens a session. A wrong or expired code is unauthorized; the sixth try
+// on one code is refused and the code is gone.
+func (a *Auth) SignIn(ctx context.Context, phone, code, clientIP string) (Session, error) {
+	if !ValidPhone(phone) || len(code) != 6 {
+		return Session{}, fmt.Errorf("portal: sign in: phone or code: %w", billing.ErrInvalid)
+	}
+	if err := a.allow(ctx, "check:ip:"+clientIP, limitCheckPerIP); err != nil {
+		return Session{}, err
+	}
+	res, err := checkCode.Run(ctx, a.rdb, []string{keyPrefix + "otp:" + phone}, codeHash(phone, code), codeMaxTries).Int()
+	if err != nil {
+		return Session{}, fmt.Errorf("portal: sign in: %w", err)
+	}
+	switch res {
+	case -2:
+		return Session{}, &web.TooManyRequests{What: "code tries", RetryAfter: time.Minute}
+	case 1:
+	default:
+		return Session{}, fmt.Errorf("portal: sign in: wrong or expired code: %w", billing.ErrUnauthorized)
+	}
+	s := Session{ID: randomToken(), Phone: phone, CSRF: randomToken(), Created: a.now().UTC()}
+	b, err := json.Marshal(s)
+	if err != nil {
+		return Session{}, fmt.Errorf("portal: sign in: %w", err)
+	}
+	_, err = a.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, sessionKey(s.ID), b, sessionTTL)
+		p.SAdd(ctx, keyPrefix+"sessions:"+phone, sessionHash(s.ID))
+		p.Expire(ctx, keyPrefix+"sessions:"+phone, sessionTTL)
+		return nil
+	})
+	if err != nil {
+		return Session{}, fmt.Errorf("portal: sign in: %w", err)
+	}
+	return s, nil
+}
+
+// Session returns the session of a cookie value; an unknown or ended one is unauthorized.
+func (a *Auth) Session(ctx context.Context, id string) (Session, error) {
+	if id == "" || len(id) > 64 {
+		return Session{}, billing.ErrUnauthorized
+	}
+	b, err := a.rdb.Get(ctx, sessionKey(id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return Session{}, billing.ErrUnauthorized
+	}
+	if err != nil {
+		return Session{}, fmt.Errorf("portal: session: %w", err)
+	}
+	var s Session
+	if err := json.Unmarshal(b, &s); err != nil {
+		return Session{}, fmt.Errorf("portal: session: %w", err)
+	}
+	s.ID = id
+	return s, nil
+}
+
+// SignOut ends one session.
+func (a *Auth) SignOut(ctx context.Context, s Session) error {
+	_, err := a.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, sessionKey(s.ID))
+		p.SRem(ctx, keyPrefix+"sessions:"+s.Phone, sessionHash(s.ID))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("portal: sign out: %w", err)
+	}
+	return nil
+}
+
+// RevokeAll ends every session of a phone (staff revocation) and returns how many there were.
+func (a *Auth) RevokeAll(ctx context.Context, phone string) (int, error) {
+	set := keyPrefix + "sessions:" + phone
+	hashes, err := a.rdb.SMembers(ctx, set).Result()
+	if err != nil {
+		return 0, fmt.Errorf("portal: revoke: %w", err)
+	}
+	keys := []string{set}
+	for _, h := range hashes {
+		keys = append(keys, keyPrefix+"session:"+h)
+	}
+	n, err := a.rdb.Del(ctx, keys...).Result()
+	if err != nil {
+		return 0, fmt.Errorf("portal: revoke: %w", err)
+	}
+	return int(max(n-1, 0)), nil
+}
+
+// allow takes one token from a limit, or says when to come back.
+func (a *Auth) allow(ctx context.Context, key string, l redis_rate.Limit) error {
+	res, err := a.limiter.Allow(ctx, keyPrefix+"rate:"+key, l)
+	if err != nil {
+		return fmt.Errorf("portal: rate limit: %w", err)
+	}
+	if res.Allowed == 0 {
+		return &web.TooManyRequests{What: key, RetryAfter: res.RetryAfter}
+	}
+	return nil
+}
+
+// Sessions are stored under a hash of their id, so a Redis dump does not hand out live cookies.
+func sessionHash(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:])
+}
+
+func sessionKey(id string) string { return keyPrefix + "session:" + sessionHash(id) }
+
+func randomToken() string {
+	var b [24]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
