@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,7 +19,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
+	"gridpay/internal/billing"
+	"gridpay/internal/demo"
 	"gridpay/internal/redistest"
+	"gridpay/internal/store"
 	"gridpay/internal/web"
 	"gridpay/notify"
 	"gridpay/portal"
@@ -27,12 +31,18 @@ import (
 
 // site is a portal on loopback with the real Redis behind it.
 type site struct {
-	url   string
-	rdb   *redis.Client
-	auth  *portal.Auth
-	inbox *notify.DevInbox
+	url    string
+	rdb    *redis.Client
+	auth   *portal.Auth
+	inbox  *notify.DevInbox
+	portal *store.Portal
 }
 
+// seededToday is the demo county's today in the portal tests; the clock says 16:00 in Beijing.
+var seededToday = time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+
+// newSite starts a portal on loopback: real Redis, and real SQLite core and portal databases,
+// the core one holding a small demo county seeded as of seededToday.
 func newSite(t *testing.T, dev bool) *site {
 	t.Helper()
 	opts, err := redis.ParseURL(redistest.URL(t, redistest.DBPortal))
@@ -49,7 +59,11 @@ func newSite(t *testing.T, dev bool) *site {
 	}
 	s := &site{rdb: rdb, inbox: notify.NewDevInbox(rdb, now)}
 	s.auth = portal.NewAuth(rdb, s.inbox, "云溪县供电公司", now)
-	deps := portal.Deps{Log: log, Assets: assets, Auth: s.auth, Info: portal.Info{Bureau: "云溪县供电公司", Dev: dev}}
+	core, pdb := seededDBs(t)
+	s.portal = store.NewPortal(pdb, now)
+	rates := billing.DefaultLateFeeRates()
+	svc := portal.NewService(store.NewCore(core, rates, now), s.portal, rates, now, time.FixedZone("CST", 8*3600))
+	deps := portal.Deps{Log: log, Assets: assets, Auth: s.auth, Service: svc, Info: portal.Info{Bureau: "云溪县供电公司", Dev: dev}}
 	if dev {
 		deps.Inbox = s.inbox
 	}
@@ -63,6 +77,32 @@ func newSite(t *testing.T, dev bool) *site {
 	t.Cleanup(srv.Close)
 	s.url = srv.URL
 	return s
+}
+
+// seededDBs opens fresh SQLite core and portal databases, the core one seeded with 30 customers and
+// 24 months of history.
+func seededDBs(t *testing.T) (core, pdb *store.DB) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	open := func(name string, schema store.Schema) *store.DB {
+		db, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.MigrateSchema(ctx, schema); err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	seedDB := open("core.db", store.CoreSchema)
+	if _, err := demo.Seed(ctx, seedDB, demo.Options{Seed: 1, Customers: 30, Months: 24, Today: seededToday}); err != nil {
+		t.Fatal(err)
+	}
+	seedDB.Close()
+	core, pdb = open("core.db", store.CoreSchema), open("portal.db", store.PortalSchema)
+	t.Cleanup(func() { core.Close(); pdb.Close() })
+	return core, pdb
 }
 
 // client is a browser-like client with a cookie jar.

@@ -40,6 +40,7 @@ type Deps struct {
 	Log           *slog.Logger
 	Assets        *web.Assets
 	Auth          *Auth
+	Service       *Service
 	Inbox         *notify.DevInbox // the dev inbox, served at /dev/inbox; nil in production
 	Info          Info
 	SecureCookies bool // cookies only over HTTPS (production)
@@ -50,6 +51,7 @@ type Handler struct {
 	log           *slog.Logger
 	assets        *web.Assets
 	auth          *Auth
+	svc           *Service
 	inbox         *notify.DevInbox
 	pages         map[string]*template.Template
 	info          Info
@@ -58,7 +60,7 @@ type Handler struct {
 
 // New parses every page once and checks each renders.
 func New(d Deps) (*Handler, error) {
-	h := &Handler{log: d.Log, assets: d.Assets, auth: d.Auth, inbox: d.Inbox, pages: map[string]*template.Template{},
+	h := &Handler{log: d.Log, assets: d.Assets, auth: d.Auth, svc: d.Service, inbox: d.Inbox, pages: map[string]*template.Template{},
 		info: d.Info, secureCookies: d.SecureCookies}
 	funcs := template.FuncMap{"asset": d.Assets.URL}
 	for _, name := range pages {

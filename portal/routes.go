@@ -10,6 +10,10 @@ func (h *Handler) Routes(r gin.IRouter) {
 	api.POST("/otp", h.sameOrigin, h.apiSendCode)
 	api.POST("/login", h.sameOrigin, h.apiLogin)
 	api.POST("/logout", h.sameOriginOrToken, h.apiLogout)
+	api.GET("/accounts", h.requireSession, h.apiAccounts)
+	api.GET("/accounts/:no/summary", h.requireSession, h.apiSummary)
+	api.GET("/accounts/:no/bills", h.requireSession, h.apiBills)
+	api.GET("/accounts/:no/bills/:id", h.requireSession, h.apiBill)
 
 	if h.inbox != nil { // dev and tests only: production has no inbox to show
 		r.GET("/dev/inbox", h.showDevInbox)

@@ -12,8 +12,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/redis/go-redis/v9"
 
+	"gridpay/internal/billing"
 	"gridpay/internal/config"
 	"gridpay/internal/demo"
+	"gridpay/internal/store"
 	"gridpay/internal/web"
 	"gridpay/notify"
 	"gridpay/portal"
@@ -47,6 +49,8 @@ func newHandler(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.C
 	pages, err := portal.New(portal.Deps{
 		Log: log, Assets: assets, Info: info, Inbox: inbox, SecureCookies: cfg.Production(),
 		Auth: portal.NewAuth(rdb, sms, info.Bureau, now),
+		Service: portal.NewService(store.NewCore(dbs.core, billing.DefaultLateFeeRates(), now),
+			store.NewPortal(dbs.portal, now), billing.DefaultLateFeeRates(), now, cfg.Location),
 	})
 	if err != nil {
 		return nil, err

@@ -30,6 +30,15 @@ func (c *Core) Arrears(ctx context.Context, accountID int64, asOf time.Time) (Ar
 	return Arrears{Arrears: billing.Summarize(open, day, c.rates), AsOf: day, Prepaid: prepaid}, nil
 }
 
+// OpenBills returns the settlement state of the account's bills that are not fully paid, oldest first.
+func (c *Core) OpenBills(ctx context.Context, accountID int64) ([]billing.BillBalance, error) {
+	open, err := openBills(ctx, c.db, "", accountID)
+	if err != nil {
+		return nil, fmt.Errorf("store: open bills of account %d: %w", accountID, err)
+	}
+	return open, nil
+}
+
 // openBills returns the settlement state of the account's bills that are not fully paid, oldest
 // first. lock is the dialect's update-lock hint when the caller will change them.
 func openBills(ctx context.Context, q querier, lock string, accountID int64) ([]billing.BillBalance, error) {

@@ -17,6 +17,7 @@ type CoreDB interface {
 	Bill(ctx context.Context, accountID, billID int64) (BillDetail, error)
 	Usage(ctx context.Context, accountID int64, months, days int, asOf time.Time) (Usage, error)
 	Arrears(ctx context.Context, accountID int64, asOf time.Time) (Arrears, error)
+	OpenBills(ctx context.Context, accountID int64) ([]billing.BillBalance, error)
 	PostPayment(ctx context.Context, p Payment) (Receipt, error)
 	RecordReminder(ctx context.Context, r Reminder) (Reminder, bool, error)
 }

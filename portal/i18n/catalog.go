@@ -54,6 +54,18 @@ var catalog = map[string]message{
 	"bills.current":            {"本次示数", "Current reading"},
 	"bills.multiplier":         {"倍率", "Multiplier"},
 	"bills.tier_explain":       {"您本月用电%d千瓦时：%s", "You used %d kWh: %s"},
+	"bills.item_explain":       {"%d千瓦时按%s元计", "%d at %s"},
+	"bills.item_sep":           {"，", ", "},
+
+	"item.tier1":    {"第一档电量", "Tier 1"},
+	"item.tier2":    {"第二档电量", "Tier 2"},
+	"item.tier3":    {"第三档电量", "Tier 3"},
+	"item.sharp":    {"尖峰电量", "Sharp peak"},
+	"item.peak":     {"高峰电量", "Peak"},
+	"item.flat":     {"平段电量", "Flat"},
+	"item.valley":   {"低谷电量", "Valley"},
+	"item.energy":   {"电度电费", "Energy"},
+	"item.capacity": {"基本电费（按容量）", "Capacity charge"},
 
 	"usage.title":         {"用电分析", "Usage"},
 	"usage.this_year":     {"今年", "This year"},
