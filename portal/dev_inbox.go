@@ -9,7 +9,7 @@ import (
 )
 
 type devInboxPage struct {
-	Info
+	page
 	Messages []notify.Delivery
 }
 
@@ -21,5 +21,5 @@ func (h *Handler) showDevInbox(c *gin.Context) {
 		c.String(http.StatusInternalServerError, "系统繁忙，请稍后再试。 Something went wrong; please try again later.")
 		return
 	}
-	h.render(c, http.StatusOK, "dev_inbox", devInboxPage{Info: h.info, Messages: msgs})
+	h.render(c, http.StatusOK, "dev_inbox", devInboxPage{page: h.newPage(c), Messages: msgs})
 }

@@ -20,7 +20,7 @@ import (
 var templateFS embed.FS
 
 // pages lists every page template; New fails at start-up if one is missing or broken.
-var pages = []string{"home", "dev_inbox"}
+var pages = []string{"home", "login", "error", "dev_inbox"}
 
 // Info is what the home page says about the running system.
 type Info struct {

@@ -4,7 +4,12 @@ import "github.com/gin-gonic/gin"
 
 // Routes registers the customer pages and the JSON API.
 func (h *Handler) Routes(r gin.IRouter) {
-	r.GET("/", h.showHome)
+	pages := r.Group("/", h.loadSession)
+	pages.GET("/", h.showHome)
+	pages.GET("/login", h.showLogin)
+	pages.POST("/login/code", h.sendLoginCode)
+	pages.POST("/login", h.login)
+	pages.POST("/logout", h.logout)
 
 	api := r.Group("/api/v1", h.loadSession)
 	api.POST("/otp", h.sameOrigin, h.apiSendCode)
@@ -16,7 +21,7 @@ func (h *Handler) Routes(r gin.IRouter) {
 	api.GET("/accounts/:no/bills/:id", h.requireSession, h.apiBill)
 
 	if h.inbox != nil { // dev and tests only: production has no inbox to show
-		r.GET("/dev/inbox", h.showDevInbox)
+		pages.GET("/dev/inbox", h.showDevInbox)
 		r.GET("/dev/inbox.json", h.apiDevInbox)
 	}
 }

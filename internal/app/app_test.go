@@ -128,7 +128,7 @@ func TestAllServesHealthReadinessMetricsAndHome(t *testing.T) {
 	}{
 		{"healthz", "/healthz", 200, []string{`"status":"ok"`}},
 		{"readyz with databases and redis up", "/readyz", 200, []string{`"core_db":"ok"`, `"portal_db":"ok"`, `"redis":"ok"`, `"status":"ready"`}},
-		{"home page in Chinese first", "/", 200, []string{"云溪县供电公司", "服务运行中", "3100000001", "13800138001"}},
+		{"home page in Chinese first", "/", 200, []string{"云溪县供电公司", "登录网上营业厅", "3100000001", "13800138001", `lang="zh-CN"`}},
 		{"unknown page", "/no/such/page", 404, nil},
 		{"metrics after the requests above", "/metrics", 200, []string{`gridpay_http_requests_total{method="GET",route="/healthz",status="200"}`, "go_goroutines"}},
 	} {

@@ -1,0 +1,42 @@
+package portal
+
+import (
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"gridpay/internal/billing"
+	"gridpay/portal/i18n"
+)
+
+// page is what every page template gets: the site, the language, the session's CSRF token.
+type page struct {
+	Info
+	Lang     i18n.Lang
+	SignedIn bool
+	CSRF     string // the token forms send back
+	Error    string // a message in the customer's language
+}
+
+// T translates a catalog key into the page's language.
+func (p page) T(key string, args ...any) string { return i18n.T(p.Lang, key, args...) }
+
+// Money shows fen as ¥1,234.56.
+func (p page) Money(m billing.Money) string { return i18n.Money(int64(m)) }
+
+// Date shows a civil date as 2026年3月15日 or 15 Mar 2026.
+func (p page) Date(d *Date) string {
+	if d == nil {
+		return ""
+	}
+	return i18n.Date(p.Lang, time.Time(*d))
+}
+
+// newPage fills the parts of a page every handler needs.
+func (h *Handler) newPage(c *gin.Context) page {
+	p := page{Info: h.info, Lang: lang(c)}
+	if s, ok := session(c); ok {
+		p.SignedIn, p.CSRF = true, s.CSRF
+	}
+	return p
+}
