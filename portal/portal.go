@@ -7,8 +7,11 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"log/slog"
 	"net/http"
+	"path"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -19,8 +22,6 @@ import (
 //go:embed templates
 var templateFS embed.FS
 
-// pages lists every page template; New fails at start-up if one is missing or broken.
-var pages = []string{"home", "login", "error", "dev_inbox"}
 
 // Info is what the home page says about the running system.
 type Info struct {
@@ -63,7 +64,16 @@ func New(d Deps) (*Handler, error) {
 	h := &Handler{log: d.Log, assets: d.Assets, auth: d.Auth, svc: d.Service, inbox: d.Inbox, pages: map[string]*template.Template{},
 		info: d.Info, secureCookies: d.SecureCookies}
 	funcs := template.FuncMap{"asset": d.Assets.URL}
-	for _, name := range pages {
+	// Every templates/*.html but the layout is a page, parsed once here; a broken one stops start-up.
+	files, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("portal: templates: %w", err)
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		if name == "layout" {
+			continue
+		}
 		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("portal: page %s: %w", name, err)
@@ -75,8 +85,14 @@ func New(d Deps) (*Handler, error) {
 
 // render writes a page, or logs and answers 500 if the template fails before anything was sent.
 func (h *Handler) render(c *gin.Context, status int, page string, data any) {
+	t, ok := h.pages[page]
+	if !ok {
+		h.log.Error("render: no such page", "page", page, "request_id", c.GetString("request_id"))
+		c.String(http.StatusInternalServerError, "系统繁忙，请稍后再试。 Something went wrong; please try again later.")
+		return
+	}
 	var buf bytes.Buffer
-	if err := h.pages[page].Execute(&buf, data); err != nil {
+	if err := t.Execute(&buf, data); err != nil {
 		h.log.Error("render", "page", page, "request_id", c.GetString("request_id"), "err", err)
 		c.String(http.StatusInternalServerError, "系统繁忙，请稍后再试。 Something went wrong; please try again later.")
 		return

@@ -20,6 +20,9 @@ func (h *Handler) Routes(r gin.IRouter) {
 	api.GET("/accounts/:no/bills", h.requireSession, h.apiBills)
 	api.GET("/accounts/:no/bills/:id", h.requireSession, h.apiBill)
 
+	h.usageRoutes(pages, api)
+	h.disputeRoutes(pages, api)
+
 	if h.inbox != nil { // dev and tests only: production has no inbox to show
 		pages.GET("/dev/inbox", h.showDevInbox)
 		r.GET("/dev/inbox.json", h.apiDevInbox)

@@ -105,3 +105,13 @@ func (h *Handler) setSessionCookie(c *gin.Context, id string, maxAge int) {
 		Secure: h.secureCookies || c.Request.TLS != nil, SameSite: http.SameSiteLaxMode,
 	})
 }
+
+// requireSignIn sends page requests without a live session to the sign-in form.
+func (h *Handler) requireSignIn(c *gin.Context) {
+	if _, ok := session(c); !ok {
+		c.Redirect(http.StatusSeeOther, "/login")
+		c.Abort()
+		return
+	}
+	c.Next()
+}
