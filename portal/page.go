@@ -13,6 +13,8 @@ import (
 type page struct {
 	Info
 	Lang     i18n.Lang
+	Care     bool // large text (关怀模式)
+	Path     string
 	SignedIn bool
 	CSRF     string // the token forms send back
 	Error    string // a message in the customer's language
@@ -24,17 +26,32 @@ func (p page) T(key string, args ...any) string { return i18n.T(p.Lang, key, arg
 // Money shows fen as ¥1,234.56.
 func (p page) Money(m billing.Money) string { return i18n.Money(int64(m)) }
 
-// Date shows a civil date as 2026年3月15日 or 15 Mar 2026.
-func (p page) Date(d *Date) string {
-	if d == nil {
-		return ""
+// Date shows a civil date (a Date, *Date or time.Time) as 2026年3月15日 or 15 Mar 2026.
+func (p page) Date(d any) string {
+	switch d := d.(type) {
+	case Date:
+		return i18n.Date(p.Lang, time.Time(d))
+	case *Date:
+		if d != nil {
+			return i18n.Date(p.Lang, time.Time(*d))
+		}
+	case time.Time:
+		return i18n.Date(p.Lang, d)
 	}
-	return i18n.Date(p.Lang, time.Time(*d))
+	return ""
+}
+
+// OtherLang is the language the switch offers.
+func (p page) OtherLang() i18n.Lang {
+	if p.Lang == i18n.EN {
+		return i18n.ZH
+	}
+	return i18n.EN
 }
 
 // newPage fills the parts of a page every handler needs.
 func (h *Handler) newPage(c *gin.Context) page {
-	p := page{Info: h.info, Lang: lang(c)}
+	p := page{Info: h.info, Lang: lang(c), Care: care(c), Path: c.Request.URL.Path}
 	if s, ok := session(c); ok {
 		p.SignedIn, p.CSRF = true, s.CSRF
 	}

@@ -10,6 +10,10 @@ func (h *Handler) Routes(r gin.IRouter) {
 	pages.POST("/login/code", h.sendLoginCode)
 	pages.POST("/login", h.login)
 	pages.POST("/logout", h.logout)
+	pages.GET("/lang/:lang", h.setLanguage)
+	pages.GET("/care/:on", h.setCare)
+	pages.GET("/accounts/:no/bills", h.requireSignIn, h.showBills)
+	pages.GET("/accounts/:no/bills/:id", h.requireSignIn, h.showBill)
 
 	api := r.Group("/api/v1", h.loadSession)
 	api.POST("/otp", h.sameOrigin, h.apiSendCode)
