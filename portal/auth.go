@@ -78,45 +78,91 @@ func (a *Auth) SendCode(ctx context.Context, phone, clientIP string) error {
 	if !ValidPhone(phone) {
 		return fmt.Errorf("portal: send code: phone: %w", billing.ErrInvalid)
 	}
-	if err := a.allow(ctx, "code:ip:"+clientIP, limitCodePerIP); err != nil {
+	if err := a.allowAll(ctx,
+		limit{"code:ip:" + clientIP, limitCodePerIP},
+		limit{"code:phone:m:" + phone, limitCodePerPhoneMinute},
+		limit{"code:phone:h:" + phone, limitCodePerPhoneHour}); err != nil {
 		return err
 	}
-	if err := a.allow(ctx, "code:phone:m:"+phone, limitCodePerPhoneMinute); err != nil {
+	return a.issueCode(ctx, "login:"+phone, phone, "otp",
+		"【%s】您的登录验证码为%s，%d分钟内有效，请勿告诉他人。")
+}
+
+// SendBindCode sends a code to the registered phone of accountNo so that the holder of phone may
+// bind the account: whoever holds the account's own phone says yes by passing the code on.
+func (a *Auth) SendBindCode(ctx context.Context, phone, accountNo, registeredPhone, clientIP string) error {
+	if err := a.allowAll(ctx,
+		limit{"code:ip:" + clientIP, limitCodePerIP},
+		limit{"bind:phone:m:" + phone, limitCodePerPhoneMinute},
+		limit{"bind:phone:h:" + phone, limitCodePerPhoneHour},
+		limit{"bind:account:h:" + accountNo, limitCodePerPhoneHour}); err != nil {
 		return err
 	}
-	if err := a.allow(ctx, "code:phone:h:"+phone, limitCodePerPhoneHour); err != nil {
+	return a.issueCode(ctx, "bind:"+phone+":"+accountNo, registeredPhone, "bind",
+		"【%s】有人申请在网上营业厅绑定您的户号"+accountNo+"，验证码%s，%d分钟内有效。如非您本人或家人申请，请勿告诉他人。")
+}
+
+// CheckBindCode checks a binding code like a sign-in code: tries counted, single use.
+func (a *Auth) CheckBindCode(ctx context.Context, phone, accountNo, code, clientIP string) error {
+	if len(code) != 6 {
+		return fmt.Errorf("portal: bind: code: %w", billing.ErrInvalid)
+	}
+	if err := a.allow(ctx, "check:ip:"+clientIP, limitCheckPerIP); err != nil {
 		return err
 	}
+	return a.checkCode(ctx, "bind:"+phone+":"+accountNo, code)
+}
+
+// issueCode stores a new 6-digit code under purpose (replacing any earlier one) and texts it to
+// `to`; text is a format with the bureau, the code and the minutes it is valid.
+func (a *Auth) issueCode(ctx context.Context, purpose, to, kind, text string) error {
 	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
 	if err != nil {
 		return fmt.Errorf("portal: send code: %w", err)
 	}
 	code := fmt.Sprintf("%06d", n.Int64())
-	key := keyPrefix + "otp:" + phone
+	key := keyPrefix + "otp:" + purpose
 	_, err = a.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, key)
-		p.HSet(ctx, key, "h", codeHash(phone, code), "tries", 0)
+		p.HSet(ctx, key, "h", codeHash(purpose, code), "tries", 0)
 		p.Expire(ctx, key, codeTTL)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("portal: send code: %w", err)
 	}
-	text := fmt.Sprintf("【%s】您的登录验证码为%s，%d分钟内有效，请勿告诉他人。", a.bureau, code, int(codeTTL/time.Minute))
-	if err := a.sms.Send(ctx, notify.Message{To: phone, Kind: "otp", Text: text}); err != nil {
+	msg := notify.Message{To: to, Kind: kind, Text: fmt.Sprintf(text, a.bureau, code, int(codeTTL/time.Minute))}
+	if err := a.sms.Send(ctx, msg); err != nil {
 		return fmt.Errorf("portal: send code: %w", err)
 	}
 	return nil
 }
 
-func codeHash(phone, code string) string {
-	sum := sha256.Sum256([]byte(phone + ":" + code))
+// checkCode counts a try on the code stored under purpose and compares: nil when right (the code is
+// then gone), unauthorized when wrong or absent, too many requests past the last try.
+func (a *Auth) checkCode(ctx context.Context, purpose, code string) error {
+	res, err := checkCodeScript.Run(ctx, a.rdb, []string{keyPrefix + "otp:" + purpose}, codeHash(purpose, code), codeMaxTries).Int()
+	if err != nil {
+		return fmt.Errorf("portal: check code: %w", err)
+	}
+	switch res {
+	case 1:
+		return nil
+	case -2:
+		return &web.TooManyRequests{What: "code tries", RetryAfter: time.Minute}
+	default:
+		return fmt.Errorf("portal: wrong or expired code: %w", billing.ErrUnauthorized)
+	}
+}
+
+func codeHash(purpose, code string) string {
+	sum := sha256.Sum256([]byte(purpose + ":" + code))
 	return hex.EncodeToString(sum[:])
 }
 
-// checkCode counts a try and compares, atomically, so that a code is used at most once and never
-// tried more than codeMaxTries times. Results: 1 right, 0 wrong, -1 no code, -2 too many tries.
-var checkCode = redis.NewScript(`
+// checkCodeScript counts a try and compares, atomically, so that a code is used at most once and
+// never tried more than codeMaxTries times. Results: 1 right, 0 wrong, -1 no code, -2 too many tries.
+var checkCodeScript = redis.NewScript(`
 local h = redis.call('HGET', KEYS[1], 'h')
 if not h then return -1 end
 local tries = redis.call('HINCRBY', KEYS[1], 'tries', 1)
@@ -134,16 +180,8 @@ func (a *Auth) SignIn(ctx context.Context, phone, code, clientIP string) (Sessio
 	if err := a.allow(ctx, "check:ip:"+clientIP, limitCheckPerIP); err != nil {
 		return Session{}, err
 	}
-	res, err := checkCode.Run(ctx, a.rdb, []string{keyPrefix + "otp:" + phone}, codeHash(phone, code), codeMaxTries).Int()
-	if err != nil {
-		return Session{}, fmt.Errorf("portal: sign in: %w", err)
-	}
-	switch res {
-	case -2:
-		return Session{}, &web.TooManyRequests{What: "code tries", RetryAfter: time.Minute}
-	case 1:
-	default:
-		return Session{}, fmt.Errorf("portal: sign in: wrong or expired code: %w", billing.ErrUnauthorized)
+	if err := a.checkCode(ctx, "login:"+phone, code); err != nil {
+		return Session{}, err
 	}
 	s := Session{ID: randomToken(), Phone: phone, CSRF: randomToken(), Created: a.now().UTC()}
 	b, err := json.Marshal(s)
@@ -211,6 +249,22 @@ func (a *Auth) RevokeAll(ctx context.Context, phone string) (int, error) {
 		return 0, fmt.Errorf("portal: revoke: %w", err)
 	}
 	return int(max(n-1, 0)), nil
+}
+
+// limit is one rate limit on one key.
+type limit struct {
+	key string
+	l   redis_rate.Limit
+}
+
+// allowAll takes a token from every limit in order, stopping at the first that refuses.
+func (a *Auth) allowAll(ctx context.Context, limits ...limit) error {
+	for _, l := range limits {
+		if err := a.allow(ctx, l.key, l.l); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // allow takes one token from a limit, or says when to come back.

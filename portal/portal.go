@@ -22,7 +22,6 @@ import (
 //go:embed templates
 var templateFS embed.FS
 
-
 // Info is what the home page says about the running system.
 type Info struct {
 	Bureau       string // e.g. 云溪县供电公司

@@ -12,6 +12,11 @@ func (h *Handler) Routes(r gin.IRouter) {
 	pages.POST("/logout", h.logout)
 	pages.GET("/lang/:lang", h.setLanguage)
 	pages.GET("/care/:on", h.setCare)
+	pages.GET("/payfor", h.showPayFor)
+	pages.GET("/accounts/bind", h.requireSignIn, h.showBind)
+	pages.POST("/accounts/bind/code", h.requireSignIn, h.sendBindCode)
+	pages.POST("/accounts/bind", h.requireSignIn, h.bind)
+	pages.POST("/accounts/:no/unbind", h.requireSignIn, h.unbind)
 	pages.GET("/accounts/:no/bills", h.requireSignIn, h.showBills)
 	pages.GET("/accounts/:no/bills/:id", h.requireSignIn, h.showBill)
 
@@ -23,6 +28,10 @@ func (h *Handler) Routes(r gin.IRouter) {
 	api.GET("/accounts/:no/summary", h.requireSession, h.apiSummary)
 	api.GET("/accounts/:no/bills", h.requireSession, h.apiBills)
 	api.GET("/accounts/:no/bills/:id", h.requireSession, h.apiBill)
+	api.POST("/bindings/code", h.requireSession, h.sameOriginOrToken, h.apiBindCode)
+	api.POST("/bindings", h.requireSession, h.sameOriginOrToken, h.apiBind)
+	api.DELETE("/bindings/:no", h.requireSession, h.sameOriginOrToken, h.apiUnbind)
+	api.GET("/payfor/:no", h.apiPayFor)
 
 	h.usageRoutes(pages, api)
 	h.disputeRoutes(pages, api)

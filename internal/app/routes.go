@@ -14,6 +14,7 @@ import (
 
 	"gridpay/internal/billing"
 	"gridpay/internal/config"
+	"gridpay/internal/corecache"
 	"gridpay/internal/demo"
 	"gridpay/internal/store"
 	"gridpay/internal/web"
@@ -46,11 +47,18 @@ func newHandler(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.C
 		inbox = notify.NewDevInbox(rdb, now)
 		sms = inbox
 	}
+	// Internet traffic reaches the core database only through the cache (DESIGN.md).
+	core := corecache.New(store.NewCore(dbs.core, billing.DefaultLateFeeRates(), now), rdb, log)
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridpay_core_cache_hits_total",
+			Help: "Reads of the core database answered by the cache."}, func() float64 { h, _ := core.Stats(); return float64(h) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridpay_core_cache_misses_total",
+			Help: "Reads that went on to the core database."}, func() float64 { _, m := core.Stats(); return float64(m) }),
+	)
 	pages, err := portal.New(portal.Deps{
 		Log: log, Assets: assets, Info: info, Inbox: inbox, SecureCookies: cfg.Production(),
 		Auth: portal.NewAuth(rdb, sms, info.Bureau, now),
-		Service: portal.NewService(store.NewCore(dbs.core, billing.DefaultLateFeeRates(), now),
-			store.NewPortal(dbs.portal, now), billing.DefaultLateFeeRates(), now, cfg.Location),
+		Service: portal.NewService(core, store.NewPortal(dbs.portal, now), billing.DefaultLateFeeRates(), now, cfg.Location),
 	})
 	if err != nil {
 		return nil, err

@@ -14,9 +14,10 @@ import (
 
 // Database numbers by test package; add a line when a new package needs Redis.
 const (
-	DBApp    = 1 // internal/app
-	DBNotify = 2 // notify
-	DBPortal = 3 // portal
+	DBApp       = 1 // internal/app
+	DBNotify    = 2 // notify
+	DBPortal    = 3 // portal
+	DBCoreCache = 4 // internal/corecache
 )
 
 // Addr is the Redis the tests use: GRIDPAY_TEST_REDIS_ADDR, default 127.0.0.1:6379.

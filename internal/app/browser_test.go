@@ -1,0 +1,160 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"gridpay/internal/app"
+	"gridpay/internal/redistest"
+)
+
+// chromium finds Debian's Chromium. Without it the browser test skips on a developer's machine
+// and fails in CI (CI=true), where .ci/run installs it.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{os.Getenv("GRIDPAY_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"} {
+		if name == "" {
+			continue
+		}
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("no Chromium: install it (apt-get install -y chromium fonts-noto-cjk); .ci/run does")
+	}
+	t.Skip("no Chromium here; apt-get install -y chromium fonts-noto-cjk to run the browser test")
+	return ""
+}
+
+// screenshots is the folder named by GRIDPAY_SCREENSHOTS, else a temporary one.
+func screenshots(t *testing.T) string {
+	dir := os.Getenv("GRIDPAY_SCREENSHOTS")
+	if dir == "" {
+		return t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestBrowserJourney walks the portal in Chromium on a phone-sized screen as a customer would:
+// sign in with the demo phone and the code from the dev inbox, look at home, a bill and usage,
+// switch to English and to large text, saving a screenshot of each page.
+func TestBrowserJourney(t *testing.T) {
+	exe := chromium(t)
+	shots := screenshots(t)
+	e := withDBs(t, env{"GRIDPAY_REDIS_URL": redistest.URL(t, redistest.DBApp)})
+	if err := app.Run(context.Background(), []string{"seed", "--customers", "50", "--months", "24"}, e.get, ioDiscard{}, ioDiscard{}); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	base, _ := startServer(t, "all", e)
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(390, 844), chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true),
+		// A Chinese customer's phone: the portal follows the browser's language until one is chosen.
+		chromedp.Flag("lang", "zh-CN"), chromedp.Flag("accept-lang", "zh-CN,zh"))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	defer cancelTimeout()
+
+	shoot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(sel))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return s
+	}
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+
+	do("viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	do("sign-in form", chromedp.Navigate(base+"/login"), chromedp.WaitVisible("#phone"))
+	shoot("01-login")
+	do("ask for a code", chromedp.SendKeys("#phone", "13800138000"), chromedp.Click("button[type=submit]"), chromedp.WaitVisible("#code"))
+	do("enter the code", chromedp.SendKeys("#code", devInboxCode(t, base, "13800138000")), chromedp.Click("button[type=submit]"),
+		chromedp.WaitVisible("section.account"))
+	home := text("main")
+	for _, want := range []string{"3100000001", "张*国", "¥"} {
+		if !strings.Contains(home, want) {
+			t.Errorf("home lacks %q:\n%s", want, home)
+		}
+	}
+	shoot("02-home")
+
+	do("bills", chromedp.Click(`a[href="/accounts/3100000001/bills"]`), chromedp.WaitVisible("ul.bills"))
+	shoot("03-bills")
+	do("a bill", chromedp.Click("ul.bills li a"), chromedp.WaitVisible("table"))
+	if bill := text("main"); !strings.Contains(bill, "千瓦时") {
+		t.Errorf("bill page lacks the tariff in words:\n%s", bill)
+	}
+	shoot("04-bill")
+
+	do("usage", chromedp.Navigate(base+"/accounts/3100000001/usage"), chromedp.WaitVisible("svg"))
+	shoot("05-usage")
+
+	do("English", chromedp.Navigate(base+"/"), chromedp.WaitVisible("section.account"),
+		chromedp.Click(`a[href="/lang/en"]`), chromedp.WaitVisible("section.account"))
+	if home := text("main"); !strings.Contains(home, "Amount") && !strings.Contains(home, "amount") {
+		t.Errorf("home in English:\n%s", home)
+	}
+	shoot("06-home-english")
+
+	do("large text", chromedp.Click(`a[href="/care/on"]`), chromedp.WaitVisible("body.care"))
+	shoot("07-home-large-text")
+}
+
+// devInboxCode reads the newest sign-in code sent to phone, from /dev/inbox.json.
+func devInboxCode(t *testing.T, base, phone string) string {
+	t.Helper()
+	resp, err := http.Get(base + "/dev/inbox.json?to=" + phone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var inbox struct {
+		Messages []struct{ Text string } `json:"messages"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&inbox); err != nil || len(inbox.Messages) == 0 {
+		t.Fatalf("no message to %s in the dev inbox (%v)", phone, err)
+	}
+	code := regexp.MustCompile(`\d{6}`).FindString(inbox.Messages[0].Text)
+	if code == "" {
+		t.Fatalf("no code in %q", inbox.Messages[0].Text)
+	}
+	return code
+}
+
+type ioDiscard struct{}
+
+func (ioDiscard) Write(p []byte) (int, error) { return len(p), nil }

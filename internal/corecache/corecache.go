@@ -1,0 +1,170 @@
+// Package corecache keeps the core marketing database's answers to the portal in Redis, so that a
+// crowd at month end does not hammer the utility's database. It wraps a store.CoreDB and is one
+// itself: reads are cached per account with a version number that a payment bumps, so a posted
+// payment shows at once on every web process; writes go straight through.
+package corecache
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"gridpay/internal/billing"
+	"gridpay/internal/store"
+)
+
+// TTL bounds how long an answer is kept even without a payment: the core database also changes
+// by itself (new bills, counter payments, address changes).
+const TTL = 10 * time.Minute
+
+const prefix = "gridpay:cache:"
+
+// Core is a store.CoreDB that reads through Redis.
+type Core struct {
+	next         store.CoreDB
+	rdb          redis.UniversalClient
+	log          *slog.Logger
+	hits, misses atomic.Int64
+}
+
+// Stats returns how many reads the cache answered and how many went on to the core database.
+func (c *Core) Stats() (hits, misses int64) { return c.hits.Load(), c.misses.Load() }
+
+var _ store.CoreDB = (*Core)(nil)
+
+// New wraps next with a cache in rdb.
+func New(next store.CoreDB, rdb redis.UniversalClient, log *slog.Logger) *Core {
+	return &Core{next: next, rdb: rdb, log: log}
+}
+
+// Invalidate drops every cached answer about the account: the next read asks the database.
+func (c *Core) Invalidate(ctx context.Context, accountID int64) error {
+	if err := c.rdb.Incr(ctx, versionKey(accountID)).Err(); err != nil {
+		return fmt.Errorf("corecache: invalidate account %d: %w", accountID, err)
+	}
+	return nil
+}
+
+func versionKey(accountID int64) string { return fmt.Sprintf("%sv:%d", prefix, accountID) }
+
+// cached answers from Redis under key, or calls load and keeps its answer. Redis trouble never
+// fails a read: the database answers and the trouble is logged.
+func cached[T any](ctx context.Context, c *Core, key string, load func() (T, error)) (T, error) {
+	var v T
+	if b, err := c.rdb.Get(ctx, key).Bytes(); err == nil {
+		if err := json.Unmarshal(b, &v); err == nil {
+			c.hits.Add(1)
+			return v, nil
+		}
+	} else if !errors.Is(err, redis.Nil) {
+		c.log.Warn("cache read failed; asking the database", "err", err)
+	}
+	c.misses.Add(1)
+	v, err := load()
+	if err != nil {
+		return v, err
+	}
+	if b, err := json.Marshal(v); err == nil {
+		if err := c.rdb.Set(ctx, key, b, TTL).Err(); err != nil {
+			c.log.Warn("cache write failed", "err", err)
+		}
+	}
+	return v, nil
+}
+
+// accountKey names a cached answer about one account under its current version.
+func (c *Core) accountKey(ctx context.Context, accountID int64, what string) string {
+	v, err := c.rdb.Get(ctx, versionKey(accountID)).Int64()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		c.log.Warn("cache version read failed", "err", err)
+	}
+	return fmt.Sprintf("%sa:%d:%d:%s", prefix, accountID, v, what)
+}
+
+// AccountByNumber implements store.CoreDB.
+func (c *Core) AccountByNumber(ctx context.Context, accountNo string) (store.Account, error) {
+	return cached(ctx, c, prefix+"no:"+accountNo, func() (store.Account, error) { return c.next.AccountByNumber(ctx, accountNo) })
+}
+
+// AccountsByPhone implements store.CoreDB.
+func (c *Core) AccountsByPhone(ctx context.Context, phone string) ([]store.Account, error) {
+	return cached(ctx, c, prefix+"phone:"+phone, func() ([]store.Account, error) { return c.next.AccountsByPhone(ctx, phone) })
+}
+
+type billsPage struct {
+	Bills []store.Bill
+	Total int
+}
+
+// Bills implements store.CoreDB.
+func (c *Core) Bills(ctx context.Context, accountID int64, page store.Page) ([]store.Bill, int, error) {
+	p, err := cached(ctx, c, c.accountKey(ctx, accountID, fmt.Sprintf("bills:%d:%d", page.Limit, page.Offset)), func() (billsPage, error) {
+		bills, total, err := c.next.Bills(ctx, accountID, page)
+		return billsPage{bills, total}, err
+	})
+	return p.Bills, p.Total, err
+}
+
+// Bill implements store.CoreDB.
+func (c *Core) Bill(ctx context.Context, accountID, billID int64) (store.BillDetail, error) {
+	return cached(ctx, c, c.accountKey(ctx, accountID, fmt.Sprintf("bill:%d", billID)), func() (store.BillDetail, error) {
+		return c.next.Bill(ctx, accountID, billID)
+	})
+}
+
+// Usage implements store.CoreDB.
+func (c *Core) Usage(ctx context.Context, accountID int64, months, days int, asOf time.Time) (store.Usage, error) {
+	key := c.accountKey(ctx, accountID, fmt.Sprintf("usage:%d:%d:%s", months, days, asOf.Format("20060102")))
+	return cached(ctx, c, key, func() (store.Usage, error) { return c.next.Usage(ctx, accountID, months, days, asOf) })
+}
+
+// Arrears implements store.CoreDB.
+func (c *Core) Arrears(ctx context.Context, accountID int64, asOf time.Time) (store.Arrears, error) {
+	key := c.accountKey(ctx, accountID, "arrears:"+asOf.Format("20060102"))
+	return cached(ctx, c, key, func() (store.Arrears, error) { return c.next.Arrears(ctx, accountID, asOf) })
+}
+
+// OpenBills implements store.CoreDB.
+func (c *Core) OpenBills(ctx context.Context, accountID int64) ([]billing.BillBalance, error) {
+	return cached(ctx, c, c.accountKey(ctx, accountID, "open"), func() ([]billing.BillBalance, error) {
+		return c.next.OpenBills(ctx, accountID)
+	})
+}
+
+// PostPayment implements store.CoreDB: it posts, then drops the account's cached answers.
+func (c *Core) PostPayment(ctx context.Context, p store.Payment) (store.Receipt, error) {
+	r, err := c.next.PostPayment(ctx, p)
+	if err != nil {
+		return r, err
+	}
+	if err := c.Invalidate(ctx, r.AccountID); err != nil {
+		// The payment is posted; the cache's TTL will catch up. Say so loudly.
+		c.log.Error("cache not invalidated after a payment", "account_id", r.AccountID, "err", err)
+	}
+	return r, nil
+}
+
+// RecordReminder implements store.CoreDB.
+func (c *Core) RecordReminder(ctx context.Context, r store.Reminder) (store.Reminder, bool, error) {
+	return c.next.RecordReminder(ctx, r)
+}
+
+type receiptsPage struct {
+	Receipts []store.Receipt
+	Total    int
+}
+
+// Receipts implements store.CoreDB.
+func (c *Core) Receipts(ctx context.Context, accountID int64, page store.Page) ([]store.Receipt, int, error) {
+	p, err := cached(ctx, c, c.accountKey(ctx, accountID, fmt.Sprintf("receipts:%d:%d", page.Limit, page.Offset)), func() (receiptsPage, error) {
+		rs, total, err := c.next.Receipts(ctx, accountID, page)
+		return receiptsPage{rs, total}, err
+	})
+	return p.Receipts, p.Total, err
+}

@@ -1,0 +1,145 @@
+package corecache_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"reflect"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"gridpay/internal/billing"
+	"gridpay/internal/corecache"
+	"gridpay/internal/demo"
+	"gridpay/internal/redistest"
+	"gridpay/internal/store"
+)
+
+var today = time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+
+// counting passes every call through to the real store and counts those that reach it.
+type counting struct {
+	store.CoreDB
+	calls atomic.Int64
+}
+
+func (c *counting) Arrears(ctx context.Context, id int64, asOf time.Time) (store.Arrears, error) {
+	c.calls.Add(1)
+	return c.CoreDB.Arrears(ctx, id, asOf)
+}
+
+func (c *counting) AccountByNumber(ctx context.Context, no string) (store.Account, error) {
+	c.calls.Add(1)
+	return c.CoreDB.AccountByNumber(ctx, no)
+}
+
+func (c *counting) Bills(ctx context.Context, id int64, p store.Page) ([]store.Bill, int, error) {
+	c.calls.Add(1)
+	return c.CoreDB.Bills(ctx, id, p)
+}
+
+func setup(t *testing.T, redisURL string) (*corecache.Core, *counting) {
+	t.Helper()
+	ctx := context.Background()
+	path := "sqlite:" + filepath.Join(t.TempDir(), "core.db")
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.Seed(ctx, db, demo.Options{Seed: 1, Customers: 5, Months: 6, Today: today}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if db, err = store.Open(ctx, path); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	opts, err := redis.ParseURL(redisURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opts)
+	t.Cleanup(func() { rdb.Close() })
+	inner := &counting{CoreDB: store.NewCore(db, billing.DefaultLateFeeRates(), func() time.Time { return today })}
+	return corecache.New(inner, rdb, slog.New(slog.NewTextHandler(io.Discard, nil))), inner
+}
+
+func TestReadsAreCachedUntilAPaymentPosts(t *testing.T) {
+	c, inner := setup(t, redistest.URL(t, redistest.DBCoreCache))
+	ctx := context.Background()
+	acc, err := c.AccountByNumber(ctx, "3100000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := c.Arrears(ctx, acc.ID, today)
+	if err != nil || first.Total <= 0 {
+		t.Fatalf("Arrears = %+v, %v", first, err)
+	}
+	before := inner.calls.Load()
+	for range 3 {
+		again, err := c.Arrears(ctx, acc.ID, today)
+		if err != nil || !reflect.DeepEqual(again, first) {
+			t.Fatalf("cached Arrears = %+v, %v; want %+v", again, err, first)
+		}
+		if _, _, err := c.Bills(ctx, acc.ID, store.Page{Limit: 3}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := inner.calls.Load() - before; n != 1 { // only the first Bills call reaches the database
+		t.Errorf("%d calls reached the database for 3 repeated reads, want 1", n)
+	}
+	if hits, misses := c.Stats(); hits != 5 || misses != 3 { // account, arrears, bills missed once
+		t.Errorf("Stats = %d hits, %d misses; want 5 and 3", hits, misses)
+	}
+	if _, err := c.Arrears(ctx, acc.ID, today.AddDate(0, 0, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if n := inner.calls.Load() - before; n != 2 {
+		t.Errorf("another day's arrears did not reach the database")
+	}
+
+	r, err := c.PostPayment(ctx, store.Payment{AccountNo: "3100000001", Channel: "wechat", OrderNo: "CACHE0001", Amount: 1000, PaidOn: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := c.Arrears(ctx, acc.ID, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Total != first.Total-r.Amount+r.Prepaid {
+		t.Errorf("after paying %s the cache says %s owed, want %s", r.Amount, after.Total, first.Total-r.Amount)
+	}
+}
+
+func TestErrorsAreNotCached(t *testing.T) {
+	c, inner := setup(t, redistest.URL(t, redistest.DBCoreCache))
+	for range 2 {
+		if _, err := c.AccountByNumber(context.Background(), "3100099999"); !errors.Is(err, billing.ErrNotFound) {
+			t.Fatalf("AccountByNumber = %v, want not found", err)
+		}
+	}
+	if n := inner.calls.Load(); n != 2 {
+		t.Errorf("%d calls reached the database, want 2: a miss must not be remembered", n)
+	}
+}
+
+func TestRedisDownFallsBackToTheDatabase(t *testing.T) {
+	c, _ := setup(t, "redis://127.0.0.1:1/0") // nothing listens on port 1
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	acc, err := c.AccountByNumber(ctx, "3100000001")
+	if err != nil || acc.No != "3100000001" {
+		t.Fatalf("AccountByNumber with Redis down = %+v, %v", acc, err)
+	}
+	if _, err := c.Arrears(ctx, acc.ID, today); err != nil {
+		t.Errorf("Arrears with Redis down: %v", err)
+	}
+}

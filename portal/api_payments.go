@@ -1,0 +1,68 @@
+package portal
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"gridpay/internal/billing"
+	"gridpay/internal/store"
+	"gridpay/portal/i18n"
+)
+
+// paymentJSON is a posted payment (收费流水) in the API.
+type paymentJSON struct {
+	ReceiptNo    string        `json:"receipt_no"`
+	Channel      string        `json:"channel"`
+	ChannelLabel string        `json:"channel_label"`
+	Amount       billing.Money `json:"amount_fen"`
+	LateFee      billing.Money `json:"late_fee_fen"`
+	Principal    billing.Money `json:"principal_fen"`
+	Prepaid      billing.Money `json:"prepaid_fen"`
+	PaidOn       Date          `json:"paid_on"`
+}
+
+func toPaymentJSON(l i18n.Lang, r store.Receipt) paymentJSON {
+	return paymentJSON{ReceiptNo: r.No, Channel: r.Channel, ChannelLabel: channelLabel(l, r.Channel), Amount: r.Amount,
+		LateFee: r.Fee, Principal: r.Principal, Prepaid: r.Prepaid, PaidOn: Date(r.PaidOn)}
+}
+
+// channelLabel names a payment channel in the customer's language; an unknown one by its code.
+func channelLabel(l i18n.Lang, channel string) string {
+	if label := i18n.T(l, "payments.channel."+channel); label != "payments.channel."+channel {
+		return label
+	}
+	return channel
+}
+
+// apiPayments answers GET /api/v1/accounts/{no}/payments?page=1&per_page=20: the account's posted
+// payments, newest first.
+func (h *Handler) apiPayments(c *gin.Context) {
+	s, _ := session(c)
+	no, err := accountNo(c)
+	if err != nil {
+		h.apiError(c, err)
+		return
+	}
+	page, err := intQuery(c, "page", 1, 1, 1000)
+	if err != nil {
+		h.apiError(c, err)
+		return
+	}
+	per, err := intQuery(c, "per_page", 20, 1, 100)
+	if err != nil {
+		h.apiError(c, err)
+		return
+	}
+	receipts, total, err := h.svc.Payments(c.Request.Context(), s.Phone, no, store.Page{Limit: per, Offset: (page - 1) * per})
+	if err != nil {
+		h.apiError(c, err)
+		return
+	}
+	l := lang(c)
+	out := make([]paymentJSON, len(receipts))
+	for i, r := range receipts {
+		out[i] = toPaymentJSON(l, r)
+	}
+	c.JSON(http.StatusOK, gin.H{"payments": out, "total": total, "page": page, "per_page": per})
+}

@@ -1,0 +1,76 @@
+package portal
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"gridpay/internal/billing"
+	"gridpay/internal/store"
+)
+
+// paymentsPerPage is how many payments one page of the history lists.
+const paymentsPerPage = 20
+
+// paymentsPage lists an account's posted payments, newest first, a page at a time.
+type paymentsPage struct {
+	page
+	AccountNo        string
+	Payments         []paymentRow
+	Total            int
+	Page, Pages      int
+	PrevURL, NextURL string // empty on the first or last page
+}
+
+// paymentRow is one posted payment as the customer reads it.
+type paymentRow struct {
+	ReceiptNo string
+	PaidOn    time.Time
+	Channel   string // 微信, WeChat...
+	Amount    billing.Money
+	LateFee   billing.Money
+	Principal billing.Money
+	Prepaid   billing.Money
+}
+
+// showPayments shows GET /accounts/{no}/payments[?page=2].
+func (h *Handler) showPayments(c *gin.Context) {
+	s, _ := session(c)
+	no, err := accountNo(c)
+	if err != nil {
+		h.pageError(c, err)
+		return
+	}
+	n, err := intQuery(c, "page", 1, 1, 1000)
+	if err != nil {
+		h.pageError(c, err)
+		return
+	}
+	receipts, total, err := h.svc.Payments(c.Request.Context(), s.Phone, no,
+		store.Page{Limit: paymentsPerPage, Offset: (n - 1) * paymentsPerPage})
+	if err != nil {
+		h.pageError(c, err)
+		return
+	}
+	h.render(c, http.StatusOK, "payments", newPaymentsPage(h.newPage(c), no, receipts, total, n))
+}
+
+// newPaymentsPage puts one page of receipts into the customer's words, with links to its neighbours.
+func newPaymentsPage(p page, no string, receipts []store.Receipt, total, n int) paymentsPage {
+	pp := paymentsPage{page: p, AccountNo: no, Total: total, Page: n, Pages: max(1, (total+paymentsPerPage-1)/paymentsPerPage)}
+	for _, r := range receipts {
+		pp.Payments = append(pp.Payments, paymentRow{ReceiptNo: r.No, PaidOn: r.PaidOn,
+			Channel: channelLabel(p.Lang, r.Channel), Amount: r.Amount, LateFee: r.Fee, Principal: r.Principal, Prepaid: r.Prepaid})
+	}
+	base := "/accounts/" + no + "/payments"
+	if n > 1 {
+		// Past the end, "previous" leads back to the last page there is.
+		pp.PrevURL = fmt.Sprintf("%s?page=%d", base, min(n-1, pp.Pages))
+	}
+	if n < pp.Pages {
+		pp.NextURL = fmt.Sprintf("%s?page=%d", base, n+1)
+	}
+	return pp
+}
