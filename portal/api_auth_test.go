@@ -72,6 +72,7 @@ func newSite(t *testing.T, dev bool) *site {
 		t.Fatal(err)
 	}
 	e := web.NewEngine(log, prometheus.NewRegistry())
+	e.GET("/static/:hash/*path", assets.Serve)
 	h.Routes(e)
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)

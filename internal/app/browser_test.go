@@ -3,6 +3,9 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"image"
+	"image/color"
+	"image/png"
 	"net/http"
 	"os"
 	"os/exec"
@@ -51,7 +54,8 @@ func screenshots(t *testing.T) string {
 
 // TestBrowserJourney walks the portal in Chromium on a phone-sized screen as a customer would:
 // sign in with the demo phone and the code from the dev inbox, look at home, a bill and usage,
-// switch to English and to large text, saving a screenshot of each page.
+// file a dispute with a photo of the meter, switch to English and to large text, saving a screenshot
+// of each page.
 func TestBrowserJourney(t *testing.T) {
 	exe := chromium(t)
 	shots := screenshots(t)
@@ -120,18 +124,49 @@ func TestBrowserJourney(t *testing.T) {
 	}
 	shoot("04-bill")
 
+	photo := filepath.Join(t.TempDir(), "meter.png")
+	writeMeterPhoto(t, photo)
+	do("dispute form", chromedp.Click(`a[href*="/disputes/new?bill="]`), chromedp.WaitVisible("#category"),
+		chromedp.SetValue("#category", "reading_amount"), chromedp.SendKeys("#text", "十月电量比往年多，请核实电表读数。"),
+		chromedp.SetUploadFiles("#photo", []string{photo}))
+	shoot("05-dispute-form")
+	do("file the dispute", chromedp.Click("form.dispute-form button[type=submit]"), chromedp.WaitVisible(`img`))
+	if d := text("main"); !strings.Contains(d, "十月电量比往年多") {
+		t.Errorf("dispute page lacks the text filed:\n%s", d)
+	}
+	shoot("06-dispute")
+
 	do("usage", chromedp.Navigate(base+"/accounts/3100000001/usage"), chromedp.WaitVisible("svg"))
-	shoot("05-usage")
+	shoot("07-usage")
 
 	do("English", chromedp.Navigate(base+"/"), chromedp.WaitVisible("section.account"),
 		chromedp.Click(`a[href="/lang/en"]`), chromedp.WaitVisible("section.account"))
 	if home := text("main"); !strings.Contains(home, "Amount") && !strings.Contains(home, "amount") {
 		t.Errorf("home in English:\n%s", home)
 	}
-	shoot("06-home-english")
+	shoot("08-home-english")
 
 	do("large text", chromedp.Click(`a[href="/care/on"]`), chromedp.WaitVisible("body.care"))
-	shoot("07-home-large-text")
+	shoot("09-home-large-text")
+}
+
+// writeMeterPhoto writes a small PNG, as a phone camera's photo of a meter would be for the form.
+func writeMeterPhoto(t *testing.T, path string) {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 64, 48))
+	for x := 0; x < 64; x++ {
+		for y := 0; y < 48; y++ {
+			img.Set(x, y, color.RGBA{uint8(x * 4), uint8(y * 5), 90, 255})
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // devInboxCode reads the newest sign-in code sent to phone, from /dev/inbox.json.

@@ -57,7 +57,7 @@ func newHandler(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.C
 	)
 	pages, err := portal.New(portal.Deps{
 		Log: log, Assets: assets, Info: info, Inbox: inbox, SecureCookies: cfg.Production(),
-		Auth: portal.NewAuth(rdb, sms, info.Bureau, now),
+		Auth:    portal.NewAuth(rdb, sms, info.Bureau, now),
 		Service: portal.NewService(core, store.NewPortal(dbs.portal, now), billing.DefaultLateFeeRates(), now, cfg.Location),
 	})
 	if err != nil {

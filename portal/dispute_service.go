@@ -1,0 +1,206 @@
+package portal
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"net/http"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"gridpay/internal/billing"
+	"gridpay/internal/store"
+)
+
+// Photos larger than this many pixels, or wider or taller than maxPhotoSide, are refused: a few
+// megabytes of PNG can otherwise unpack into gigabytes in the browser of the staff who open it.
+const (
+	maxPhotoPixels = 100_000_000
+	maxPhotoSide   = 20_000
+)
+
+// disputeInputError is dispute input the customer must correct: key names the catalog message that
+// says what, field the form field. It wraps billing.ErrInvalid, or an *http.MaxBytesError for a
+// photo over the limit, so that web.Kind answers 400 or 413.
+type disputeInputError struct {
+	field string
+	key   string
+	args  []any
+	err   error
+}
+
+func (e *disputeInputError) Error() string {
+	return fmt.Sprintf("portal: dispute %s: %s: %v", e.field, e.key, e.err)
+}
+
+func (e *disputeInputError) Unwrap() error { return e.err }
+
+func invalidDispute(field, key string, args ...any) error {
+	return &disputeInputError{field: field, key: key, args: args, err: billing.ErrInvalid}
+}
+
+// photoTooLarge is the error of a photo, or a whole request, over the size limit.
+func photoTooLarge(limit int64) error {
+	return &disputeInputError{field: "photo", key: "dispute.error.photo_too_large", err: &http.MaxBytesError{Limit: limit}}
+}
+
+// DisputeInput is a dispute as the customer filed it, before any check.
+type DisputeInput struct {
+	AccountNo string
+	BillID    int64 // 0 when no bill is disputed
+	Category  string
+	Text      string
+	Photo     []byte // empty without a photo
+}
+
+// DisputeTarget is what a dispute may be about: one of the customer's accounts and, if given, one
+// of its bills.
+type DisputeTarget struct {
+	Account AccountView
+	Bill    *store.Bill // nil without a bill
+}
+
+// DisputeTarget returns the account and bill a dispute would be about. An account that is not the
+// customer's, and a bill that is not the account's, are not found.
+func (s *Service) DisputeTarget(ctx context.Context, phone, accountNo string, billID int64) (DisputeTarget, error) {
+	v, err := s.account(ctx, phone, accountNo)
+	if err != nil {
+		return DisputeTarget{}, err
+	}
+	t := DisputeTarget{Account: v}
+	if billID != 0 {
+		d, err := s.core.Bill(ctx, v.accountID, billID)
+		if err != nil {
+			return DisputeTarget{}, err
+		}
+		t.Bill = &d.Bill
+	}
+	return t, nil
+}
+
+// FileDispute files a dispute from the holder of phone about one of their accounts and, if given,
+// one of its bills. Input the customer must correct is invalid with a message saying what to
+// correct; another customer's account or bill is not found.
+func (s *Service) FileDispute(ctx context.Context, phone string, in DisputeInput) (store.Dispute, error) {
+	d := store.NewDispute{Phone: phone, AccountNo: in.AccountNo, BillID: in.BillID, Category: store.DisputeCategory(in.Category)}
+	if !d.Category.Valid() {
+		return store.Dispute{}, invalidDispute("category", "dispute.error.category")
+	}
+	var err error
+	if d.Text, err = disputeText(in.Text); err != nil {
+		return store.Dispute{}, err
+	}
+	if len(in.Photo) > 0 {
+		contentType, err := photoType(in.Photo)
+		if err != nil {
+			return store.Dispute{}, err
+		}
+		d.Photo = &store.DisputePhoto{ContentType: contentType, Bytes: in.Photo}
+	}
+	if in.BillID < 0 {
+		return store.Dispute{}, invalidDispute("bill_id", "dispute.error.bill")
+	}
+	t, err := s.DisputeTarget(ctx, phone, in.AccountNo, in.BillID)
+	if err != nil {
+		return store.Dispute{}, err
+	}
+	if t.Bill != nil {
+		d.BillPeriod = t.Bill.Period
+	}
+	filed, err := s.portal.FileDispute(ctx, d)
+	if err != nil {
+		return store.Dispute{}, err
+	}
+	return s.local(filed), nil
+}
+
+// disputeText returns the customer's text with line breaks as "\n" and no blank margins, or says
+// what is wrong with it. Its length counts UTF-16 units, as the NVARCHAR column and the textarea's
+// maxlength do.
+func disputeText(text string) (string, error) {
+	text = strings.TrimSpace(strings.ReplaceAll(text, "\r\n", "\n"))
+	switch {
+	case !utf8.ValidString(text) || strings.ContainsRune(text, 0):
+		return "", invalidDispute("text", "dispute.error.text_invalid")
+	case text == "":
+		return "", invalidDispute("text", "dispute.error.text_empty")
+	case utf16Units(text) > store.MaxDisputeText:
+		return "", invalidDispute("text", "dispute.error.text_too_long", store.MaxDisputeText)
+	}
+	return text, nil
+}
+
+func utf16Units(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// photoType returns the content type of a photo judged by its bytes alone, never by a file name or
+// a declared type: a JPEG or PNG whose header decodes, of sane dimensions, and at most 5 MB.
+func photoType(b []byte) (string, error) {
+	if len(b) > store.MaxDisputePhoto {
+		return "", photoTooLarge(store.MaxDisputePhoto)
+	}
+	var (
+		cfg image.Config
+		err error
+	)
+	contentType := http.DetectContentType(b)
+	switch contentType {
+	case "image/jpeg":
+		cfg, err = jpeg.DecodeConfig(bytes.NewReader(b))
+	case "image/png":
+		cfg, err = png.DecodeConfig(bytes.NewReader(b))
+	default:
+		return "", invalidDispute("photo", "dispute.error.photo_type")
+	}
+	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxPhotoSide || cfg.Height > maxPhotoSide ||
+		int64(cfg.Width)*int64(cfg.Height) > maxPhotoPixels {
+		return "", invalidDispute("photo", "dispute.error.photo_type")
+	}
+	return contentType, nil
+}
+
+// Disputes returns the disputes the holder of phone filed, newest first.
+func (s *Service) Disputes(ctx context.Context, phone string) ([]store.Dispute, error) {
+	list, err := s.portal.Disputes(ctx, phone)
+	if err != nil {
+		return nil, err
+	}
+	for i := range list {
+		list[i] = s.local(list[i])
+	}
+	return list, nil
+}
+
+// Dispute returns one of the disputes the holder of phone filed, with its messages; anyone else's
+// is not found.
+func (s *Service) Dispute(ctx context.Context, phone string, id int64) (store.Dispute, error) {
+	d, err := s.portal.Dispute(ctx, phone, id)
+	if err != nil {
+		return store.Dispute{}, err
+	}
+	return s.local(d), nil
+}
+
+// DisputePhoto returns the photo of one of the disputes the holder of phone filed; anyone else's
+// is not found.
+func (s *Service) DisputePhoto(ctx context.Context, phone string, id int64) (store.DisputePhoto, error) {
+	return s.portal.DisputePhoto(ctx, phone, id)
+}
+
+// local shows a dispute's times in the bureau's time zone.
+func (s *Service) local(d store.Dispute) store.Dispute {
+	d.CreatedAt, d.UpdatedAt = d.CreatedAt.In(s.loc), d.UpdatedAt.In(s.loc)
+	for i := range d.Messages {
+		d.Messages[i].CreatedAt = d.Messages[i].CreatedAt.In(s.loc)
+	}
+	return d
+}
