@@ -19,6 +19,7 @@ const usage = `gridpay: the online face of a county power supply company's marke
 Usage:
   gridpay all       web, workers and scheduler in one process (what make run starts)
   gridpay serve     the web tier: portal, admin, payment callbacks
+  gridpay worker    task workers (posting payments) and the outbox sweeper; needs GRIDPAY_REDIS_URL
   gridpay migrate   bring the core database schema up to date
   gridpay seed      fill an empty core database with the demo county (gridpay seed -h)
 
@@ -45,6 +46,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runServer(ctx, cfg, log, stdout, true)
 	case "serve":
 		return runServer(ctx, cfg, log, stdout, false)
+	case "worker":
+		return runWorker(ctx, cfg, log)
 	case "migrate":
 		return runMigrate(ctx, cfg, log)
 	case "seed":

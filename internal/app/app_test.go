@@ -326,3 +326,34 @@ func (w *cancelOnWrite) Write(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+func TestWorkerSubcommand(t *testing.T) {
+	if err := app.Run(context.Background(), []string{"worker"}, withDBs(t, env{}).get, io.Discard, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "GRIDPAY_REDIS_URL") {
+		t.Errorf("worker without a Redis = %v, want an error naming GRIDPAY_REDIS_URL", err)
+	}
+	e := withDBs(t, env{"GRIDPAY_REDIS_URL": redistest.URL(t, redistest.DBApp)})
+	if err := app.Run(context.Background(), []string{"migrate"}, e.get, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- app.Run(ctx, []string{"worker"}, e.get, io.Discard, logs) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(logs.String(), "worker running") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("worker stopped with %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("worker did not stop within 30 s of the signal")
+	}
+	if !strings.Contains(logs.String(), "worker running") || !strings.Contains(logs.String(), "worker stopped") {
+		t.Errorf("worker logs:\n%s", logs.String())
+	}
+}

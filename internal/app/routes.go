@@ -18,7 +18,6 @@ import (
 	"gridpay/internal/demo"
 	"gridpay/internal/store"
 	"gridpay/internal/web"
-	"gridpay/notify"
 	"gridpay/portal"
 	"gridpay/static"
 )
@@ -39,14 +38,7 @@ func newHandler(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.C
 		}
 	}
 	now := time.Now
-	// Text messages: the dev inbox in dev; production has no SMS gateway channel yet, so sign-in
-	// codes fail there with a logged error rather than vanish.
-	var sms notify.Channel = notify.Fallback{}
-	var inbox *notify.DevInbox
-	if !cfg.Production() {
-		inbox = notify.NewDevInbox(rdb, now)
-		sms = inbox
-	}
+	sms, inbox := textChannel(cfg, rdb)
 	// Internet traffic reaches the core database only through the cache (DESIGN.md).
 	core := corecache.New(store.NewCore(dbs.core, billing.DefaultLateFeeRates(), now), rdb, log)
 	reg.MustRegister(

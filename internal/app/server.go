@@ -17,8 +17,8 @@ import (
 	"gridpay/internal/demo"
 )
 
-// runServer runs the web tier (and, with all, everything else as it arrives) until ctx ends, then
-// drains in-flight requests within the configured grace period.
+// runServer runs the web tier (and, with all, the workers and the outbox sweeper) until ctx ends,
+// then drains in-flight requests within the configured grace period.
 func runServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout io.Writer, all bool) error {
 	dbs, err := openDatabases(ctx, cfg)
 	if err != nil {
@@ -31,11 +31,20 @@ func runServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 			return err
 		}
 	}
-	rdb, stopRedis, err := openRedis(cfg, log)
+	rdb, redisURL, stopRedis, err := openRedis(cfg, log)
 	if err != nil {
 		return err
 	}
 	defer stopRedis()
+	if all {
+		wctx, stopWorker := context.WithCancel(ctx)
+		wait, err := startWorker(wctx, cfg, log, dbs, rdb, redisURL)
+		if err != nil {
+			stopWorker()
+			return err
+		}
+		defer func() { stopWorker(); wait() }()
+	}
 
 	handler, err := newHandler(cfg, log, dbs, rdb)
 	if err != nil {
@@ -78,16 +87,16 @@ func runServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 }
 
 // openRedis connects to GRIDPAY_REDIS_URL, or in dev with none starts an in-process Redis.
-func openRedis(cfg config.Config, log *slog.Logger) (*redis.Client, func(), error) {
+func openRedis(cfg config.Config, log *slog.Logger) (*redis.Client, string, func(), error) {
 	url := cfg.RedisURL
 	stop := func() {}
 	if cfg.EmbeddedRedis() {
 		if cfg.Production() { // config refuses this already; kept as a second lock on the door
-			return nil, nil, errors.New("GRIDPAY_REDIS_URL is empty: production needs a real Redis")
+			return nil, "", nil, errors.New("GRIDPAY_REDIS_URL is empty: production needs a real Redis")
 		}
 		mr, err := miniredis.Run()
 		if err != nil {
-			return nil, nil, fmt.Errorf("embedded redis: %w", err)
+			return nil, "", nil, fmt.Errorf("embedded redis: %w", err)
 		}
 		url = "redis://" + mr.Addr()
 		stop = mr.Close
@@ -96,10 +105,10 @@ func openRedis(cfg config.Config, log *slog.Logger) (*redis.Client, func(), erro
 	opts, err := redis.ParseURL(url)
 	if err != nil {
 		stop()
-		return nil, nil, fmt.Errorf("GRIDPAY_REDIS_URL: %w", err)
+		return nil, "", nil, fmt.Errorf("GRIDPAY_REDIS_URL: %w", err)
 	}
 	rdb := redis.NewClient(opts)
-	return rdb, func() { rdb.Close(); stop() }, nil
+	return rdb, url, func() { rdb.Close(); stop() }, nil
 }
 
 func printBanner(w io.Writer, cfg config.Config) {

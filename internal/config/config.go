@@ -22,15 +22,16 @@ const (
 // Config is the whole validated configuration. Every field comes from one GRIDPAY_ variable; the
 // README lists them all with their defaults.
 type Config struct {
-	Env             string         // GRIDPAY_ENV: dev | production
-	Addr            string         // GRIDPAY_ADDR: listen address, host:port
-	PublicURL       string         // GRIDPAY_PUBLIC_URL: how users reach the site; derived from Addr when empty
-	CoreDB          string         // GRIDPAY_CORE_DB: DSN of the core marketing database
-	PortalDB        string         // GRIDPAY_PORTAL_DB: DSN of the portal database (may equal CoreDB)
-	RedisURL        string         // GRIDPAY_REDIS_URL: empty = embedded in-process Redis (dev only)
-	LogLevel        slog.Level     // GRIDPAY_LOG_LEVEL: debug | info | warn | error
-	Location        *time.Location // GRIDPAY_TIMEZONE: the bureau's civil time zone for dates
-	ShutdownTimeout time.Duration  // GRIDPAY_SHUTDOWN_TIMEOUT: grace period for in-flight requests
+	Env               string         // GRIDPAY_ENV: dev | production
+	Addr              string         // GRIDPAY_ADDR: listen address, host:port
+	PublicURL         string         // GRIDPAY_PUBLIC_URL: how users reach the site; derived from Addr when empty
+	CoreDB            string         // GRIDPAY_CORE_DB: DSN of the core marketing database
+	PortalDB          string         // GRIDPAY_PORTAL_DB: DSN of the portal database (may equal CoreDB)
+	RedisURL          string         // GRIDPAY_REDIS_URL: empty = embedded in-process Redis (dev only)
+	LogLevel          slog.Level     // GRIDPAY_LOG_LEVEL: debug | info | warn | error
+	Location          *time.Location // GRIDPAY_TIMEZONE: the bureau's civil time zone for dates
+	ShutdownTimeout   time.Duration  // GRIDPAY_SHUTDOWN_TIMEOUT: grace period for in-flight requests
+	WorkerConcurrency int            // GRIDPAY_WORKER_CONCURRENCY: tasks run at once per worker process
 }
 
 // Defaults used when a variable is unset or empty.
@@ -40,6 +41,8 @@ const (
 	DefaultPortalDB        = "sqlite:data/portal.db"
 	DefaultTimezone        = "Asia/Shanghai"
 	DefaultShutdownTimeout = 15 * time.Second
+	// DefaultWorkerConcurrency bounds the writes one worker process makes to the core database.
+	DefaultWorkerConcurrency = 4
 )
 
 // Production reports whether the process runs in production mode.
@@ -110,6 +113,13 @@ func Load(getenv func(string) string) (Config, error) {
 		bad("GRIDPAY_SHUTDOWN_TIMEOUT", timeout, "a positive Go duration, e.g. 15s")
 	} else {
 		c.ShutdownTimeout = d
+	}
+
+	workers := get("GRIDPAY_WORKER_CONCURRENCY", strconv.Itoa(DefaultWorkerConcurrency))
+	if n, err := strconv.Atoi(workers); err != nil || n < 1 || n > 64 {
+		bad("GRIDPAY_WORKER_CONCURRENCY", workers, "a whole number from 1 to 64")
+	} else {
+		c.WorkerConcurrency = n
 	}
 
 	if c.Production() {

@@ -20,7 +20,8 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	if c.Env != config.Dev || c.Addr != ":8080" || c.PublicURL != "http://localhost:8080" ||
 		c.CoreDB != "sqlite:data/core.db" || c.PortalDB != "sqlite:data/portal.db" || !c.EmbeddedRedis() || c.LogLevel != slog.LevelInfo ||
-		c.Location.String() != "Asia/Shanghai" || c.ShutdownTimeout != 15*time.Second || c.Production() {
+		c.Location.String() != "Asia/Shanghai" || c.ShutdownTimeout != 15*time.Second || c.Production() ||
+		c.WorkerConcurrency != 4 {
 		t.Errorf("defaults = %+v", c)
 	}
 }
@@ -61,6 +62,8 @@ func TestLoadRejects(t *testing.T) {
 		{"time zone", map[string]string{"GRIDPAY_TIMEZONE": "Mars/Olympus"}, []string{"GRIDPAY_TIMEZONE"}},
 		{"shutdown timeout", map[string]string{"GRIDPAY_SHUTDOWN_TIMEOUT": "-1s"}, []string{"GRIDPAY_SHUTDOWN_TIMEOUT"}},
 		{"public url", map[string]string{"GRIDPAY_PUBLIC_URL": "pay.example.cn"}, []string{"GRIDPAY_PUBLIC_URL"}},
+		{"worker concurrency zero", map[string]string{"GRIDPAY_WORKER_CONCURRENCY": "0"}, []string{"GRIDPAY_WORKER_CONCURRENCY"}},
+		{"worker concurrency words", map[string]string{"GRIDPAY_WORKER_CONCURRENCY": "many"}, []string{"GRIDPAY_WORKER_CONCURRENCY"}},
 		{"production without redis", map[string]string{"GRIDPAY_ENV": "production", "GRIDPAY_PUBLIC_URL": "https://p.cn"}, []string{"GRIDPAY_REDIS_URL"}},
 		{"production over plain http", map[string]string{"GRIDPAY_ENV": "production", "GRIDPAY_REDIS_URL": "redis://r:6379"}, []string{"GRIDPAY_PUBLIC_URL", "https"}},
 		{"several at once are all named", map[string]string{"GRIDPAY_ADDR": "x", "GRIDPAY_LOG_LEVEL": "y"}, []string{"GRIDPAY_ADDR", "GRIDPAY_LOG_LEVEL"}},

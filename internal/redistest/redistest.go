@@ -18,6 +18,7 @@ const (
 	DBNotify    = 2 // notify
 	DBPortal    = 3 // portal
 	DBCoreCache = 4 // internal/corecache
+	DBWorker    = 5 // worker
 )
 
 // Addr is the Redis the tests use: GRIDPAY_TEST_REDIS_ADDR, default 127.0.0.1:6379.

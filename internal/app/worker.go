@@ -1,0 +1,87 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"gridpay/internal/billing"
+	"gridpay/internal/config"
+	"gridpay/internal/corecache"
+	"gridpay/internal/demo"
+	"gridpay/internal/store"
+	"gridpay/notify"
+	"gridpay/worker"
+)
+
+// textChannel is how gridpay texts customers: the dev inbox in dev; production has no SMS gateway
+// channel yet, so messages fail there with a logged error rather than vanish.
+func textChannel(cfg config.Config, rdb *redis.Client) (notify.Channel, *notify.DevInbox) {
+	if cfg.Production() {
+		return notify.Fallback{}, nil
+	}
+	inbox := notify.NewDevInbox(rdb, time.Now)
+	return inbox, inbox
+}
+
+// startWorker runs the asynq task handlers and the outbox sweeper until ctx ends; the returned
+// function waits for them to stop.
+func startWorker(ctx context.Context, cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.Client, redisURL string) (wait func(), err error) {
+	opt, err := asynq.ParseRedisURI(redisURL)
+	if err != nil {
+		return nil, fmt.Errorf("GRIDPAY_REDIS_URL: %w", err)
+	}
+	client := asynq.NewClient(opt)
+	sms, _ := textChannel(cfg, rdb)
+	orders := store.NewPortal(dbs.portal, time.Now)
+	core := corecache.New(store.NewCore(dbs.core, billing.DefaultLateFeeRates(), time.Now), rdb, log)
+
+	srv := worker.NewServer(opt, cfg.WorkerConcurrency, log)
+	srv.Handle(worker.TypePaymentPost, &worker.PaymentPoster{Orders: orders, Core: core, SMS: sms,
+		Bureau: demo.County + "供电公司", Loc: cfg.Location, Log: log})
+	sweeper := &worker.OutboxSweeper{Orders: orders, Enqueuer: worker.NewEnqueuer(client),
+		Grace: time.Minute, Every: 30 * time.Second, Now: time.Now, Log: log}
+
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		if err := srv.Run(ctx); err != nil {
+			log.Error("worker stopped", "err", err)
+		}
+	}()
+	go func() { defer wg.Done(); sweeper.Run(ctx) }()
+	log.Info("worker running", "concurrency", cfg.WorkerConcurrency, "queues", worker.Queues)
+	return func() { wg.Wait(); client.Close() }, nil
+}
+
+// runWorker is `gridpay worker`: task handlers and the scheduler, no web.
+func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	if cfg.EmbeddedRedis() {
+		return errors.New("gridpay worker needs GRIDPAY_REDIS_URL: the embedded Redis lives inside one process (gridpay all)")
+	}
+	dbs, err := openDatabases(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer dbs.close()
+	rdb, url, stop, err := openRedis(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	wait, err := startWorker(ctx, cfg, log, dbs, rdb, url)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	wait()
+	log.Info("worker stopped")
+	return nil
+}

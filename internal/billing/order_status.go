@@ -1,0 +1,82 @@
+package billing
+
+import "fmt"
+
+// OrderStatus is where a payment order stands, from the moment a customer taps Pay until the money
+// is posted to the account (销账) or given back.
+//
+// The state machine lives here rather than in package payments because two layers enforce it:
+// payments drives orders through it, and internal/store checks every change of an order's status
+// against it inside the transaction that makes the change. Imports point down (DESIGN.md) and
+// payments sits above store, so the rule must live below both; payments re-exports it as
+// payments.Status.
+type OrderStatus string
+
+// The order statuses. An order is CREATED, becomes PENDING once the provider gave it a code to pay,
+// PAID when the provider reports the money, and POSTED once the core database holds the receipt.
+const (
+	OrderCreated   OrderStatus = "CREATED"
+	OrderPending   OrderStatus = "PENDING"
+	OrderPaid      OrderStatus = "PAID"
+	OrderPosted    OrderStatus = "POSTED"
+	OrderClosed    OrderStatus = "CLOSED"    // expired, replaced or cancelled without payment
+	OrderFlagged   OrderStatus = "FLAGGED"   // needs staff: paid after close, wrong amount, ...
+	OrderRefunding OrderStatus = "REFUNDING" // refund asked of the provider
+	OrderRefunded  OrderStatus = "REFUNDED"
+)
+
+// OrderStatuses returns every order status in the order of the happy path, then the side roads.
+// It returns a new slice each time.
+func OrderStatuses() []OrderStatus {
+	return []OrderStatus{OrderCreated, OrderPending, OrderPaid, OrderPosted, OrderClosed, OrderFlagged,
+		OrderRefunding, OrderRefunded}
+}
+
+// orderMoves is the set of legal moves. Anything not listed is refused.
+var orderMoves = map[OrderStatus][]OrderStatus{
+	OrderCreated: {OrderPending, OrderClosed, OrderFlagged},
+	OrderPending: {OrderPaid, OrderClosed, OrderFlagged},
+	OrderPaid:    {OrderPosted, OrderFlagged, OrderRefunding},
+	OrderPosted:  {OrderRefunding},
+	// A payment reported after the order was closed is still the customer's money: it is credited
+	// and flagged for staff.
+	OrderClosed: {OrderFlagged},
+	// Staff decide a flagged order: post it, give the money back, or close it.
+	OrderFlagged: {OrderPosted, OrderRefunding, OrderClosed},
+	// A refund the provider refused leaves the money posted.
+	OrderRefunding: {OrderRefunded, OrderPosted},
+	OrderRefunded:  nil,
+}
+
+// Valid reports whether s is one of the order statuses.
+func (s OrderStatus) Valid() bool {
+	_, ok := orderMoves[s]
+	return ok
+}
+
+// CanMoveTo reports whether an order may move from s to t. Staying put is not a move.
+func (s OrderStatus) CanMoveTo(t OrderStatus) bool {
+	for _, to := range orderMoves[s] {
+		if to == t {
+			return true
+		}
+	}
+	return false
+}
+
+// Open reports whether an order in status s may still be paid as asked: CREATED or PENDING. An
+// account has at most one open order per channel.
+func (s OrderStatus) Open() bool { return s == OrderCreated || s == OrderPending }
+
+// InFlight reports whether an order in status s holds money on its way to the account: paid, not
+// yet posted. Such money stops the legal clock (DOMAIN.md): no reminder and no notice for it.
+func (s OrderStatus) InFlight() bool { return s == OrderPaid }
+
+// TransitionOrder returns nil when an order may move from one status to the other, and otherwise an
+// error wrapping ErrConflict that names both.
+func TransitionOrder(from, to OrderStatus) error {
+	if !from.CanMoveTo(to) {
+		return fmt.Errorf("order status %q cannot move to %q: %w", string(from), string(to), ErrConflict)
+	}
+	return nil
+}

@@ -1,0 +1,619 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gridpay/internal/billing"
+)
+
+// Payment order limits.
+const (
+	// MaxOrderAmount is the most one order may ask: 10,000,000.00 yuan, far above any county bill,
+	// so that a typo or an attack cannot ask a provider for an absurd sum.
+	MaxOrderAmount billing.Money = 1_000_000_000
+	// MaxOrderNote bounds the note of an order event, in UTF-16 code units as NVARCHAR(500) counts.
+	MaxOrderNote = 500
+	// MaxCodeURL bounds a provider's code_url, the text a QR code carries.
+	MaxCodeURL = 512
+)
+
+// maxOrdersListed bounds one page of OpenOrders and UnackedOutbox.
+const maxOrdersListed = 1000
+
+// Order is a payment order: one attempt by a customer (or someone paying for them, 代缴) to pay an
+// account through a channel.
+type Order struct {
+	ID         int64
+	OutTradeNo string // ours, sent to the provider (商户订单号)
+	AccountNo  string
+	PayerPhone string // "" when the payer was not signed in (代缴)
+	Channel    string // wechat | alipay | bank
+	Amount     billing.Money
+	Status     billing.OrderStatus
+	CodeURL    string // what the QR code carries; "" until the provider gave it
+	// ProviderTxnID, PaidAmount and PaidAt are what the provider reported when the money arrived;
+	// empty until then. PaidAmount differs from Amount only on a flagged order.
+	ProviderTxnID   string
+	PaidAmount      billing.Money
+	PaidAt          time.Time
+	PostedReceiptNo string // the core database's receipt (收费流水号), once posted
+	ExpiresAt       time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	Events          []OrderEvent // the timeline, oldest first; only OrderByID fills it
+}
+
+// OrderEvent is one step of an order's timeline.
+type OrderEvent struct {
+	ID   int64
+	At   time.Time
+	From billing.OrderStatus // "" for the order's creation
+	To   billing.OrderStatus // equals From for a note that changed no status
+	Note string
+}
+
+// NewOrder is an order to be created. The caller makes OutTradeNo (payments.NewOutTradeNo).
+type NewOrder struct {
+	OutTradeNo string
+	AccountNo  string
+	PayerPhone string // "" when the payer is not signed in (代缴)
+	Channel    string
+	Amount     billing.Money
+	ExpiresAt  time.Time // when the provider stops taking payment for it; must be in the future
+}
+
+// OrderUpdate holds the columns a MoveOrder may set besides the status. Zero fields are left alone.
+type OrderUpdate struct {
+	CodeURL         string    // on CREATED -> PENDING: the provider's code
+	ExpiresAt       time.Time // on CREATED -> PENDING: the provider's own expiry, when it has one
+	PostedReceiptNo string    // on -> POSTED: the receipt the core database wrote
+}
+
+// orderChange is an OrderUpdate plus what only MarkPaid may set.
+type orderChange struct {
+	OrderUpdate
+	providerTxnID string
+	paidAmount    billing.Money
+	paidAt        time.Time
+}
+
+// validOrderChannel reports whether c is a channel orders are taken through.
+func validOrderChannel(c string) bool { return c == "wechat" || c == "alipay" || c == "bank" }
+
+// validOrderNote reports whether s fits an event's note: valid UTF-8, no NUL, at most MaxOrderNote.
+func validOrderNote(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0) && utf16Len(s) <= MaxOrderNote
+}
+
+// validCodeURL reports whether s is 1 to MaxCodeURL bytes of printable ASCII without spaces, as
+// every provider's code_url is.
+func validCodeURL(s string) bool {
+	if s == "" || len(s) > MaxCodeURL {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+func validOrderAmount(m billing.Money) bool { return m > 0 && m <= MaxOrderAmount }
+
+func validateNewOrder(o NewOrder, now time.Time) error {
+	switch {
+	case !identifier(o.OutTradeNo, 32):
+		return fmt.Errorf("order number: want 1 to 32 of 0-9 A-Z a-z _ -: %w", billing.ErrInvalid)
+	case !validAccountNo(o.AccountNo):
+		return fmt.Errorf("account number: %w", billing.ErrInvalid)
+	case o.PayerPhone != "" && !validPhone(o.PayerPhone):
+		return fmt.Errorf("payer phone: %w", billing.ErrInvalid)
+	case !validOrderChannel(o.Channel):
+		return fmt.Errorf("channel: want wechat, alipay or bank: %w", billing.ErrInvalid)
+	case !validOrderAmount(o.Amount):
+		return fmt.Errorf("amount %s: want 0.01 to %s: %w", o.Amount, MaxOrderAmount, billing.ErrInvalid)
+	case !o.ExpiresAt.After(now):
+		return fmt.Errorf("expiry %s is not in the future: %w", o.ExpiresAt.UTC().Format(time.RFC3339), billing.ErrInvalid)
+	}
+	return nil
+}
+
+func validateOrderUpdate(u OrderUpdate) error {
+	switch {
+	case u.CodeURL != "" && !validCodeURL(u.CodeURL):
+		return fmt.Errorf("code url: want 1 to %d bytes of printable ASCII: %w", MaxCodeURL, billing.ErrInvalid)
+	case u.PostedReceiptNo != "" && !identifier(u.PostedReceiptNo, 32):
+		return fmt.Errorf("receipt number: want 1 to 32 of 0-9 A-Z a-z _ -: %w", billing.ErrInvalid)
+	}
+	return nil
+}
+
+const orderSelect = `SELECT id, out_trade_no, account_no, payer_phone, channel, amount_fen, status, code_url,
+       provider_txn_id, paid_fen, paid_at, posted_receipt_no, expires_at, created_at, updated_at
+FROM payment_orders`
+
+func scanOrder(row interface{ Scan(...any) error }) (Order, error) {
+	var (
+		o                         Order
+		phone, txn, receipt       sql.NullString
+		paidAmount                sql.NullInt64
+		status                    string
+		paidAt                    sql.Null[timestamp]
+		expires, created, updated timestamp
+	)
+	err := row.Scan(&o.ID, &o.OutTradeNo, &o.AccountNo, &phone, &o.Channel, &o.Amount, &status, &o.CodeURL,
+		&txn, &paidAmount, &paidAt, &receipt, &expires, &created, &updated)
+	o.PayerPhone, o.ProviderTxnID, o.PostedReceiptNo = phone.String, txn.String, receipt.String
+	o.Status, o.PaidAmount = billing.OrderStatus(status), billing.Money(paidAmount.Int64)
+	if paidAt.Valid {
+		o.PaidAt = time.Time(paidAt.V)
+	}
+	o.ExpiresAt, o.CreatedAt, o.UpdatedAt = time.Time(expires), time.Time(created), time.Time(updated)
+	return o, err
+}
+
+// orderWhere reads one order by a condition on its columns, taking an update lock when lock is set
+// (SQL Server; SQLite's write transactions hold the whole database already). No order is
+// billing.ErrNotFound.
+func (p *Portal) orderWhere(ctx context.Context, q querier, lock bool, where string, args ...any) (Order, error) {
+	hint := ""
+	if lock {
+		hint = p.db.dialect.updlock
+	}
+	o, err := scanOrder(q.QueryRowContext(ctx, orderSelect+hint+" WHERE "+where, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Order{}, billing.ErrNotFound
+	}
+	return o, err
+}
+
+// CreateOrder opens an order for an account and channel. An account has at most one open order
+// (CREATED or PENDING) per channel: when one exists for the same amount and has not expired, it is
+// returned with created false, so that a second tap on Pay shows the same QR code. An open order for
+// another amount, or an expired one, is closed and the new one created, in one transaction.
+// Concurrent calls for one account and channel end as if they ran one after the other: a call that
+// loses the race on the one-open-order index starts again and finds the winner's order, returning it
+// when the amount is the same. An order number already used is a conflict.
+func (p *Portal) CreateOrder(ctx context.Context, o NewOrder) (Order, bool, error) {
+	now := p.now().UTC().Truncate(time.Millisecond)
+	if err := validateNewOrder(o, now); err != nil {
+		return Order{}, false, fmt.Errorf("store: create order: %w", err)
+	}
+	const attempts = 3
+	for attempt := 1; ; attempt++ {
+		var (
+			out     Order
+			created bool
+		)
+		err := p.db.Transact(ctx, func(tx *sql.Tx) error {
+			var err error
+			out, created, err = p.createOrder(ctx, tx, o, now)
+			return err
+		})
+		// A duplicate key here is the one-open-order index: another transaction opened an order for
+		// the account and channel after this one looked (SQL Server locks no gap it did not read).
+		// The next attempt sees that order.
+		if err != nil && p.db.dialect.duplicate(err) && attempt < attempts {
+			continue
+		}
+		if err != nil {
+			return Order{}, false, fmt.Errorf("store: create order %s: %w", o.OutTradeNo, err)
+		}
+		return out, created, nil
+	}
+}
+
+func (p *Portal) createOrder(ctx context.Context, tx *sql.Tx, o NewOrder, now time.Time) (Order, bool, error) {
+	open, err := p.orderWhere(ctx, tx, true, `account_no = @no AND channel = @channel AND status IN (@created, @pending)`,
+		sql.Named("no", o.AccountNo), sql.Named("channel", o.Channel),
+		sql.Named("created", string(billing.OrderCreated)), sql.Named("pending", string(billing.OrderPending)))
+	switch {
+	case errors.Is(err, billing.ErrNotFound):
+	case err != nil:
+		return Order{}, false, err
+	case open.Amount == o.Amount && open.ExpiresAt.After(now):
+		return open, false, nil
+	default:
+		note := fmt.Sprintf("replaced by order %s of %s", o.OutTradeNo, o.Amount)
+		if !open.ExpiresAt.After(now) {
+			note = fmt.Sprintf("expired; replaced by order %s", o.OutTradeNo)
+		}
+		if err := p.changeOrder(ctx, tx, open.ID, open.Status, billing.OrderClosed, note, orderChange{}, now); err != nil {
+			return Order{}, false, fmt.Errorf("close order %s: %w", open.OutTradeNo, err)
+		}
+	}
+
+	var used int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM payment_orders WHERE out_trade_no = @out`,
+		sql.Named("out", o.OutTradeNo)).Scan(&used); err != nil {
+		return Order{}, false, err
+	}
+	if used > 0 {
+		return Order{}, false, fmt.Errorf("order number already used: %w", billing.ErrConflict)
+	}
+	out := Order{OutTradeNo: o.OutTradeNo, AccountNo: o.AccountNo, PayerPhone: o.PayerPhone, Channel: o.Channel,
+		Amount: o.Amount, Status: billing.OrderCreated, ExpiresAt: o.ExpiresAt.UTC().Truncate(time.Millisecond),
+		CreatedAt: now, UpdatedAt: now}
+	err = tx.QueryRowContext(ctx, p.db.dialect.insertID("payment_orders",
+		"out_trade_no, account_no, payer_phone, channel, amount_fen, status, code_url, expires_at, created_at, updated_at",
+		"@out, @no, @phone, @channel, @amount, @status, '', @expires, @at, @at"),
+		sql.Named("out", out.OutTradeNo), sql.Named("no", out.AccountNo),
+		sql.Named("phone", sql.NullString{String: out.PayerPhone, Valid: out.PayerPhone != ""}),
+		sql.Named("channel", out.Channel), sql.Named("amount", out.Amount), sql.Named("status", string(out.Status)),
+		sql.Named("expires", timestamp(out.ExpiresAt)), sql.Named("at", timestamp(now))).Scan(&out.ID)
+	if err != nil {
+		return Order{}, false, err
+	}
+	if err := insertOrderEvent(ctx, tx, out.ID, "", billing.OrderCreated, "", now); err != nil {
+		return Order{}, false, err
+	}
+	return out, true, nil
+}
+
+// changeOrder moves order id from one status to another inside tx, compare-and-set on the current
+// status, with the columns of c, and records the event. An order no longer in status from is
+// billing.ErrConflict.
+func (p *Portal) changeOrder(ctx context.Context, tx *sql.Tx, id int64, from, to billing.OrderStatus, note string, c orderChange, now time.Time) error {
+	if err := billing.TransitionOrder(from, to); err != nil {
+		return err
+	}
+	set := "status = @to, updated_at = @at"
+	args := []any{sql.Named("to", string(to)), sql.Named("at", timestamp(now)), sql.Named("id", id), sql.Named("from", string(from))}
+	if c.CodeURL != "" {
+		set += ", code_url = @code_url"
+		args = append(args, sql.Named("code_url", c.CodeURL))
+	}
+	if !c.ExpiresAt.IsZero() {
+		set += ", expires_at = @expires"
+		args = append(args, sql.Named("expires", timestamp(c.ExpiresAt)))
+	}
+	if c.PostedReceiptNo != "" {
+		set += ", posted_receipt_no = @receipt"
+		args = append(args, sql.Named("receipt", c.PostedReceiptNo))
+	}
+	if c.providerTxnID != "" {
+		set += ", provider_txn_id = @txn, paid_fen = @paid, paid_at = @paid_at"
+		args = append(args, sql.Named("txn", c.providerTxnID), sql.Named("paid", c.paidAmount), sql.Named("paid_at", timestamp(c.paidAt)))
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE payment_orders SET `+set+` WHERE id = @id AND status = @from`, args...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return fmt.Errorf("order %d is no longer %s: %w", id, from, billing.ErrConflict)
+	}
+	return insertOrderEvent(ctx, tx, id, from, to, note, now)
+}
+
+// insertOrderEvent appends a step to an order's timeline; from "" is the creation.
+func insertOrderEvent(ctx context.Context, q querier, orderID int64, from, to billing.OrderStatus, note string, at time.Time) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO payment_events (order_id, at, from_status, to_status, note)
+VALUES (@order, @at, @from, @to, @note)`,
+		sql.Named("order", orderID), sql.Named("at", timestamp(at)),
+		sql.Named("from", sql.NullString{String: string(from), Valid: from != ""}),
+		sql.Named("to", string(to)), sql.Named("note", note))
+	if err != nil {
+		return fmt.Errorf("order %d event: %w", orderID, err)
+	}
+	return nil
+}
+
+// OrderByOutTradeNo returns the order with our order number outTradeNo, without its timeline.
+func (p *Portal) OrderByOutTradeNo(ctx context.Context, outTradeNo string) (Order, error) {
+	if !identifier(outTradeNo, 32) {
+		return Order{}, fmt.Errorf("store: order %q: %w", truncateOrderText(outTradeNo, 40), billing.ErrInvalid)
+	}
+	o, err := p.orderWhere(ctx, p.db, false, "out_trade_no = @out", sql.Named("out", outTradeNo))
+	if err != nil {
+		return Order{}, fmt.Errorf("store: order %s: %w", outTradeNo, err)
+	}
+	return o, nil
+}
+
+// OrderByID returns an order with its timeline, oldest event first.
+func (p *Portal) OrderByID(ctx context.Context, id int64) (Order, error) {
+	o, err := p.orderWhere(ctx, p.db, false, "id = @id", sql.Named("id", id))
+	if err == nil {
+		o.Events, err = p.orderEvents(ctx, id)
+	}
+	if err != nil {
+		return Order{}, fmt.Errorf("store: order %d: %w", id, err)
+	}
+	return o, nil
+}
+
+func (p *Portal) orderEvents(ctx context.Context, orderID int64) ([]OrderEvent, error) {
+	rows, err := p.db.QueryContext(ctx, `SELECT id, at, from_status, to_status, note FROM payment_events
+WHERE order_id = @order ORDER BY id`, sql.Named("order", orderID))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	events := []OrderEvent{}
+	for rows.Next() {
+		var (
+			e    OrderEvent
+			at   timestamp
+			from sql.NullString
+			to   string
+		)
+		if err := rows.Scan(&e.ID, &at, &from, &to, &e.Note); err != nil {
+			return nil, err
+		}
+		e.At, e.From, e.To = time.Time(at), billing.OrderStatus(from.String), billing.OrderStatus(to)
+		events = append(events, e)
+	}
+	return events, rows.Err()
+}
+
+// listLimit gives a list 100 rows when it asks for none and at most maxOrdersListed.
+func listLimit(limit int) int {
+	switch {
+	case limit <= 0:
+		return 100
+	case limit > maxOrdersListed:
+		return maxOrdersListed
+	}
+	return limit
+}
+
+// OpenOrders returns open orders (CREATED or PENDING) created before olderThan, oldest first, at
+// most limit of them (100 when limit is 0 or less, never more than 1000): the orders the active
+// query (查单补单) asks their provider about, and closes when they expired.
+func (p *Portal) OpenOrders(ctx context.Context, olderThan time.Time, limit int) ([]Order, error) {
+	rows, err := p.db.QueryContext(ctx, orderSelect+` WHERE status IN (@created, @pending) AND created_at < @before
+ORDER BY created_at, id`+p.db.dialect.page("@limit", "@offset"),
+		sql.Named("created", string(billing.OrderCreated)), sql.Named("pending", string(billing.OrderPending)),
+		sql.Named("before", timestamp(olderThan)), sql.Named("limit", listLimit(limit)), sql.Named("offset", 0))
+	if err != nil {
+		return nil, fmt.Errorf("store: open orders: %w", err)
+	}
+	defer rows.Close()
+	list := []Order{}
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: open orders: %w", err)
+		}
+		list = append(list, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: open orders: %w", err)
+	}
+	return list, nil
+}
+
+// MoveOrder moves order id from status from to status to, recording note in its timeline, and sets
+// the columns set fills in (set may be nil). It is a compare-and-set: an order that is no longer in
+// status from, or a move the state machine forbids (billing.TransitionOrder), is
+// billing.ErrConflict and changes nothing. Moving to PAID is MarkPaid's alone, because a paid order
+// must get its outbox row in the same transaction; a move to POSTED needs a receipt number, given
+// now or before.
+func (p *Portal) MoveOrder(ctx context.Context, id int64, from, to billing.OrderStatus, note string, set func(*OrderUpdate)) (Order, error) {
+	var u OrderUpdate
+	if set != nil {
+		set(&u)
+	}
+	fail := func(err error) (Order, error) {
+		return Order{}, fmt.Errorf("store: move order %d from %s to %s: %w", id, truncateOrderText(string(from), 16),
+			truncateOrderText(string(to), 16), err)
+	}
+	if err := billing.TransitionOrder(from, to); err != nil {
+		return fail(err)
+	}
+	switch {
+	case to == billing.OrderPaid:
+		return fail(fmt.Errorf("only MarkPaid marks an order paid: %w", billing.ErrInvalid))
+	case !validOrderNote(note):
+		return fail(fmt.Errorf("note: want valid UTF-8 of at most %d characters: %w", MaxOrderNote, billing.ErrInvalid))
+	}
+	if err := validateOrderUpdate(u); err != nil {
+		return fail(err)
+	}
+	now := p.now().UTC().Truncate(time.Millisecond)
+	if !u.ExpiresAt.IsZero() {
+		u.ExpiresAt = u.ExpiresAt.UTC().Truncate(time.Millisecond)
+	}
+	var out Order
+	err := p.db.Transact(ctx, func(tx *sql.Tx) error {
+		o, err := p.orderWhere(ctx, tx, true, "id = @id", sql.Named("id", id))
+		if err != nil {
+			return err
+		}
+		if o.Status != from {
+			return fmt.Errorf("order is %s: %w", o.Status, billing.ErrConflict)
+		}
+		if to == billing.OrderPosted && u.PostedReceiptNo == "" && o.PostedReceiptNo == "" {
+			return fmt.Errorf("a posted order needs its receipt number: %w", billing.ErrInvalid)
+		}
+		if err := p.changeOrder(ctx, tx, id, from, to, note, orderChange{OrderUpdate: u}, now); err != nil {
+			return err
+		}
+		out, err = p.orderWhere(ctx, tx, false, "id = @id", sql.Named("id", id))
+		return err
+	})
+	if err != nil {
+		return fail(err)
+	}
+	return out, nil
+}
+
+// PaymentOutcome says what MarkPaid did.
+type PaymentOutcome string
+
+// The outcomes of MarkPaid.
+const (
+	// PaymentPaid: the order moved to PAID and an outbox row will have it posted.
+	PaymentPaid PaymentOutcome = "paid"
+	// PaymentDuplicate: the same provider transaction was reported before; nothing changed.
+	PaymentDuplicate PaymentOutcome = "duplicate"
+	// PaymentFlagged: the order moved to FLAGGED for staff. It is posted anyway (an outbox row was
+	// written) when the right amount arrived after the order was closed; a wrong amount waits for
+	// staff.
+	PaymentFlagged PaymentOutcome = "flagged"
+)
+
+// MarkPaidResult is what MarkPaid did and the order as it stands afterwards.
+type MarkPaidResult struct {
+	Outcome PaymentOutcome
+	Order   Order
+	// OutboxID is the payment:post outbox row this call wrote, 0 when it wrote none. When it is not
+	// 0, the caller enqueues the payment:post task for Order.ID after the commit (the outbox
+	// sweeper enqueues it again if that is lost).
+	OutboxID int64
+}
+
+// MarkPaid records that the provider took payment for order outTradeNo in its transaction
+// providerTxnID. In one transaction it moves the order and writes its timeline and, when the money
+// is to be posted, an outbox row of kind OutboxPostPayment:
+//   - PENDING (or CREATED, when the provider took payment before PENDING was recorded) and the
+//     amount asked: PAID, with an outbox row;
+//   - CLOSED and the amount asked: FLAGGED, with an outbox row, since money paid after close is
+//     still the customer's and is credited;
+//   - another amount: FLAGGED, with no outbox row, for staff to post or refund;
+//   - FLAGGED by staff before any payment: stays FLAGGED, the payment recorded, no outbox row.
+//
+// The same provider transaction and amount again changes nothing and reports PaymentDuplicate. An
+// order paid by another provider transaction, or a transaction that already paid another order, is
+// billing.ErrConflict; an unknown order is billing.ErrNotFound.
+func (p *Portal) MarkPaid(ctx context.Context, outTradeNo, providerTxnID string, amount billing.Money, paidAt time.Time) (MarkPaidResult, error) {
+	fail := func(err error) (MarkPaidResult, error) {
+		return MarkPaidResult{}, fmt.Errorf("store: mark order %s paid: %w", truncateOrderText(outTradeNo, 40), err)
+	}
+	switch {
+	case !identifier(outTradeNo, 32):
+		return fail(fmt.Errorf("order number: want 1 to 32 of 0-9 A-Z a-z _ -: %w", billing.ErrInvalid))
+	case !identifier(providerTxnID, 64):
+		return fail(fmt.Errorf("provider transaction id: want 1 to 64 of 0-9 A-Z a-z _ -: %w", billing.ErrInvalid))
+	case !validOrderAmount(amount):
+		return fail(fmt.Errorf("amount %s: want 0.01 to %s: %w", amount, MaxOrderAmount, billing.ErrInvalid))
+	case paidAt.IsZero():
+		return fail(fmt.Errorf("payment time missing: %w", billing.ErrInvalid))
+	}
+	now := p.now().UTC().Truncate(time.Millisecond)
+	paid := orderChange{providerTxnID: providerTxnID, paidAmount: amount, paidAt: paidAt.UTC().Truncate(time.Millisecond)}
+	var res MarkPaidResult
+	err := p.db.Transact(ctx, func(tx *sql.Tx) error {
+		res = MarkPaidResult{}
+		o, err := p.orderWhere(ctx, tx, true, "out_trade_no = @out", sql.Named("out", outTradeNo))
+		if err != nil {
+			return err
+		}
+		if o.ProviderTxnID != "" {
+			if o.ProviderTxnID != providerTxnID || o.PaidAmount != amount {
+				return fmt.Errorf("already paid by transaction %s of %s: %w", o.ProviderTxnID, o.PaidAmount, billing.ErrConflict)
+			}
+			res.Outcome, res.Order = PaymentDuplicate, o
+			return nil
+		}
+		post := amount == o.Amount
+		mismatch := fmt.Sprintf("amount mismatch: order of %s, paid %s", o.Amount, amount)
+		switch o.Status {
+		case billing.OrderCreated:
+			if err := p.changeOrder(ctx, tx, o.ID, billing.OrderCreated, billing.OrderPending,
+				"provider took payment before the order was recorded pending", orderChange{}, now); err != nil {
+				return err
+			}
+			fallthrough
+		case billing.OrderPending:
+			if post {
+				res.Outcome = PaymentPaid
+				err = p.changeOrder(ctx, tx, o.ID, billing.OrderPending, billing.OrderPaid, "paid", paid, now)
+			} else {
+				res.Outcome = PaymentFlagged
+				err = p.changeOrder(ctx, tx, o.ID, billing.OrderPending, billing.OrderFlagged, mismatch, paid, now)
+			}
+		case billing.OrderClosed:
+			note := "paid after the order was closed: credited"
+			if !post {
+				note = "paid after the order was closed; " + mismatch
+			}
+			res.Outcome = PaymentFlagged
+			err = p.changeOrder(ctx, tx, o.ID, billing.OrderClosed, billing.OrderFlagged, note, paid, now)
+		case billing.OrderFlagged:
+			// Staff flagged it before any money came: record the money, leave the decision to them.
+			post = false
+			res.Outcome = PaymentFlagged
+			err = p.recordPaymentOnFlagged(ctx, tx, o.ID, paid, now)
+		default:
+			return fmt.Errorf("order is %s without a provider transaction: %w", o.Status, billing.ErrConflict)
+		}
+		if err != nil {
+			return err
+		}
+		if post {
+			if res.OutboxID, err = p.insertOutbox(ctx, tx, OutboxPostPayment, o.ID, now); err != nil {
+				return err
+			}
+		}
+		res.Order, err = p.orderWhere(ctx, tx, false, "id = @id", sql.Named("id", o.ID))
+		return err
+	})
+	if p.db.dialect.duplicate(err) {
+		// The one unique index an update of a single order can break: (channel, provider_txn_id).
+		err = fmt.Errorf("transaction %s already paid another order: %w", providerTxnID, billing.ErrConflict)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	return res, nil
+}
+
+// recordPaymentOnFlagged keeps a payment reported for an order staff had flagged before any money
+// came, with a timeline note that changes no status.
+func (p *Portal) recordPaymentOnFlagged(ctx context.Context, tx *sql.Tx, id int64, c orderChange, now time.Time) error {
+	res, err := tx.ExecContext(ctx, `UPDATE payment_orders SET provider_txn_id = @txn, paid_fen = @paid, paid_at = @paid_at,
+    updated_at = @at WHERE id = @id AND status = @flagged AND provider_txn_id IS NULL`,
+		sql.Named("txn", c.providerTxnID), sql.Named("paid", c.paidAmount), sql.Named("paid_at", timestamp(c.paidAt)),
+		sql.Named("at", timestamp(now)), sql.Named("id", id), sql.Named("flagged", string(billing.OrderFlagged)))
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return fmt.Errorf("order %d changed meanwhile: %w", id, billing.ErrConflict)
+	}
+	return insertOrderEvent(ctx, tx, id, billing.OrderFlagged, billing.OrderFlagged,
+		fmt.Sprintf("paid %s while flagged: staff decide", c.paidAmount), now)
+}
+
+// InFlight reports whether the account has money on its way to posting: an order PAID and not yet
+// POSTED, or one FLAGGED for staff after its money arrived (paid after close, or the wrong amount).
+// Such money stops the legal clock (DOMAIN.md): no reminder and no notice while it is in flight.
+// A flagged order counts because the customer has paid; whether it is posted or refunded is staff's
+// decision, not grounds to disconnect.
+func (p *Portal) InFlight(ctx context.Context, accountNo string) (bool, error) {
+	if !validAccountNo(accountNo) {
+		return false, fmt.Errorf("store: payments in flight for %q: %w", truncateOrderText(accountNo, 16), billing.ErrInvalid)
+	}
+	var n int
+	err := p.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM payment_orders WHERE account_no = @no
+AND (status = @paid OR (status = @flagged AND paid_at IS NOT NULL))`,
+		sql.Named("no", accountNo), sql.Named("paid", string(billing.OrderPaid)),
+		sql.Named("flagged", string(billing.OrderFlagged))).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("store: payments in flight for %s: %w", accountNo, err)
+	}
+	return n > 0, nil
+}
+
+// truncateOrderText cuts s to at most n bytes on a rune boundary and makes it valid UTF-8, for an
+// error message about hostile input.
+func truncateOrderText(s string, n int) string {
+	s = strings.ToValidUTF8(s, "?")
+	for len(s) > n {
+		_, size := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-size]
+	}
+	return s
+}

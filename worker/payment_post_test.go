@@ -1,0 +1,258 @@
+package worker_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"gridpay/internal/billing"
+	"gridpay/internal/corecache"
+	"gridpay/internal/demo"
+	"gridpay/internal/redistest"
+	"gridpay/internal/store"
+	"gridpay/notify"
+	"gridpay/payments"
+	"gridpay/worker"
+)
+
+var today = time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+
+// rig is a worker with real SQLite databases (a small demo county), the real Redis, the dev inbox.
+type rig struct {
+	core     *store.DB
+	orders   *store.Portal
+	cached   *corecache.Core
+	inbox    *notify.DevInbox
+	poster   *worker.PaymentPoster
+	enqueuer *worker.Enqueuer
+	redis    asynq.RedisConnOpt
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	open := func(name string, s store.Schema) *store.DB {
+		db, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.MigrateSchema(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	seedDB := open("core.db", store.CoreSchema)
+	if _, err := demo.Seed(ctx, seedDB, demo.Options{Seed: 1, Customers: 5, Months: 3, Today: today}); err != nil {
+		t.Fatal(err)
+	}
+	seedDB.Close()
+	r := &rig{core: open("core.db", store.CoreSchema), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	pdb := open("portal.db", store.PortalSchema)
+	t.Cleanup(func() { r.core.Close(); pdb.Close() })
+	r.now = func() time.Time { return time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC) }
+	r.orders = store.NewPortal(pdb, time.Now)
+
+	url := redistest.URL(t, redistest.DBWorker)
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opts)
+	t.Cleanup(func() { rdb.Close() })
+	r.redis, err = asynq.ParseRedisURI(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := asynq.NewClient(r.redis)
+	t.Cleanup(func() { client.Close() })
+	r.enqueuer = worker.NewEnqueuer(client)
+	r.inbox = notify.NewDevInbox(rdb, r.now)
+	r.cached = corecache.New(store.NewCore(r.core, billing.DefaultLateFeeRates(), r.now), rdb, r.log)
+	r.poster = &worker.PaymentPoster{Orders: r.orders, Core: r.cached, SMS: r.inbox, Bureau: "云溪县供电公司",
+		Loc: time.FixedZone("CST", 8*3600), Log: r.log}
+	return r
+}
+
+// paidOrder makes an order for the account and has the provider pay it, as a callback would.
+func (r *rig) paidOrder(t *testing.T, accountNo string, amount billing.Money) store.MarkPaidResult {
+	t.Helper()
+	ctx := context.Background()
+	o, _, err := r.orders.CreateOrder(ctx, store.NewOrder{OutTradeNo: payments.NewOutTradeNo("wechat", time.Now()),
+		AccountNo: accountNo, PayerPhone: "13800138000", Channel: "wechat", Amount: amount, ExpiresAt: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.orders.MoveOrder(ctx, o.ID, billing.OrderCreated, billing.OrderPending, "precreated",
+		func(u *store.OrderUpdate) { u.CodeURL = "weixin://wxpay/bizpayurl?pr=test" }); err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.orders.MarkPaid(ctx, o.OutTradeNo, "4200000"+o.OutTradeNo[2:], amount, time.Date(2026, 11, 25, 17, 30, 0, 0, time.UTC))
+	if err != nil || res.OutboxID == 0 {
+		t.Fatalf("MarkPaid = %+v, %v", res, err)
+	}
+	return res
+}
+
+func (r *rig) receipts(t *testing.T, orderNo string) int {
+	var n int
+	if err := r.core.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM receipts WHERE order_no = @o`,
+		sql.Named("o", orderNo)).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// runServer processes tasks until the test ends.
+func (r *rig) runServer(t *testing.T) {
+	srv := worker.NewServer(r.redis, 4, r.log)
+	srv.Handle(worker.TypePaymentPost, r.poster)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { srv.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+func (r *rig) waitPosted(t *testing.T, orderID int64) store.Order {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		o, err := r.orders.OrderByID(context.Background(), orderID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Status == billing.OrderPosted {
+			return o
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("order %d not posted within 20 s", orderID)
+	return store.Order{}
+}
+
+func TestPaidOrderIsPostedOnceAndTheCustomerTold(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	acc, err := r.cached.AccountByNumber(ctx, "3100000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := r.cached.Arrears(ctx, acc.ID, today) // cached now; the posting must invalidate it
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := r.paidOrder(t, "3100000001", 5000)
+	r.runServer(t)
+	// A callback, its retry and the sweeper all queue the same order.
+	for range 3 {
+		if err := r.enqueuer.EnqueuePaymentPost(ctx, res.Order.ID, res.OutboxID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := r.waitPosted(t, res.Order.ID)
+	if !strings.HasPrefix(o.PostedReceiptNo, "SF20261126") || r.receipts(t, o.OutTradeNo) != 1 {
+		t.Errorf("posted as %q with %d receipts, want one receipt dated 26 November (Beijing)", o.PostedReceiptNo, r.receipts(t, o.OutTradeNo))
+	}
+	after, err := r.cached.Arrears(ctx, acc.ID, today)
+	if err != nil || after.Total >= before.Total {
+		t.Errorf("arrears after paying 50.00: %s, before %s: the cache was not invalidated", after.Total, before.Total)
+	}
+	if items, _ := r.orders.UnackedOutbox(ctx, time.Now().Add(time.Hour), 10); len(items) != 0 {
+		t.Errorf("%d outbox rows still unacknowledged", len(items))
+	}
+	msgs, _ := r.inbox.Recent(ctx, "13800138000", 5)
+	if len(msgs) == 0 || !strings.Contains(msgs[0].Text, o.PostedReceiptNo) || !strings.Contains(msgs[0].Text, "50.00") {
+		t.Errorf("receipt message = %+v", msgs)
+	}
+}
+
+func TestHandlerTwiceStillPostsOnce(t *testing.T) {
+	r := newRig(t)
+	res := r.paidOrder(t, "3100000002", 12345)
+	task, err := worker.NewPaymentPostTask(res.Order.ID, res.OutboxID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A worker killed after posting and before acknowledging: the task runs again.
+	for i := 0; i < 2; i++ {
+		if err := r.poster.ProcessTask(context.Background(), task); err != nil {
+			t.Fatalf("run %d: %v", i+1, err)
+		}
+	}
+	if n := r.receipts(t, res.Order.OutTradeNo); n != 1 {
+		t.Errorf("%d receipts, want 1", n)
+	}
+}
+
+func TestSweeperQueuesWhatRedisLost(t *testing.T) {
+	r := newRig(t)
+	res := r.paidOrder(t, "3100000001", 3000) // the callback committed, but Redis was down: nothing queued
+	r.runServer(t)
+	s := &worker.OutboxSweeper{Orders: r.orders, Enqueuer: r.enqueuer, Grace: time.Minute, Every: time.Hour,
+		Now: func() time.Time { return time.Now().Add(2 * time.Minute) }, Log: r.log}
+	n, err := s.Sweep(context.Background())
+	if err != nil || n != 1 {
+		t.Fatalf("Sweep = %d, %v; want 1", n, err)
+	}
+	r.waitPosted(t, res.Order.ID)
+	if n, _ := s.Sweep(context.Background()); n != 0 {
+		t.Errorf("a second sweep queued %d, want 0 once posted", n)
+	}
+}
+
+func TestCoreOutageIsRetriedNotLost(t *testing.T) {
+	r := newRig(t)
+	res := r.paidOrder(t, "3100000001", 2000)
+	task, _ := worker.NewPaymentPostTask(res.Order.ID, res.OutboxID)
+	r.core.Close() // the core database is unreachable
+	if err := r.poster.ProcessTask(context.Background(), task); err == nil || errors.Is(err, asynq.SkipRetry) {
+		t.Fatalf("posting with the core database down = %v, want an error to retry", err)
+	}
+	o, _ := r.orders.OrderByID(context.Background(), res.Order.ID)
+	items, _ := r.orders.UnackedOutbox(context.Background(), time.Now().Add(time.Hour), 10)
+	if o.Status != billing.OrderPaid || len(items) != 1 || items[0].Attempts != 1 || items[0].LastError == "" {
+		t.Errorf("after a failed posting: order %s, outbox %+v; want PAID and one unacknowledged row with the error", o.Status, items)
+	}
+}
+
+func TestBadPayloadsAreNotRetried(t *testing.T) {
+	r := newRig(t)
+	for _, p := range []string{``, `{`, `{"order_id":0,"outbox_id":1}`, `{"order_id":999999,"outbox_id":1}`} {
+		err := r.poster.ProcessTask(context.Background(), asynq.NewTask(worker.TypePaymentPost, []byte(p)))
+		if !errors.Is(err, asynq.SkipRetry) {
+			t.Errorf("payload %q = %v, want SkipRetry", p, err)
+		}
+	}
+	if _, err := worker.NewPaymentPostTask(0, 1); !errors.Is(err, billing.ErrInvalid) {
+		t.Errorf("NewPaymentPostTask(0, 1) = %v", err)
+	}
+}
+
+func TestFlaggedOrderWaitsForStaff(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	o, _, _ := r.orders.CreateOrder(ctx, store.NewOrder{OutTradeNo: payments.NewOutTradeNo("alipay", time.Now()),
+		AccountNo: "3100000001", Channel: "alipay", Amount: 5000, ExpiresAt: time.Now().Add(time.Hour)})
+	r.orders.MoveOrder(ctx, o.ID, billing.OrderCreated, billing.OrderPending, "precreated", func(u *store.OrderUpdate) { u.CodeURL = "https://qr.alipay.com/x" })
+	res, err := r.orders.MarkPaid(ctx, o.OutTradeNo, "2026112622001", 4000, time.Now()) // wrong amount
+	if err != nil || res.Outcome != store.PaymentFlagged {
+		t.Fatalf("MarkPaid with a wrong amount = %+v, %v", res, err)
+	}
+	// Nothing queued for a flagged order; if a stale task comes anyway, nothing is posted.
+	task, _ := worker.NewPaymentPostTask(o.ID, 1)
+	r.poster.ProcessTask(ctx, task)
+	if n := r.receipts(t, o.OutTradeNo); n != 0 {
+		t.Errorf("a flagged order was posted: %d receipts", n)
+	}
+}
