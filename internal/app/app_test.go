@@ -259,10 +259,10 @@ func TestSeedThenSeedIfEmptyKeepsData(t *testing.T) {
 
 func TestSeedIsRefusedInProduction(t *testing.T) {
 	e := env{"GRIDPAY_ENV": "production", "GRIDPAY_REDIS_URL": "redis://127.0.0.1:6379/0",
-		"GRIDPAY_PUBLIC_URL": "https://pay.example.cn"}
+		"GRIDPAY_PUBLIC_URL": "https://pay.example.cn", "GRIDPAY_BANK_SECRET": strings.Repeat("5a", 32)}
 	e = withDBs(t, e)
 	err := app.Run(context.Background(), []string{"seed"}, e.get, io.Discard, io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "production") {
+	if err == nil || !strings.Contains(err.Error(), "seed: refused in production") {
 		t.Fatalf("seed in production = %v, want a refusal", err)
 	}
 }

@@ -19,12 +19,14 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
 	"gridpay/internal/config"
 	"gridpay/internal/demo"
 	"gridpay/internal/redistest"
 	"gridpay/notify"
+	"gridpay/worker"
 )
 
 // BenchmarkPortal drives the signed-in bill page and the summary API with concurrent requests on
@@ -63,7 +65,10 @@ func BenchmarkPortal(b *testing.B) {
 	opts, _ := redis.ParseURL(cfg.RedisURL)
 	rdb := redis.NewClient(opts)
 	defer rdb.Close()
-	h, err := newHandler(cfg, log, dbs, rdb)
+	opt, _ := asynq.ParseRedisURI(cfg.RedisURL)
+	client := asynq.NewClient(opt)
+	defer client.Close()
+	h, err := newHandler(cfg, log, dbs, rdb, worker.NewEnqueuer(client))
 	if err != nil {
 		b.Fatal(err)
 	}

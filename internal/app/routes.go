@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -18,12 +19,14 @@ import (
 	"gridpay/internal/demo"
 	"gridpay/internal/store"
 	"gridpay/internal/web"
+	"gridpay/payments"
+	"gridpay/payments/bank"
 	"gridpay/portal"
 	"gridpay/static"
 )
 
 // newHandler builds the whole HTTP surface (DESIGN.md, "HTTP surface").
-func newHandler(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.Client) (http.Handler, error) {
+func newHandler(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.Client, enq payments.Enqueuer) (http.Handler, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	assets, err := web.NewAssets(static.FS)
@@ -65,6 +68,16 @@ func newHandler(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.C
 	))
 	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	e.GET("/static/:hash/*path", assets.Serve)
+
+	bankProvider, err := bank.New(cfg.BankSecret, now)
+	if err != nil {
+		return nil, fmt.Errorf("GRIDPAY_BANK_SECRET: %w", err)
+	}
+	callbacks := &payments.Callbacks{
+		Providers: map[string]payments.Provider{payments.Bank: bankProvider},
+		Orders:    store.NewPortal(dbs.portal, now), Accounts: core, Enqueuer: enq, Log: log, Now: now,
+	}
+	e.POST("/callbacks/:provider", callbacks.Handle)
 	pages.Routes(e)
 	return e, nil
 }

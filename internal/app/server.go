@@ -11,10 +11,12 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
 	"gridpay/internal/config"
 	"gridpay/internal/demo"
+	"gridpay/worker"
 )
 
 // runServer runs the web tier (and, with all, the workers and the outbox sweeper) until ctx ends,
@@ -46,7 +48,13 @@ func runServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 		defer func() { stopWorker(); wait() }()
 	}
 
-	handler, err := newHandler(cfg, log, dbs, rdb)
+	opt, err := asynq.ParseRedisURI(redisURL)
+	if err != nil {
+		return fmt.Errorf("GRIDPAY_REDIS_URL: %w", err)
+	}
+	client := asynq.NewClient(opt)
+	defer client.Close()
+	handler, err := newHandler(cfg, log, dbs, rdb, worker.NewEnqueuer(client))
 	if err != nil {
 		return err
 	}

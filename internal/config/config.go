@@ -3,6 +3,8 @@
 package config
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -32,6 +34,7 @@ type Config struct {
 	Location          *time.Location // GRIDPAY_TIMEZONE: the bureau's civil time zone for dates
 	ShutdownTimeout   time.Duration  // GRIDPAY_SHUTDOWN_TIMEOUT: grace period for in-flight requests
 	WorkerConcurrency int            // GRIDPAY_WORKER_CONCURRENCY: tasks run at once per worker process
+	BankSecret        []byte         // GRIDPAY_BANK_SECRET: HMAC key shared with the collecting bank; random in dev when unset
 }
 
 // Defaults used when a variable is unset or empty.
@@ -122,7 +125,22 @@ func Load(getenv func(string) string) (Config, error) {
 		c.WorkerConcurrency = n
 	}
 
+	if v := get("GRIDPAY_BANK_SECRET", ""); v != "" {
+		if b, err := hex.DecodeString(v); err != nil || len(b) < 32 {
+			badSecret("GRIDPAY_BANK_SECRET", "at least 32 bytes as hex (64 hex digits), e.g. from openssl rand -hex 32")
+		} else {
+			c.BankSecret = b
+		}
+	} else if c.Env != Production {
+		// Dev: a secret nobody knows, so that bank callbacks are refused unless a test signs them.
+		c.BankSecret = make([]byte, 32)
+		rand.Read(c.BankSecret)
+	}
+
 	if c.Production() {
+		if c.BankSecret == nil {
+			errs = append(errs, errors.New("GRIDPAY_BANK_SECRET is empty: production needs the secret shared with the collecting bank"))
+		}
 		if c.RedisURL == "" {
 			errs = append(errs, errors.New("GRIDPAY_REDIS_URL is empty: production needs a real Redis (the embedded one keeps nothing)"))
 		}

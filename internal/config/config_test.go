@@ -21,7 +21,7 @@ func TestLoadDefaults(t *testing.T) {
 	if c.Env != config.Dev || c.Addr != ":8080" || c.PublicURL != "http://localhost:8080" ||
 		c.CoreDB != "sqlite:data/core.db" || c.PortalDB != "sqlite:data/portal.db" || !c.EmbeddedRedis() || c.LogLevel != slog.LevelInfo ||
 		c.Location.String() != "Asia/Shanghai" || c.ShutdownTimeout != 15*time.Second || c.Production() ||
-		c.WorkerConcurrency != 4 {
+		c.WorkerConcurrency != 4 || len(c.BankSecret) != 32 {
 		t.Errorf("defaults = %+v", c)
 	}
 }
@@ -36,6 +36,7 @@ func TestLoadValues(t *testing.T) {
 		"GRIDPAY_LOG_LEVEL":        "debug",
 		"GRIDPAY_TIMEZONE":         "Asia/Urumqi",
 		"GRIDPAY_SHUTDOWN_TIMEOUT": "3s",
+		"GRIDPAY_BANK_SECRET":      strings.Repeat("ab", 32),
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +66,9 @@ func TestLoadRejects(t *testing.T) {
 		{"worker concurrency zero", map[string]string{"GRIDPAY_WORKER_CONCURRENCY": "0"}, []string{"GRIDPAY_WORKER_CONCURRENCY"}},
 		{"worker concurrency words", map[string]string{"GRIDPAY_WORKER_CONCURRENCY": "many"}, []string{"GRIDPAY_WORKER_CONCURRENCY"}},
 		{"production without redis", map[string]string{"GRIDPAY_ENV": "production", "GRIDPAY_PUBLIC_URL": "https://p.cn"}, []string{"GRIDPAY_REDIS_URL"}},
+		{"production without a bank secret", map[string]string{"GRIDPAY_ENV": "production", "GRIDPAY_PUBLIC_URL": "https://p.cn", "GRIDPAY_REDIS_URL": "redis://r:6379"}, []string{"GRIDPAY_BANK_SECRET"}},
+		{"bank secret too short", map[string]string{"GRIDPAY_BANK_SECRET": "abcd"}, []string{"GRIDPAY_BANK_SECRET"}},
+		{"bank secret not hex", map[string]string{"GRIDPAY_BANK_SECRET": strings.Repeat("zz", 32)}, []string{"GRIDPAY_BANK_SECRET"}},
 		{"production over plain http", map[string]string{"GRIDPAY_ENV": "production", "GRIDPAY_REDIS_URL": "redis://r:6379"}, []string{"GRIDPAY_PUBLIC_URL", "https"}},
 		{"several at once are all named", map[string]string{"GRIDPAY_ADDR": "x", "GRIDPAY_LOG_LEVEL": "y"}, []string{"GRIDPAY_ADDR", "GRIDPAY_LOG_LEVEL"}},
 		{"hostile value is quoted, not echoed raw", map[string]string{"GRIDPAY_ADDR": "\x00\n:x"}, []string{`"\x00\n:x"`}},

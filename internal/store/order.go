@@ -499,10 +499,28 @@ func (p *Portal) MarkPaid(ctx context.Context, outTradeNo, providerTxnID string,
 	case paidAt.IsZero():
 		return fail(fmt.Errorf("payment time missing: %w", billing.ErrInvalid))
 	}
+	var res MarkPaidResult
+	err := p.db.Transact(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = p.markPaid(ctx, tx, outTradeNo, providerTxnID, amount, paidAt)
+		return err
+	})
+	if p.db.dialect.duplicate(err) {
+		// The one unique index an update of a single order can break: (channel, provider_txn_id).
+		err = fmt.Errorf("transaction %s already paid another order: %w", providerTxnID, billing.ErrConflict)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	return res, nil
+}
+
+// markPaid is MarkPaid inside the caller's transaction.
+func (p *Portal) markPaid(ctx context.Context, tx *sql.Tx, outTradeNo, providerTxnID string, amount billing.Money, paidAt time.Time) (MarkPaidResult, error) {
 	now := p.now().UTC().Truncate(time.Millisecond)
 	paid := orderChange{providerTxnID: providerTxnID, paidAmount: amount, paidAt: paidAt.UTC().Truncate(time.Millisecond)}
 	var res MarkPaidResult
-	err := p.db.Transact(ctx, func(tx *sql.Tx) error {
+	err := func() error {
 		res = MarkPaidResult{}
 		o, err := p.orderWhere(ctx, tx, true, "out_trade_no = @out", sql.Named("out", outTradeNo))
 		if err != nil {
@@ -557,15 +575,8 @@ func (p *Portal) MarkPaid(ctx context.Context, outTradeNo, providerTxnID string,
 		}
 		res.Order, err = p.orderWhere(ctx, tx, false, "id = @id", sql.Named("id", o.ID))
 		return err
-	})
-	if p.db.dialect.duplicate(err) {
-		// The one unique index an update of a single order can break: (channel, provider_txn_id).
-		err = fmt.Errorf("transaction %s already paid another order: %w", providerTxnID, billing.ErrConflict)
-	}
-	if err != nil {
-		return fail(err)
-	}
-	return res, nil
+	}()
+	return res, err
 }
 
 // recordPaymentOnFlagged keeps a payment reported for an order staff had flagged before any money

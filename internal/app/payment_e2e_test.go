@@ -1,0 +1,162 @@
+package app_test
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"gridpay/internal/app"
+	"gridpay/internal/redistest"
+	"gridpay/internal/store"
+	"gridpay/payments/bank"
+)
+
+var bankSecret = strings.Repeat("b7", 32)
+
+// postBank sends a bank collection callback signed as the bank signs it.
+func postBank(t *testing.T, base, body string, at time.Time, secret string) (int, string) {
+	t.Helper()
+	ts := strconv.FormatInt(at.Unix(), 10)
+	key, err := hex.DecodeString(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, base+"/callbacks/bank", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(bank.HeaderTimestamp, ts)
+	req.Header.Set(bank.HeaderSignature, bank.Sign(key, ts, []byte(body)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestBankCollectionIsPostedOnce runs `gridpay all` and pays demo account 3100000001 at a bank
+// counter: 50 copies of the same callback arrive at once, the worker posts one receipt, and the
+// customer gets its number by text.
+func TestBankCollectionIsPostedOnce(t *testing.T) {
+	e := withDBs(t, env{"GRIDPAY_REDIS_URL": redistest.URL(t, redistest.DBApp), "GRIDPAY_BANK_SECRET": bankSecret})
+	if err := app.Run(context.Background(), []string{"seed", "--customers", "5", "--months", "3"}, e.get, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := startServer(t, "all", e)
+	body := fmt.Sprintf(`{"txn_id":"ABC20261126000042","account_no":"3100000001","amount_fen":10000,"paid_at":%q}`,
+		time.Now().Format(time.RFC3339))
+
+	var wg sync.WaitGroup
+	statuses := make(chan int, 50)
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			status, _ := postBank(t, base, body, time.Now(), bankSecret)
+			statuses <- status
+		}()
+	}
+	wg.Wait()
+	close(statuses)
+	ok := 0
+	for s := range statuses {
+		if s == http.StatusOK {
+			ok++
+		}
+	}
+	if ok < 1 {
+		t.Fatal("no copy of the callback was taken")
+	}
+
+	receipt := waitReceiptText(t, base, "13800138000")
+	if !strings.Contains(receipt, "100.00") {
+		t.Errorf("receipt text %q lacks the amount", receipt)
+	}
+	core, err := store.Open(context.Background(), e["GRIDPAY_CORE_DB"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer core.Close()
+	var n int
+	core.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM receipts WHERE channel = 'bank' AND amount_fen = 10000`).Scan(&n)
+	if n != 1 {
+		t.Errorf("%d receipts for 50 copies of one callback, want 1", n)
+	}
+	// The same transaction later is a replay: refused, nothing written.
+	if status, _ := postBank(t, base, body, time.Now(), bankSecret); status != http.StatusBadRequest {
+		t.Errorf("replayed transaction = %d, want 400", status)
+	}
+}
+
+func TestBankCallbackRefusals(t *testing.T) {
+	e := withDBs(t, env{"GRIDPAY_REDIS_URL": redistest.URL(t, redistest.DBApp), "GRIDPAY_BANK_SECRET": bankSecret})
+	if err := app.Run(context.Background(), []string{"seed", "--customers", "5", "--months", "3"}, e.get, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := startServer(t, "all", e)
+	good := func(txn string) string {
+		return fmt.Sprintf(`{"txn_id":%q,"account_no":"3100000001","amount_fen":500,"paid_at":%q}`, txn, time.Now().Format(time.RFC3339))
+	}
+	for _, tc := range []struct {
+		name, body, secret string
+		at                 time.Time
+	}{
+		{"signed with another secret", good("T1"), strings.Repeat("00", 32), time.Now()},
+		{"six minutes old", good("T2"), bankSecret, time.Now().Add(-6 * time.Minute)},
+		{"from the future", good("T3"), bankSecret, time.Now().Add(6 * time.Minute)},
+		{"unknown account", `{"txn_id":"T4","account_no":"3199999999","amount_fen":500,"paid_at":"2026-11-26T10:00:00+08:00"}`, bankSecret, time.Now()},
+		{"zero amount", `{"txn_id":"T5","account_no":"3100000001","amount_fen":0,"paid_at":"2026-11-26T10:00:00+08:00"}`, bankSecret, time.Now()},
+		{"unknown field", `{"txn_id":"T6","account_no":"3100000001","amount_fen":5,"paid_at":"2026-11-26T10:00:00+08:00","x":1}`, bankSecret, time.Now()},
+		{"not JSON", `txn_id=T7`, bankSecret, time.Now()},
+		{"body over 64 KB", `{"txn_id":"` + strings.Repeat("9", 70000) + `"}`, bankSecret, time.Now()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, body := postBank(t, base, tc.body, tc.at, tc.secret)
+			var r struct{ Code string }
+			json.Unmarshal([]byte(body), &r)
+			if status != http.StatusBadRequest || r.Code != "FAIL" {
+				t.Errorf("= %d %s, want 400 FAIL", status, body)
+			}
+		})
+	}
+	resp, err := http.Post(base+"/callbacks/nosuch", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown provider = %d, want 404", resp.StatusCode)
+	}
+}
+
+// waitReceiptText waits for the receipt message to phone in the dev inbox.
+func waitReceiptText(t *testing.T, base, phone string) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(base + "/dev/inbox.json?to=" + phone)
+		if err == nil {
+			var inbox struct {
+				Messages []struct{ Kind, Text string } `json:"messages"`
+			}
+			json.NewDecoder(resp.Body).Decode(&inbox)
+			resp.Body.Close()
+			for _, m := range inbox.Messages {
+				if m.Kind == "receipt" {
+					return m.Text
+				}
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("no receipt message within 20 s")
+	return ""
+}

@@ -1,0 +1,91 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"gridpay/internal/billing"
+)
+
+// Callback is a verified provider callback that reports money for an order, with what arrived.
+type Callback struct {
+	Provider      string
+	ProviderTxnID string
+	OutTradeNo    string
+	Amount        billing.Money
+	PaidAt        time.Time
+	Header        http.Header
+	Body          []byte // exactly as it arrived
+}
+
+// maxCallbackBody bounds a kept callback; providers send a few kilobytes.
+const maxCallbackBody = 64 << 10
+
+// MarkPaidFromCallback keeps the callback and marks its order paid (see MarkPaid), in ONE
+// transaction: either both are written or neither. The callback is kept once per provider
+// transaction; a later delivery of the same transaction changes nothing and reports
+// PaymentDuplicate.
+func (p *Portal) MarkPaidFromCallback(ctx context.Context, cb Callback) (MarkPaidResult, error) {
+	fail := func(err error) (MarkPaidResult, error) {
+		return MarkPaidResult{}, fmt.Errorf("store: callback %s/%s: %w", cb.Provider, truncateOrderText(cb.ProviderTxnID, 64), err)
+	}
+	if !identifier(cb.Provider, 16) || !identifier(cb.ProviderTxnID, 64) || len(cb.Body) > maxCallbackBody {
+		return fail(billing.ErrInvalid)
+	}
+	headers, err := json.Marshal(cb.Header)
+	if err != nil {
+		return fail(err)
+	}
+	var res MarkPaidResult
+	err = p.db.Transact(ctx, func(tx *sql.Tx) error {
+		var keptFor string
+		err := tx.QueryRowContext(ctx, `SELECT out_trade_no FROM callbacks WHERE provider = @p AND provider_txn_id = @txn`,
+			sql.Named("p", cb.Provider), sql.Named("txn", cb.ProviderTxnID)).Scan(&keptFor)
+		switch {
+		case err == nil && keptFor != cb.OutTradeNo:
+			return fmt.Errorf("transaction already reported for order %s: %w", keptFor, billing.ErrConflict)
+		case err == nil:
+			o, err := p.orderWhere(ctx, tx, false, "out_trade_no = @out", sql.Named("out", cb.OutTradeNo))
+			res = MarkPaidResult{Outcome: PaymentDuplicate, Order: o}
+			return err
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO callbacks (provider, provider_txn_id, out_trade_no, headers, body, received_at)
+VALUES (@p, @txn, @out, @h, @b, @at)`, sql.Named("p", cb.Provider), sql.Named("txn", cb.ProviderTxnID),
+			sql.Named("out", cb.OutTradeNo), sql.Named("h", string(headers)), sql.Named("b", cb.Body),
+			sql.Named("at", timestamp(p.now()))); err != nil {
+			return err
+		}
+		res, err = p.markPaid(ctx, tx, cb.OutTradeNo, cb.ProviderTxnID, cb.Amount, cb.PaidAt)
+		return err
+	})
+	if p.db.dialect.duplicate(err) {
+		// Two deliveries raced; the other one kept the callback and marked the order.
+		o, oerr := p.OrderByOutTradeNo(ctx, cb.OutTradeNo)
+		if oerr != nil {
+			return fail(oerr)
+		}
+		return MarkPaidResult{Outcome: PaymentDuplicate, Order: o}, nil
+	}
+	if err != nil {
+		return fail(err)
+	}
+	return res, nil
+}
+
+// CallbackSeen reports whether a provider transaction's callback was kept already.
+func (p *Portal) CallbackSeen(ctx context.Context, provider, providerTxnID string) (bool, error) {
+	var n int
+	err := p.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM callbacks WHERE provider = @p AND provider_txn_id = @txn`,
+		sql.Named("p", provider), sql.Named("txn", providerTxnID)).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("store: callback seen: %w", err)
+	}
+	return n > 0, nil
+}

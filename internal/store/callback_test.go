@@ -1,0 +1,72 @@
+package store_test
+
+import (
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"gridpay/internal/billing"
+	"gridpay/internal/store"
+)
+
+func TestMarkPaidFromCallback(t *testing.T) {
+	forEachEmptyDB(t, func(t *testing.T, db *store.DB) {
+		p, _ := newOrderPortal(t, db)
+		ctx := t.Context()
+		a, _, err := p.CreateOrder(ctx, newOrder("GPW20261126000000000001", "3100000001", 10000))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _, err := p.CreateOrder(ctx, newOrder("GPA20261126000000000002", "3100000002", 20000))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cb := store.Callback{Provider: "wechat", ProviderTxnID: "4200001", OutTradeNo: a.OutTradeNo, Amount: 10000,
+			PaidAt: time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC), Header: http.Header{"Wechatpay-Serial": {"X"}}, Body: []byte(`{"id":"raw"}`)}
+		res, err := p.MarkPaidFromCallback(ctx, cb)
+		if err != nil || res.Outcome != store.PaymentPaid || res.OutboxID == 0 || res.Order.Status != billing.OrderPaid {
+			t.Fatalf("first delivery = %+v, %v", res, err)
+		}
+		again, err := p.MarkPaidFromCallback(ctx, cb)
+		if err != nil || again.Outcome != store.PaymentDuplicate || again.OutboxID != 0 {
+			t.Errorf("second delivery = %+v, %v; want a duplicate that writes nothing", again, err)
+		}
+		if seen, _ := p.CallbackSeen(ctx, "wechat", "4200001"); !seen {
+			t.Error("the callback was not kept")
+		}
+		var kept int
+		var body []byte
+		db.QueryRowContext(ctx, `SELECT COUNT(*), MAX(body) FROM callbacks`).Scan(&kept, &body)
+		if kept != 1 || string(body) != `{"id":"raw"}` {
+			t.Errorf("%d callbacks kept with body %q, want 1 with the raw body", kept, body)
+		}
+		// The same provider transaction claimed for another order is a conflict, and nothing changes.
+		other := cb
+		other.OutTradeNo, other.Amount = b.OutTradeNo, 20000
+		if _, err := p.MarkPaidFromCallback(ctx, other); !errors.Is(err, billing.ErrConflict) {
+			t.Errorf("one transaction for two orders = %v, want ErrConflict", err)
+		}
+		if o, _ := p.OrderByID(ctx, b.ID); o.Status != billing.OrderCreated {
+			t.Errorf("the other order became %s", o.Status)
+		}
+		// An unknown order keeps no callback: the transaction is all or nothing.
+		unknown := store.Callback{Provider: "wechat", ProviderTxnID: "4200009", OutTradeNo: "GPW29990101000000000009", Amount: 1,
+			PaidAt: time.Now(), Body: []byte(`{}`)}
+		if _, err := p.MarkPaidFromCallback(ctx, unknown); !errors.Is(err, billing.ErrNotFound) {
+			t.Errorf("unknown order = %v, want ErrNotFound", err)
+		}
+		if seen, _ := p.CallbackSeen(ctx, "wechat", "4200009"); seen {
+			t.Error("a callback for an unknown order was kept")
+		}
+		for _, bad := range []store.Callback{
+			{Provider: "", ProviderTxnID: "1", OutTradeNo: a.OutTradeNo, Amount: 1, PaidAt: time.Now()},
+			{Provider: "wechat", ProviderTxnID: "a b", OutTradeNo: a.OutTradeNo, Amount: 1, PaidAt: time.Now()},
+			{Provider: "wechat", ProviderTxnID: "1", OutTradeNo: a.OutTradeNo, Amount: 1, PaidAt: time.Now(), Body: make([]byte, 65<<10)},
+		} {
+			if _, err := p.MarkPaidFromCallback(ctx, bad); !errors.Is(err, billing.ErrInvalid) {
+				t.Errorf("MarkPaidFromCallback(%q, %q, %d bytes) = %v, want ErrInvalid", bad.Provider, bad.ProviderTxnID, len(bad.Body), err)
+			}
+		}
+	})
+}
