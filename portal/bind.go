@@ -214,6 +214,9 @@ type payForPage struct {
 // showPayFor answers GET /payfor[?account=...]: a plain GET form, so it works without JavaScript.
 func (h *Handler) showPayFor(c *gin.Context) {
 	p := payForPage{page: h.newPage(c), AccountNo: c.Query("account")}
+	if !p.SignedIn {
+		p.CSRF = h.formToken(c) // the Pay buttons post a form before any sign-in
+	}
 	if p.AccountNo == "" {
 		h.render(c, http.StatusOK, "payfor", p)
 		return

@@ -16,6 +16,7 @@ type page struct {
 	Care     bool // large text (关怀模式)
 	Path     string
 	SignedIn bool
+	Pay      bool   // payment channels are configured: Pay buttons are shown
 	CSRF     string // the token forms send back
 	Error    string // a message in the customer's language
 }
@@ -51,7 +52,7 @@ func (p page) OtherLang() i18n.Lang {
 
 // newPage fills the parts of a page every handler needs.
 func (h *Handler) newPage(c *gin.Context) page {
-	p := page{Info: h.info, Lang: lang(c), Care: care(c), Path: c.Request.URL.Path}
+	p := page{Info: h.info, Lang: lang(c), Care: care(c), Path: c.Request.URL.Path, Pay: h.pay != nil}
 	if s, ok := session(c); ok {
 		p.SignedIn, p.CSRF = true, s.CSRF
 	}

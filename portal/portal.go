@@ -12,11 +12,14 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"gridpay/internal/store"
 	"gridpay/internal/web"
 	"gridpay/notify"
+	"gridpay/payments"
 )
 
 //go:embed templates
@@ -41,6 +44,9 @@ type Deps struct {
 	Assets        *web.Assets
 	Auth          *Auth
 	Service       *Service
+	Payments      *payments.Service // nil: no payment channel is configured
+	Orders        *store.Portal     // payment orders, for their pages
+	Now           func() time.Time
 	Inbox         *notify.DevInbox // the dev inbox, served at /dev/inbox; nil in production
 	Info          Info
 	SecureCookies bool // cookies only over HTTPS (production)
@@ -52,6 +58,9 @@ type Handler struct {
 	assets        *web.Assets
 	auth          *Auth
 	svc           *Service
+	pay           *payments.Service
+	orders        *store.Portal
+	now           func() time.Time
 	inbox         *notify.DevInbox
 	pages         map[string]*template.Template
 	info          Info
@@ -60,7 +69,7 @@ type Handler struct {
 
 // New parses every page once and checks each renders.
 func New(d Deps) (*Handler, error) {
-	h := &Handler{log: d.Log, assets: d.Assets, auth: d.Auth, svc: d.Service, inbox: d.Inbox, pages: map[string]*template.Template{},
+	h := &Handler{log: d.Log, assets: d.Assets, auth: d.Auth, svc: d.Service, pay: d.Payments, orders: d.Orders, now: d.Now, inbox: d.Inbox, pages: map[string]*template.Template{},
 		info: d.Info, secureCookies: d.SecureCookies}
 	funcs := template.FuncMap{"asset": d.Assets.URL}
 	// Every templates/*.html but the layout is a page, parsed once here; a broken one stops start-up.

@@ -13,6 +13,9 @@ func (h *Handler) Routes(r gin.IRouter) {
 	pages.GET("/lang/:lang", h.setLanguage)
 	pages.GET("/care/:on", h.setCare)
 	pages.GET("/payfor", h.showPayFor)
+	pages.POST("/accounts/:no/pay", h.startPay)
+	pages.GET("/pay/:out", h.showPay)
+	pages.GET("/pay/:out/qr.png", h.showPayQR)
 	pages.GET("/accounts/bind", h.requireSignIn, h.showBind)
 	pages.POST("/accounts/bind/code", h.requireSignIn, h.sendBindCode)
 	pages.POST("/accounts/bind", h.requireSignIn, h.bind)
@@ -32,6 +35,8 @@ func (h *Handler) Routes(r gin.IRouter) {
 	api.POST("/bindings", h.requireSession, h.sameOriginOrToken, h.apiBind)
 	api.DELETE("/bindings/:no", h.requireSession, h.sameOriginOrToken, h.apiUnbind)
 	api.GET("/payfor/:no", h.apiPayFor)
+	api.POST("/accounts/:no/payments", h.sameOriginOrToken, h.apiCreatePayment)
+	api.GET("/payments/:out", h.apiPayment)
 
 	h.usageRoutes(pages, api)
 	h.disputeRoutes(pages, api)
