@@ -7,6 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -159,4 +163,110 @@ func waitReceiptText(t *testing.T, base, phone string) string {
 	}
 	t.Fatal("no receipt message within 20 s")
 	return ""
+}
+
+// TestQRPaymentEndToEnd pays demo account 3100000001 by QR through each sandbox over real HTTP:
+// create the order, check the QR image decodes to the order's code, pay on the simulator, and see
+// the callback, the worker's posting and the receipt.
+func TestQRPaymentEndToEnd(t *testing.T) {
+	zbarimg, err := exec.LookPath("zbarimg")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("zbarimg missing: apt-get install -y zbar-tools (.ci/run does)")
+		}
+		t.Skip("zbarimg missing: apt-get install -y zbar-tools")
+	}
+	e := withDBs(t, env{"GRIDPAY_REDIS_URL": redistest.URL(t, redistest.DBApp)})
+	if err := app.Run(context.Background(), []string{"seed", "--customers", "5", "--months", "3"}, e.get, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := startServer(t, "all", e)
+	c := apiClient(t, base)
+
+	for _, channel := range []string{"wechat", "alipay"} {
+		t.Run(channel, func(t *testing.T) {
+			var o struct {
+				OutTradeNo string `json:"out_trade_no"`
+				AmountFen  int64  `json:"amount_fen"`
+				Status     string `json:"status"`
+				CodeURL    string `json:"code_url"`
+				QRURL      string `json:"qr_url"`
+				ReceiptNo  string `json:"receipt_no"`
+			}
+			status, body := c.post("/api/v1/accounts/3100000001/payments", `{"channel":"`+channel+`","amount_fen":1234}`)
+			if status != http.StatusCreated || json.Unmarshal([]byte(body), &o) != nil || o.Status != "PENDING" || o.CodeURL == "" {
+				t.Fatalf("create order = %d %s", status, body)
+			}
+			// The same request again returns the open order, not a second one.
+			if _, again := c.post("/api/v1/accounts/3100000001/payments", `{"channel":"`+channel+`","amount_fen":1234}`); !strings.Contains(again, o.OutTradeNo) {
+				t.Errorf("asking again gave another order: %s", again)
+			}
+			png := c.get(o.QRURL)
+			path := filepath.Join(t.TempDir(), "qr.png")
+			os.WriteFile(path, []byte(png), 0o644)
+			out, err := exec.Command(zbarimg, "--raw", "-q", path).Output()
+			if err != nil || strings.TrimSpace(string(out)) != o.CodeURL {
+				t.Fatalf("zbarimg read %q (%v), want the code_url %q", out, err, o.CodeURL)
+			}
+			resp, err := http.PostForm(base+"/sandbox/pay/"+o.OutTradeNo, map[string][]string{"action": {"pay"}})
+			if err != nil || resp.StatusCode != 200 {
+				t.Fatalf("sandbox pay = %v %v", resp.StatusCode, err)
+			}
+			resp.Body.Close()
+			deadline := time.Now().Add(20 * time.Second)
+			for time.Now().Before(deadline) && o.Status != "POSTED" {
+				time.Sleep(100 * time.Millisecond)
+				json.Unmarshal([]byte(c.get("/api/v1/payments/"+o.OutTradeNo)), &o)
+			}
+			if o.Status != "POSTED" || !strings.HasPrefix(o.ReceiptNo, "SF") {
+				t.Fatalf("order after paying = %+v, want POSTED with a receipt", o)
+			}
+		})
+	}
+}
+
+// apiClient is a signed-in API client for the demo phone 13800138000.
+type apiClientT struct {
+	t    *testing.T
+	base string
+	c    *http.Client
+	csrf string
+}
+
+func apiClient(t *testing.T, base string) *apiClientT {
+	jar, _ := cookiejar.New(nil)
+	a := &apiClientT{t: t, base: base, c: &http.Client{Jar: jar, Timeout: 15 * time.Second}}
+	a.post("/api/v1/otp", `{"phone":"13800138000"}`)
+	_, body := a.post("/api/v1/login", `{"phone":"13800138000","code":"`+devInboxCode(t, base, "13800138000")+`"}`)
+	var s struct {
+		CSRF string `json:"csrf_token"`
+	}
+	json.Unmarshal([]byte(body), &s)
+	a.csrf = s.CSRF
+	return a
+}
+
+func (a *apiClientT) post(path, body string) (int, string) {
+	req, _ := http.NewRequest(http.MethodPost, a.base+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if a.csrf != "" {
+		req.Header.Set("X-CSRF-Token", a.csrf)
+	}
+	resp, err := a.c.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func (a *apiClientT) get(path string) string {
+	resp, err := a.c.Get(a.base + path)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }

@@ -68,7 +68,7 @@ func BenchmarkPortal(b *testing.B) {
 	opt, _ := asynq.ParseRedisURI(cfg.RedisURL)
 	client := asynq.NewClient(opt)
 	defer client.Close()
-	h, err := newHandler(cfg, log, dbs, rdb, worker.NewEnqueuer(client))
+	h, err := newHandler(cfg, log, dbs, rdb, worker.NewEnqueuer(client), nil)
 	if err != nil {
 		b.Fatal(err)
 	}

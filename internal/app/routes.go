@@ -26,7 +26,9 @@ import (
 )
 
 // newHandler builds the whole HTTP surface (DESIGN.md, "HTTP surface").
-func newHandler(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.Client, enq payments.Enqueuer) (http.Handler, error) {
+// qr are the QR payment providers (WeChat Pay, Alipay): in dev the ones wired to the sandboxes;
+// none yet in production, where the Pay buttons are then hidden.
+func newHandler(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.Client, enq payments.Enqueuer, qr map[string]payments.Provider) (http.Handler, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	assets, err := web.NewAssets(static.FS)
@@ -50,7 +52,14 @@ func newHandler(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.C
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridpay_core_cache_misses_total",
 			Help: "Reads that went on to the core database."}, func() float64 { _, m := core.Stats(); return float64(m) }),
 	)
+	orders := store.NewPortal(dbs.portal, now)
+	var pay *payments.Service
+	if len(qr) > 0 {
+		pay = &payments.Service{Providers: qr, Orders: orders, Core: core, Bureau: info.Bureau, Now: now, Loc: cfg.Location, Log: log,
+			NotifyURL: func(provider string) string { return cfg.PublicURL + "/callbacks/" + provider }}
+	}
 	pages, err := portal.New(portal.Deps{
+		Payments: pay, Orders: orders, Now: now,
 		Log: log, Assets: assets, Info: info, Inbox: inbox, SecureCookies: cfg.Production(),
 		Auth:    portal.NewAuth(rdb, sms, info.Bureau, now),
 		Service: portal.NewService(core, store.NewPortal(dbs.portal, now), billing.DefaultLateFeeRates(), now, cfg.Location),
@@ -73,9 +82,13 @@ func newHandler(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.C
 	if err != nil {
 		return nil, fmt.Errorf("GRIDPAY_BANK_SECRET: %w", err)
 	}
+	callbackProviders := map[string]payments.Provider{payments.Bank: bankProvider}
+	for name, p := range qr {
+		callbackProviders[name] = p
+	}
 	callbacks := &payments.Callbacks{
-		Providers: map[string]payments.Provider{payments.Bank: bankProvider},
-		Orders:    store.NewPortal(dbs.portal, now), Accounts: core, Enqueuer: enq, Log: log, Now: now,
+		Providers: callbackProviders,
+		Orders:    orders, Accounts: core, Enqueuer: enq, Log: log, Now: now,
 	}
 	e.POST("/callbacks/:provider", callbacks.Handle)
 	pages.Routes(e)

@@ -11,11 +11,13 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/gin-gonic/gin"
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
 	"gridpay/internal/config"
 	"gridpay/internal/demo"
+	"gridpay/payments"
 	"gridpay/worker"
 )
 
@@ -54,7 +56,19 @@ func runServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 	}
 	client := asynq.NewClient(opt)
 	defer client.Close()
-	handler, err := newHandler(cfg, log, dbs, rdb, worker.NewEnqueuer(client))
+	var qr map[string]payments.Provider
+	var sb *sandboxes
+	if !cfg.Production() {
+		if sb, err = newSandboxes(cfg.PublicURL, time.Now); err != nil {
+			return err
+		}
+		defer sb.close()
+		qr = sb.providers
+	}
+	handler, err := newHandler(cfg, log, dbs, rdb, worker.NewEnqueuer(client), qr)
+	if sb != nil {
+		sb.mount(handler.(*gin.Engine))
+	}
 	if err != nil {
 		return err
 	}

@@ -56,6 +56,13 @@ func (p *Portal) MarkPaidFromCallback(ctx context.Context, cb Callback) (MarkPai
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
+		o, err := p.orderWhere(ctx, tx, true, "out_trade_no = @out", sql.Named("out", cb.OutTradeNo))
+		if err != nil {
+			return err
+		}
+		if o.Channel != cb.Provider {
+			return fmt.Errorf("order %s is a %s order, reported by %s: %w", o.OutTradeNo, o.Channel, cb.Provider, billing.ErrConflict)
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO callbacks (provider, provider_txn_id, out_trade_no, headers, body, received_at)
 VALUES (@p, @txn, @out, @h, @b, @at)`, sql.Named("p", cb.Provider), sql.Named("txn", cb.ProviderTxnID),
 			sql.Named("out", cb.OutTradeNo), sql.Named("h", string(headers)), sql.Named("b", cb.Body),

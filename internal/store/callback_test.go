@@ -50,6 +50,12 @@ func TestMarkPaidFromCallback(t *testing.T) {
 		if o, _ := p.OrderByID(ctx, b.ID); o.Status != billing.OrderCreated {
 			t.Errorf("the other order became %s", o.Status)
 		}
+		// A provider reporting another channel's order is refused.
+		wrong := cb
+		wrong.Provider, wrong.ProviderTxnID = "alipay", "2026112622009"
+		if _, err := p.MarkPaidFromCallback(ctx, wrong); !errors.Is(err, billing.ErrConflict) {
+			t.Errorf("alipay reporting a wechat order = %v, want ErrConflict", err)
+		}
 		// An unknown order keeps no callback: the transaction is all or nothing.
 		unknown := store.Callback{Provider: "wechat", ProviderTxnID: "4200009", OutTradeNo: "GPW29990101000000000009", Amount: 1,
 			PaidAt: time.Now(), Body: []byte(`{}`)}
