@@ -40,9 +40,18 @@ func runServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 		return err
 	}
 	defer stopRedis()
+	var qr map[string]payments.Provider
+	var sb *sandboxes
+	if !cfg.Production() {
+		if sb, err = newSandboxes(cfg.PublicURL, time.Now); err != nil {
+			return err
+		}
+		defer sb.close()
+		qr = sb.providers
+	}
 	if all {
 		wctx, stopWorker := context.WithCancel(ctx)
-		wait, err := startWorker(wctx, cfg, log, dbs, rdb, redisURL)
+		wait, err := startWorker(wctx, cfg, log, dbs, rdb, redisURL, qr)
 		if err != nil {
 			stopWorker()
 			return err
@@ -56,15 +65,6 @@ func runServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 	}
 	client := asynq.NewClient(opt)
 	defer client.Close()
-	var qr map[string]payments.Provider
-	var sb *sandboxes
-	if !cfg.Production() {
-		if sb, err = newSandboxes(cfg.PublicURL, time.Now); err != nil {
-			return err
-		}
-		defer sb.close()
-		qr = sb.providers
-	}
 	handler, err := newHandler(cfg, log, dbs, rdb, worker.NewEnqueuer(client), qr)
 	if sb != nil {
 		sb.mount(handler.(*gin.Engine))

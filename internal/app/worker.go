@@ -17,6 +17,7 @@ import (
 	"gridpay/internal/demo"
 	"gridpay/internal/store"
 	"gridpay/notify"
+	"gridpay/payments"
 	"gridpay/worker"
 )
 
@@ -32,7 +33,9 @@ func textChannel(cfg config.Config, rdb *redis.Client) (notify.Channel, *notify.
 
 // startWorker runs the asynq task handlers and the outbox sweeper until ctx ends; the returned
 // function waits for them to stop.
-func startWorker(ctx context.Context, cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.Client, redisURL string) (wait func(), err error) {
+// qr are the QR providers whose open orders the active query asks about.
+func startWorker(ctx context.Context, cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.Client, redisURL string,
+	qr map[string]payments.Provider) (wait func(), err error) {
 	opt, err := asynq.ParseRedisURI(redisURL)
 	if err != nil {
 		return nil, fmt.Errorf("GRIDPAY_REDIS_URL: %w", err)
@@ -48,8 +51,12 @@ func startWorker(ctx context.Context, cfg config.Config, log *slog.Logger, dbs d
 	sweeper := &worker.OutboxSweeper{Orders: orders, Enqueuer: worker.NewEnqueuer(client),
 		Grace: time.Minute, Every: 30 * time.Second, Now: time.Now, Log: log}
 
+	query := &worker.ActiveQuery{Providers: qr, Orders: orders, Enqueuer: worker.NewEnqueuer(client),
+		Every: 10 * time.Second, Now: time.Now, Log: log}
+
 	var wg sync.WaitGroup
-	wg.Add(2)
+	wg.Add(3)
+	go func() { defer wg.Done(); query.Run(ctx) }()
 	go func() {
 		defer wg.Done()
 		if err := srv.Run(ctx); err != nil {
@@ -76,7 +83,9 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer stop()
-	wait, err := startWorker(ctx, cfg, log, dbs, rdb, url)
+	// The QR providers of dev mode are wired to sandboxes inside `gridpay all`; a worker of its own
+	// has none to ask until production providers are configured.
+	wait, err := startWorker(ctx, cfg, log, dbs, rdb, url, nil)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ const (
 	DBPortal    = 3 // portal
 	DBCoreCache = 4 // internal/corecache
 	DBWorker    = 5 // worker
+	DBPayments  = 6 // payments
 )
 
 // Addr is the Redis the tests use: GRIDPAY_TEST_REDIS_ADDR, default 127.0.0.1:6379.

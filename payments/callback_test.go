@@ -1,0 +1,177 @@
+package payments_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/hibiken/asynq"
+
+	"gridpay/internal/billing"
+	"gridpay/internal/demo"
+	"gridpay/internal/redistest"
+	"gridpay/internal/store"
+	"gridpay/payments"
+	"gridpay/payments/sandbox"
+	"gridpay/payments/wechat"
+	"gridpay/worker"
+)
+
+// callbackRig is the callback endpoint on loopback with real SQLite databases and the real Redis
+// behind it, and the WeChat Pay simulator calling it with the real wire format.
+type callbackRig struct {
+	sim    *sandbox.WeChat
+	p      *wechat.Provider
+	orders *store.Portal
+	url    string
+}
+
+func newCallbackRig(t *testing.T) *callbackRig {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	open := func(name string, s store.Schema) *store.DB {
+		db, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.MigrateSchema(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	core := open("core.db", store.CoreSchema)
+	if _, err := demo.Seed(ctx, core, demo.Options{Seed: 1, Customers: 3, Months: 2, Today: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	r := &callbackRig{orders: store.NewPortal(open("portal.db", store.PortalSchema), time.Now)}
+	keys, err := sandbox.NewWeChatKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.sim = sandbox.NewWeChat(keys, sandbox.WeChatRetryScale(0.001))
+	simSrv := httptest.NewServer(r.sim)
+	t.Cleanup(func() { r.sim.Close(); simSrv.Close() })
+	if r.p, err = wechat.New(wechat.Config{MchID: keys.MchID, AppID: keys.AppID, MerchantPrivateKeyPEM: keys.MerchantKeyPEM,
+		MerchantCertSerial: keys.MerchantCertSerial, APIv3Key: keys.APIv3Key, PlatformCertsPEM: []string{keys.PlatformCertPEM},
+		BaseURL: simSrv.URL}); err != nil {
+		t.Fatal(err)
+	}
+	opt, err := asynq.ParseRedisURI(redistest.URL(t, redistest.DBPayments))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := asynq.NewClient(opt)
+	t.Cleanup(func() { client.Close() })
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	cb := &payments.Callbacks{Providers: map[string]payments.Provider{"wechat": r.p}, Orders: r.orders,
+		Accounts: store.NewCore(core, billing.DefaultLateFeeRates(), time.Now), Enqueuer: worker.NewEnqueuer(client),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: time.Now}
+	e.POST("/callbacks/:provider", cb.Handle)
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	r.url = srv.URL
+	return r
+}
+
+// order opens an order of amount and precreates it at the simulator, which will call us back.
+func (r *callbackRig) order(t *testing.T, amount billing.Money) store.Order {
+	t.Helper()
+	ctx := context.Background()
+	o, _, err := r.orders.CreateOrder(ctx, store.NewOrder{OutTradeNo: payments.NewOutTradeNo("wechat", time.Now()),
+		AccountNo: "3100000001", Channel: "wechat", Amount: amount, ExpiresAt: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pre, err := r.p.Precreate(ctx, payments.ProviderOrder{OutTradeNo: o.OutTradeNo, Amount: amount, Description: "电费",
+		ExpiresAt: o.ExpiresAt, NotifyURL: r.url + "/callbacks/wechat"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, err = r.orders.MoveOrder(ctx, o.ID, billing.OrderCreated, billing.OrderPending, "", func(u *store.OrderUpdate) { u.CodeURL = pre.CodeURL }); err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func (r *callbackRig) status(t *testing.T, id int64) billing.OrderStatus {
+	o, err := r.orders.OrderByID(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o.Status
+}
+
+func (r *callbackRig) deliveries(outTradeNo string) []sandbox.WeChatDelivery {
+	var out []sandbox.WeChatDelivery
+	for _, d := range r.sim.Deliveries() {
+		if d.OutTradeNo == outTradeNo {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func TestWeChatCallbacks(t *testing.T) {
+	r := newCallbackRig(t)
+	ctx := context.Background()
+
+	t.Run("sent three times: paid once, answered 204 each time", func(t *testing.T) {
+		o := r.order(t, 5000)
+		if err := r.sim.Pay(o.OutTradeNo, sandbox.WeChatTimes(3)); err != nil {
+			t.Fatal(err)
+		}
+		r.sim.Wait()
+		ds := r.deliveries(o.OutTradeNo)
+		if len(ds) != 3 {
+			t.Fatalf("%d deliveries, want 3", len(ds))
+		}
+		for _, d := range ds {
+			if d.Status != 204 {
+				t.Errorf("a delivery was answered %d %s, want 204", d.Status, d.Body)
+			}
+		}
+		if s := r.status(t, o.ID); s != billing.OrderPaid {
+			t.Errorf("order is %s, want PAID", s)
+		}
+		if items, _ := r.orders.UnackedOutbox(ctx, time.Now().Add(time.Hour), 100); len(items) != 1 || items[0].OrderID != o.ID {
+			t.Errorf("outbox = %+v, want one row for the order", items)
+		}
+	})
+
+	t.Run("wrong amount: flagged for staff and answered as received", func(t *testing.T) {
+		o := r.order(t, 5000)
+		if err := r.sim.Pay(o.OutTradeNo, sandbox.WeChatWrongAmount(4000)); err != nil {
+			t.Fatal(err)
+		}
+		r.sim.Wait()
+		if ds := r.deliveries(o.OutTradeNo); len(ds) != 1 || ds[0].Status != 204 {
+			t.Errorf("deliveries = %+v, want one answered 204 so that retries stop", ds)
+		}
+		if s := r.status(t, o.ID); s != billing.OrderFlagged {
+			t.Errorf("order is %s, want FLAGGED", s)
+		}
+	})
+
+	t.Run("bad signature: refused, nothing changes", func(t *testing.T) {
+		o := r.order(t, 5000)
+		if err := r.sim.Pay(o.OutTradeNo, sandbox.WeChatBadSignature(), sandbox.WeChatTimes(1)); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond)
+		ds := r.deliveries(o.OutTradeNo)
+		if len(ds) == 0 || ds[0].Status < 400 {
+			t.Errorf("deliveries = %+v, want the first refused with 4xx/5xx", ds)
+		}
+		if s := r.status(t, o.ID); s != billing.OrderPending {
+			t.Errorf("order is %s, want still PENDING", s)
+		}
+	})
+}
