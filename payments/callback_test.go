@@ -31,7 +31,10 @@ type callbackRig struct {
 	url    string
 }
 
-func newCallbackRig(t *testing.T) *callbackRig {
+func newCallbackRig(t *testing.T) *callbackRig { return newCallbackRigB(t) }
+
+// newCallbackRigB is newCallbackRig for tests and benchmarks alike.
+func newCallbackRigB(t testing.TB) *callbackRig {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -83,10 +86,15 @@ func newCallbackRig(t *testing.T) *callbackRig {
 
 // order opens an order of amount and precreates it at the simulator, which will call us back.
 func (r *callbackRig) order(t *testing.T, amount billing.Money) store.Order {
+	return r.orderB(t, "3100000001", amount)
+}
+
+// orderB is order for tests and benchmarks, for any account: one open order per account and channel.
+func (r *callbackRig) orderB(t testing.TB, accountNo string, amount billing.Money) store.Order {
 	t.Helper()
 	ctx := context.Background()
 	o, _, err := r.orders.CreateOrder(ctx, store.NewOrder{OutTradeNo: payments.NewOutTradeNo("wechat", time.Now()),
-		AccountNo: "3100000001", Channel: "wechat", Amount: amount, ExpiresAt: time.Now().Add(time.Hour)})
+		AccountNo: accountNo, Channel: "wechat", Amount: amount, ExpiresAt: time.Now().Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}

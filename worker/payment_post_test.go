@@ -39,7 +39,7 @@ type rig struct {
 	now      func() time.Time
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t testing.TB) *rig {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -86,7 +86,7 @@ func newRig(t *testing.T) *rig {
 }
 
 // paidOrder makes an order for the account and has the provider pay it, as a callback would.
-func (r *rig) paidOrder(t *testing.T, accountNo string, amount billing.Money) store.MarkPaidResult {
+func (r *rig) paidOrder(t testing.TB, accountNo string, amount billing.Money) store.MarkPaidResult {
 	t.Helper()
 	ctx := context.Background()
 	o, _, err := r.orders.CreateOrder(ctx, store.NewOrder{OutTradeNo: payments.NewOutTradeNo("wechat", time.Now()),
