@@ -128,9 +128,11 @@ func (h *Handler) apiPayment(c *gin.Context) {
 
 type payPage struct {
 	page
-	Order   orderJSON
-	Expired bool
-	Done    bool // paid or posted: no more refreshing
+	Order    orderJSON
+	Expired  bool
+	Done     bool // paid or posted: no more refreshing
+	InWeChat bool // the page is open inside WeChat: long-press the code instead of scanning it
+	InAlipay bool // inside Alipay: its link opens the payment directly
 }
 
 // startPay handles the Pay buttons (a signed-in customer's account, or 代缴): an order, then its page.
@@ -174,7 +176,9 @@ func (h *Handler) showPay(c *gin.Context) {
 		h.pageError(c, err)
 		return
 	}
-	p := payPage{page: h.newPage(c), Order: toOrderJSON(o)}
+	ua := c.GetHeader("User-Agent")
+	p := payPage{page: h.newPage(c), Order: toOrderJSON(o),
+		InWeChat: strings.Contains(ua, "MicroMessenger"), InAlipay: strings.Contains(ua, "AlipayClient")}
 	p.Done = o.Status == payments.Paid || o.Status == payments.Posted
 	p.Expired = !p.Done && o.Status != payments.Flagged && h.now().After(o.ExpiresAt)
 	if !p.Done && !p.Expired {
@@ -234,4 +238,21 @@ func (p payPage) ExpiresText() string {
 // StatusText names the order's status for the customer.
 func (p payPage) StatusText() string {
 	return i18n.T(p.Lang, "pay.status."+strings.ToLower(string(p.Order.Status)))
+}
+
+// showAccountQR answers GET /payfor/{no}/qr.png: a fixed code for an account, printed on paper bills
+// and reminders, that opens the page to pay it (代缴) on any phone.
+func (h *Handler) showAccountQR(c *gin.Context) {
+	no, err := accountNo(c)
+	if err != nil {
+		h.pageError(c, err)
+		return
+	}
+	png, err := payments.QRPNG(h.publicURL+"/payfor?account="+no, 320)
+	if err != nil {
+		h.pageError(c, err)
+		return
+	}
+	c.Header("Cache-Control", "public, max-age=86400")
+	c.Data(http.StatusOK, "image/png", png)
 }

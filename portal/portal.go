@@ -47,6 +47,7 @@ type Deps struct {
 	Payments      *payments.Service // nil: no payment channel is configured
 	Orders        *store.Portal     // payment orders, for their pages
 	Now           func() time.Time
+	PublicURL     string           // how customers reach the site, for codes printed on paper
 	Inbox         *notify.DevInbox // the dev inbox, served at /dev/inbox; nil in production
 	Info          Info
 	SecureCookies bool // cookies only over HTTPS (production)
@@ -61,6 +62,7 @@ type Handler struct {
 	pay           *payments.Service
 	orders        *store.Portal
 	now           func() time.Time
+	publicURL     string
 	inbox         *notify.DevInbox
 	pages         map[string]*template.Template
 	info          Info
@@ -69,7 +71,7 @@ type Handler struct {
 
 // New parses every page once and checks each renders.
 func New(d Deps) (*Handler, error) {
-	h := &Handler{log: d.Log, assets: d.Assets, auth: d.Auth, svc: d.Service, pay: d.Payments, orders: d.Orders, now: d.Now, inbox: d.Inbox, pages: map[string]*template.Template{},
+	h := &Handler{log: d.Log, assets: d.Assets, auth: d.Auth, svc: d.Service, pay: d.Payments, orders: d.Orders, now: d.Now, publicURL: d.PublicURL, inbox: d.Inbox, pages: map[string]*template.Template{},
 		info: d.Info, secureCookies: d.SecureCookies}
 	funcs := template.FuncMap{"asset": d.Assets.URL}
 	// Every templates/*.html but the layout is a page, parsed once here; a broken one stops start-up.

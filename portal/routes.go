@@ -13,6 +13,7 @@ func (h *Handler) Routes(r gin.IRouter) {
 	pages.GET("/lang/:lang", h.setLanguage)
 	pages.GET("/care/:on", h.setCare)
 	pages.GET("/payfor", h.showPayFor)
+	pages.GET("/payfor/:no/qr.png", h.showAccountQR)
 	pages.POST("/accounts/:no/pay", h.startPay)
 	pages.GET("/pay/:out", h.showPay)
 	pages.GET("/pay/:out/qr.png", h.showPayQR)

@@ -221,8 +221,39 @@ func TestQRPaymentEndToEnd(t *testing.T) {
 			if o.Status != "POSTED" || !strings.HasPrefix(o.ReceiptNo, "SF") {
 				t.Fatalf("order after paying = %+v, want POSTED with a receipt", o)
 			}
+			if page := c.get("/pay/" + o.OutTradeNo); !strings.Contains(page, o.ReceiptNo) {
+				t.Errorf("the pay page does not show the receipt %s once posted", o.ReceiptNo)
+			}
 		})
 	}
+
+	t.Run("inside WeChat the page says to long-press the code", func(t *testing.T) {
+		_, body := c.post("/api/v1/accounts/3100000001/payments", `{"channel":"wechat","amount_fen":777}`)
+		var o struct {
+			PayURL string `json:"pay_url"`
+		}
+		json.Unmarshal([]byte(body), &o)
+		req, _ := http.NewRequest(http.MethodGet, base+o.PayURL, nil)
+		req.Header.Set("User-Agent", "Mozilla/5.0 (Linux; Android 10) MicroMessenger/8.0.40")
+		resp, err := c.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(page), "长按") || resp.Header.Get("Refresh") != "5" {
+			t.Errorf("pay page inside WeChat lacks the long-press hint or the refresh")
+		}
+	})
+
+	t.Run("the paper bill's code opens the page to pay the account", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "account.png")
+		os.WriteFile(path, []byte(c.get("/payfor/3100000002/qr.png")), 0o644)
+		out, err := exec.Command(zbarimg, "--raw", "-q", path).Output()
+		if want := base + "/payfor?account=3100000002"; err != nil || strings.TrimSpace(string(out)) != want {
+			t.Errorf("account code reads %q (%v), want %q", out, err, want)
+		}
+	})
 }
 
 // apiClient is a signed-in API client for the demo phone 13800138000.

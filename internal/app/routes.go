@@ -59,7 +59,7 @@ func newHandler(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.C
 			NotifyURL: func(provider string) string { return cfg.PublicURL + "/callbacks/" + provider }}
 	}
 	pages, err := portal.New(portal.Deps{
-		Payments: pay, Orders: orders, Now: now,
+		Payments: pay, Orders: orders, Now: now, PublicURL: cfg.PublicURL,
 		Log: log, Assets: assets, Info: info, Inbox: inbox, SecureCookies: cfg.Production(),
 		Auth:    portal.NewAuth(rdb, sms, info.Bureau, now),
 		Service: portal.NewService(core, store.NewPortal(dbs.portal, now), billing.DefaultLateFeeRates(), now, cfg.Location),
