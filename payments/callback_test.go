@@ -182,4 +182,45 @@ func TestWeChatCallbacks(t *testing.T) {
 			t.Errorf("order is %s, want still PENDING", s)
 		}
 	})
+
+	t.Run("late and out of order: each lands on its own order", func(t *testing.T) {
+		late := r.orderB(t, "3100000002", 700)
+		early := r.orderB(t, "3100000003", 800)
+		if err := r.sim.Pay(late.OutTradeNo, sandbox.WeChatDelay(300*time.Millisecond)); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.sim.Pay(early.OutTradeNo); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+		if a, b := r.status(t, late.ID), r.status(t, early.ID); a != billing.OrderPending || b != billing.OrderPaid {
+			t.Errorf("before the late callback: late %s, early %s; want PENDING and PAID", a, b)
+		}
+		deadline := time.Now().Add(10 * time.Second) // not sim.Wait: other cases' refused callbacks still retry
+		for r.status(t, late.ID) != billing.OrderPaid && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if a := r.status(t, late.ID); a != billing.OrderPaid {
+			t.Errorf("after the late callback the order is %s, want PAID", a)
+		}
+	})
+
+	t.Run("an order we never made: not taken, the provider keeps trying", func(t *testing.T) {
+		out := payments.NewOutTradeNo("wechat", time.Now())
+		if _, err := r.p.Precreate(ctx, payments.ProviderOrder{OutTradeNo: out, Amount: 100, Description: "x",
+			ExpiresAt: time.Now().Add(time.Hour), NotifyURL: r.url + "/callbacks/wechat"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.sim.Pay(out); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(300 * time.Millisecond)
+		ds := r.deliveries(out)
+		if len(ds) < 2 || ds[0].Status < 500 {
+			t.Errorf("deliveries = %+v, want refusals and retries", ds)
+		}
+		if _, err := r.orders.OrderByOutTradeNo(ctx, out); err == nil {
+			t.Error("a callback for an unknown order created one")
+		}
+	})
 }
