@@ -10,8 +10,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"gridpay/internal/billing"
-	"gridpay/internal/pii"
 	"gridpay/internal/store"
 )
 
@@ -68,18 +66,16 @@ func (cb *Callbacks) Handle(c *gin.Context) {
 		reply(c, p.Ack()) // an event that credits nothing (e.g. waiting for the buyer)
 		return
 	}
+	var res store.MarkPaidResult
 	if n.OutTradeNo == "" && n.AccountNo != "" {
-		if n.OutTradeNo, err = cb.counterOrder(ctx, name, n); err != nil {
-			cb.Log.Warn("counter collection refused", "provider", name, "txn", n.ProviderTxnID, "account", pii.AccountNo(n.AccountNo), "err", err)
-			reply(c, p.Nack(err.Error()))
-			return
-		}
+		res, err = cb.counterPayment(ctx, name, n, c.Request.Header, body)
+	} else {
+		res, err = cb.Orders.MarkPaidFromCallback(ctx, store.Callback{Provider: name, ProviderTxnID: n.ProviderTxnID,
+			OutTradeNo: n.OutTradeNo, Amount: n.Amount, PaidAt: n.PaidAt, Header: c.Request.Header, Body: body})
 	}
-	res, err := cb.Orders.MarkPaidFromCallback(ctx, store.Callback{Provider: name, ProviderTxnID: n.ProviderTxnID,
-		OutTradeNo: n.OutTradeNo, Amount: n.Amount, PaidAt: n.PaidAt, Header: c.Request.Header, Body: body})
 	if err != nil {
-		// Unknown order, a transaction claimed twice, or the database away: the provider retries,
-		// and the log says which.
+		// Unknown order or account, a transaction claimed twice, or the database away: the provider
+		// retries, and the log says which.
 		cb.Log.Error("callback not taken", "provider", name, "order", n.OutTradeNo, "txn", n.ProviderTxnID, "err", err)
 		reply(c, p.Nack("not taken, try again later"))
 		return
@@ -94,25 +90,18 @@ func (cb *Callbacks) Handle(c *gin.Context) {
 	reply(c, p.Ack())
 }
 
-// counterOrder makes the order for money a bank collected at its counter, so that it takes the same
-// path as any other payment. A transaction already seen is a replay, refused.
-func (cb *Callbacks) counterOrder(ctx context.Context, provider string, n Notification) (string, error) {
-	seen, err := cb.Orders.CallbackSeen(ctx, provider, n.ProviderTxnID)
-	if err != nil {
-		return "", err
-	}
-	if seen {
-		return "", fmt.Errorf("transaction %s was reported before: %w", n.ProviderTxnID, billing.ErrConflict)
-	}
+// counterPayment records money a bank collected at its counter, with an order made for it in the
+// same transaction, so that it then takes the path of any other payment. The same bank transaction
+// again is answered as taken and changes nothing: a bank whose answer got lost must not reverse a
+// collection we have.
+func (cb *Callbacks) counterPayment(ctx context.Context, provider string, n Notification, h http.Header, body []byte) (store.MarkPaidResult, error) {
 	if _, err := cb.Accounts.AccountByNumber(ctx, n.AccountNo); err != nil {
-		return "", fmt.Errorf("account: %w", err)
+		return store.MarkPaidResult{}, fmt.Errorf("account: %w", err)
 	}
-	o, _, err := cb.Orders.CreateOrder(ctx, store.NewOrder{OutTradeNo: NewOutTradeNo(provider, cb.Now()), AccountNo: n.AccountNo,
-		Channel: provider, Amount: n.Amount, ExpiresAt: cb.Now().Add(time.Hour)})
-	if err != nil {
-		return "", err
-	}
-	return o.OutTradeNo, nil
+	return cb.Orders.MarkCounterPaid(ctx,
+		store.NewOrder{OutTradeNo: NewOutTradeNo(provider, cb.Now()), AccountNo: n.AccountNo, Channel: provider,
+			Amount: n.Amount, ExpiresAt: cb.Now().Add(time.Hour)},
+		store.Callback{Provider: provider, ProviderTxnID: n.ProviderTxnID, Amount: n.Amount, PaidAt: n.PaidAt, Header: h, Body: body})
 }
 
 func reply(c *gin.Context, r Reply) {

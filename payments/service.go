@@ -62,6 +62,21 @@ func (s *Service) CreateOrder(ctx context.Context, accountNo, payerPhone, channe
 		return store.Order{}, fmt.Errorf("payments: amount %s: want 0.01 to %s: %w", amount, arr.Total+MaxTopUp, billing.ErrInvalid)
 	}
 	now := s.Now()
+	if open, err := s.Orders.OpenOrder(ctx, accountNo, channel); err == nil && open.Amount != amount && open.ExpiresAt.After(now) {
+		// Another amount replaces the open order: only its own payer may do that, and its code must
+		// stop working at the provider first, or money paid on it would land on a closed order.
+		if open.PayerPhone != payerPhone {
+			return store.Order{}, fmt.Errorf("payments: a payment for %s is in progress; try again after %s: %w",
+				pii.AccountNo(accountNo), open.ExpiresAt.In(s.Loc).Format("15:04"), billing.ErrConflict)
+		}
+		if open.Status == Pending {
+			if err := p.Close(ctx, open.OutTradeNo); err != nil {
+				return store.Order{}, fmt.Errorf("payments: close %s before replacing it: %w", open.OutTradeNo, err)
+			}
+		}
+	} else if err != nil && !errors.Is(err, billing.ErrNotFound) {
+		return store.Order{}, err
+	}
 	o, _, err := s.Orders.CreateOrder(ctx, store.NewOrder{OutTradeNo: NewOutTradeNo(channel, now), AccountNo: accountNo,
 		PayerPhone: payerPhone, Channel: channel, Amount: amount, ExpiresAt: now.Add(OrderTTL)})
 	if err != nil {

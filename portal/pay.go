@@ -40,7 +40,7 @@ type eventJSON struct {
 func toOrderJSON(o store.Order) orderJSON {
 	j := orderJSON{ID: o.ID, OutTradeNo: o.OutTradeNo, AccountNo: o.AccountNo, Channel: o.Channel, Amount: o.Amount,
 		Status: o.Status, CodeURL: o.CodeURL, PayURL: "/pay/" + o.OutTradeNo, ExpiresAt: o.ExpiresAt, ReceiptNo: o.PostedReceiptNo}
-	if o.CodeURL != "" {
+	if o.CodeURL != "" && o.Status == payments.Pending { // a code is shown only while it can be paid
 		j.QRURL = "/pay/" + o.OutTradeNo + "/qr.png"
 	}
 	for _, e := range o.Events {
@@ -195,8 +195,8 @@ func (h *Handler) showPayQR(c *gin.Context) {
 		return
 	}
 	o, err := h.orders.OrderByOutTradeNo(c.Request.Context(), out)
-	if err == nil && o.CodeURL == "" {
-		err = fmt.Errorf("portal: order %s has no code yet: %w", out, billing.ErrNotFound)
+	if err == nil && (o.CodeURL == "" || o.Status != payments.Pending || !h.now().Before(o.ExpiresAt)) {
+		err = fmt.Errorf("portal: order %s has no payable code: %w", out, billing.ErrNotFound)
 	}
 	if err != nil {
 		h.pageError(c, err)

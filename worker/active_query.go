@@ -2,9 +2,11 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
+	"gridpay/internal/billing"
 	"gridpay/internal/store"
 	"gridpay/payments"
 )
@@ -75,6 +77,9 @@ func (q *ActiveQuery) Tick(ctx context.Context) (paid, closed int, err error) {
 // ask queries the provider; money found is marked paid and queued for posting like a callback.
 func (q *ActiveQuery) ask(ctx context.Context, p payments.Provider, o store.Order) (bool, error) {
 	r, err := p.Query(ctx, o.OutTradeNo)
+	if errors.Is(err, billing.ErrNotFound) {
+		return false, nil // the provider never heard of it (its code was never made): not paid
+	}
 	if err != nil || r.State != payments.TradePaid {
 		return false, err
 	}

@@ -95,7 +95,31 @@ func TestActiveQueryClosesExpiredOrders(t *testing.T) {
 	// A payment reported after the close is still credited, and flagged for staff to see.
 	mp, err := r.orders.MarkPaid(context.Background(), o.OutTradeNo, "4200000000002026112600000001", 1000, time.Now())
 	if err != nil || mp.Outcome != store.PaymentFlagged || mp.OutboxID == 0 {
-		t.Errorf("payment after close = %+v, %v; want flagged and queued for posting", mp, err)
+		t.Fatalf("payment after close = %+v, %v; want flagged and queued for posting", mp, err)
+	}
+	task, _ := worker.NewPaymentPostTask(o.ID, mp.OutboxID)
+	if err := r.poster.ProcessTask(context.Background(), task); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := r.orders.OrderByID(context.Background(), o.ID); got.Status != billing.OrderPosted || r.receipts(t, o.OutTradeNo) != 1 {
+		t.Errorf("paid after close: order %s with %d receipts, want POSTED with one", got.Status, r.receipts(t, o.OutTradeNo))
+	}
+}
+
+func TestActiveQueryClosesOrdersTheProviderNeverSaw(t *testing.T) {
+	r := newRig(t)
+	_, p := wechatSandbox(t)
+	ctx := context.Background()
+	o, _, err := r.orders.CreateOrder(ctx, store.NewOrder{OutTradeNo: payments.NewOutTradeNo("wechat", time.Now()),
+		AccountNo: "3100000001", Channel: "wechat", Amount: 1000, ExpiresAt: time.Now().Add(30 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Its precreate failed: the provider never heard of it, and it stayed CREATED.
+	q := &worker.ActiveQuery{Providers: map[string]payments.Provider{"wechat": p}, Orders: r.orders, Enqueuer: r.enqueuer,
+		Every: 10 * time.Second, Now: func() time.Time { return o.ExpiresAt.Add(time.Second) }, Log: r.log}
+	if paid, closed, err := q.Tick(ctx); err != nil || paid != 0 || closed != 1 {
+		t.Errorf("Tick = %d paid, %d closed, %v; want it closed", paid, closed, err)
 	}
 }
 

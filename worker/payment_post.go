@@ -35,7 +35,9 @@ func NewPaymentPostTask(orderID, outboxID int64) (*asynq.Task, error) {
 		return nil, err
 	}
 	return asynq.NewTask(TypePaymentPost, b, asynq.TaskID(fmt.Sprintf("payment:post:%d", orderID)),
-		asynq.Queue(QueuePayments), asynq.MaxRetry(50), asynq.Timeout(2*time.Minute)), nil
+		// Retried for as long as it takes (waits capped at 10 minutes): an archived task would block
+		// the sweeper's re-enqueue under the same task id, and a payment must never stop short.
+		asynq.Queue(QueuePayments), asynq.MaxRetry(1<<30), asynq.Timeout(2*time.Minute)), nil
 }
 
 // PaymentPoster handles payment:post: it posts the order's money to the core database (idempotent
@@ -63,12 +65,14 @@ func (p *PaymentPoster) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	switch o.Status {
-	case billing.OrderPaid:
-	case billing.OrderPosted:
+	switch {
+	case o.Status == billing.OrderPaid:
+	case o.Status == billing.OrderFlagged && o.ProviderTxnID != "" && o.PaidAmount == o.Amount:
+		// Paid after the order was closed, the amount asked: the customer's money, credited.
+	case o.Status == billing.OrderPosted:
 		return p.Orders.AckOutbox(ctx, pl.OutboxID) // posted before; a retry or the sweeper came late
 	default:
-		// FLAGGED and the rest wait for staff; the outbox has done its part.
+		// A wrong amount and the rest wait for staff; the outbox has done its part.
 		p.Log.Warn("order not posted: it waits for staff", "order_id", o.ID, "status", o.Status)
 		return p.Orders.AckOutbox(ctx, pl.OutboxID)
 	}
@@ -80,9 +84,16 @@ func (p *PaymentPoster) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		p.attempt(ctx, pl.OutboxID, err)
 		return fmt.Errorf("worker: post order %d: %w", o.ID, err)
 	}
-	_, err = p.Orders.MoveOrder(ctx, o.ID, billing.OrderPaid, billing.OrderPosted, "posted as "+receipt.No,
+	_, err = p.Orders.MoveOrder(ctx, o.ID, o.Status, billing.OrderPosted, "posted as "+receipt.No,
 		func(u *store.OrderUpdate) { u.PostedReceiptNo = receipt.No })
-	if err != nil && !errors.Is(err, billing.ErrConflict) { // a conflict: another run moved it first
+	if errors.Is(err, billing.ErrConflict) {
+		// Moved meanwhile: fine if another run posted it; anything else must not lose the receipt
+		// number, so the task is retried and sees the order as it now stands.
+		if now, rerr := p.Orders.OrderByID(ctx, o.ID); rerr == nil && now.Status == billing.OrderPosted {
+			err = nil
+		}
+	}
+	if err != nil {
 		p.attempt(ctx, pl.OutboxID, err)
 		return fmt.Errorf("worker: mark order %d posted: %w", o.ID, err)
 	}

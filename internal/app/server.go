@@ -66,11 +66,11 @@ func runServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 	client := asynq.NewClient(opt)
 	defer client.Close()
 	handler, err := newHandler(cfg, log, dbs, rdb, worker.NewEnqueuer(client), qr)
-	if sb != nil {
-		sb.mount(handler.(*gin.Engine))
-	}
 	if err != nil {
 		return err
+	}
+	if sb != nil {
+		sb.mount(handler.(*gin.Engine))
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -137,6 +137,11 @@ func Load(getenv func(string) string) (Config, error) {
 		rand.Read(c.BankSecret)
 	}
 
+	if !c.Production() && strings.HasPrefix(c.PublicURL, "https://") {
+		// dev serves the payment sandboxes (anyone may "pay" any order) and the dev inbox (sign-in
+		// codes): never on a site that looks deployed.
+		errs = append(errs, fmt.Errorf("GRIDPAY_PUBLIC_URL=%q is https but GRIDPAY_ENV is dev: set GRIDPAY_ENV=production for a deployed site", c.PublicURL))
+	}
 	if c.Production() {
 		if c.BankSecret == nil {
 			errs = append(errs, errors.New("GRIDPAY_BANK_SECRET is empty: production needs the secret shared with the collecting bank"))

@@ -63,6 +63,7 @@ func TestLoadRejects(t *testing.T) {
 		{"time zone", map[string]string{"GRIDPAY_TIMEZONE": "Mars/Olympus"}, []string{"GRIDPAY_TIMEZONE"}},
 		{"shutdown timeout", map[string]string{"GRIDPAY_SHUTDOWN_TIMEOUT": "-1s"}, []string{"GRIDPAY_SHUTDOWN_TIMEOUT"}},
 		{"public url", map[string]string{"GRIDPAY_PUBLIC_URL": "pay.example.cn"}, []string{"GRIDPAY_PUBLIC_URL"}},
+		{"dev on a deployed-looking site", map[string]string{"GRIDPAY_PUBLIC_URL": "https://pay.example.cn"}, []string{"GRIDPAY_ENV", "production"}},
 		{"worker concurrency zero", map[string]string{"GRIDPAY_WORKER_CONCURRENCY": "0"}, []string{"GRIDPAY_WORKER_CONCURRENCY"}},
 		{"worker concurrency words", map[string]string{"GRIDPAY_WORKER_CONCURRENCY": "many"}, []string{"GRIDPAY_WORKER_CONCURRENCY"}},
 		{"production without redis", map[string]string{"GRIDPAY_ENV": "production", "GRIDPAY_PUBLIC_URL": "https://p.cn"}, []string{"GRIDPAY_REDIS_URL"}},

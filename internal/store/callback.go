@@ -63,10 +63,7 @@ func (p *Portal) MarkPaidFromCallback(ctx context.Context, cb Callback) (MarkPai
 		if o.Channel != cb.Provider {
 			return fmt.Errorf("order %s is a %s order, reported by %s: %w", o.OutTradeNo, o.Channel, cb.Provider, billing.ErrConflict)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO callbacks (provider, provider_txn_id, out_trade_no, headers, body, received_at)
-VALUES (@p, @txn, @out, @h, @b, @at)`, sql.Named("p", cb.Provider), sql.Named("txn", cb.ProviderTxnID),
-			sql.Named("out", cb.OutTradeNo), sql.Named("h", string(headers)), sql.Named("b", cb.Body),
-			sql.Named("at", timestamp(p.now()))); err != nil {
+		if err := p.keepCallback(ctx, tx, cb, headers); err != nil {
 			return err
 		}
 		res, err = p.markPaid(ctx, tx, cb.OutTradeNo, cb.ProviderTxnID, cb.Amount, cb.PaidAt)
@@ -95,4 +92,60 @@ func (p *Portal) CallbackSeen(ctx context.Context, provider, providerTxnID strin
 		return false, fmt.Errorf("store: callback seen: %w", err)
 	}
 	return n > 0, nil
+}
+
+func (p *Portal) keepCallback(ctx context.Context, tx *sql.Tx, cb Callback, headers []byte) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO callbacks (provider, provider_txn_id, out_trade_no, headers, body, received_at)
+VALUES (@p, @txn, @out, @h, @b, @at)`, sql.Named("p", cb.Provider), sql.Named("txn", cb.ProviderTxnID),
+		sql.Named("out", cb.OutTradeNo), sql.Named("h", string(headers)), sql.Named("b", cb.Body),
+		sql.Named("at", timestamp(p.now())))
+	return err
+}
+
+// MarkCounterPaid records money a bank collected at its counter, which had no order of ours: in ONE
+// transaction the order is made, the callback kept, the order marked PAID and the outbox row
+// written, so that concurrent collections for one account never replace each other's orders. The
+// same bank transaction again changes nothing and reports PaymentDuplicate with its order.
+func (p *Portal) MarkCounterPaid(ctx context.Context, o NewOrder, cb Callback) (MarkPaidResult, error) {
+	fail := func(err error) (MarkPaidResult, error) {
+		return MarkPaidResult{}, fmt.Errorf("store: counter payment %s/%s: %w", cb.Provider, truncateOrderText(cb.ProviderTxnID, 64), err)
+	}
+	now := p.now().UTC().Truncate(time.Millisecond)
+	if err := validateNewOrder(o, now); err != nil {
+		return fail(err)
+	}
+	if !identifier(cb.Provider, 16) || !identifier(cb.ProviderTxnID, 64) || len(cb.Body) > maxCallbackBody || cb.Provider != o.Channel {
+		return fail(billing.ErrInvalid)
+	}
+	headers, err := json.Marshal(cb.Header)
+	if err != nil {
+		return fail(err)
+	}
+	cb.OutTradeNo = o.OutTradeNo
+	var res MarkPaidResult
+	err = p.db.Transact(ctx, func(tx *sql.Tx) error {
+		var keptFor string
+		err := tx.QueryRowContext(ctx, `SELECT out_trade_no FROM callbacks WHERE provider = @p AND provider_txn_id = @txn`,
+			sql.Named("p", cb.Provider), sql.Named("txn", cb.ProviderTxnID)).Scan(&keptFor)
+		switch {
+		case err == nil:
+			kept, err := p.orderWhere(ctx, tx, false, "out_trade_no = @out", sql.Named("out", keptFor))
+			res = MarkPaidResult{Outcome: PaymentDuplicate, Order: kept}
+			return err
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		if _, _, err := p.createOrder(ctx, tx, o, now); err != nil {
+			return err
+		}
+		if err := p.keepCallback(ctx, tx, cb, headers); err != nil {
+			return err
+		}
+		res, err = p.markPaid(ctx, tx, o.OutTradeNo, cb.ProviderTxnID, cb.Amount, cb.PaidAt)
+		return err
+	})
+	if err != nil {
+		return fail(err)
+	}
+	return res, nil
 }

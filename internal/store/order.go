@@ -221,9 +221,10 @@ func (p *Portal) createOrder(ctx context.Context, tx *sql.Tx, o NewOrder, now ti
 	case open.Amount == o.Amount && open.ExpiresAt.After(now):
 		return open, false, nil
 	default:
-		note := fmt.Sprintf("replaced by order %s of %s", o.OutTradeNo, o.Amount)
+		// The timeline is shown to whoever holds an order number: it names no other order.
+		note := fmt.Sprintf("replaced by a new order of %s", o.Amount)
 		if !open.ExpiresAt.After(now) {
-			note = fmt.Sprintf("expired; replaced by order %s", o.OutTradeNo)
+			note = "expired; replaced by a new order"
 		}
 		if err := p.changeOrder(ctx, tx, open.ID, open.Status, billing.OrderClosed, note, orderChange{}, now); err != nil {
 			return Order{}, false, fmt.Errorf("close order %s: %w", open.OutTradeNo, err)
@@ -305,6 +306,17 @@ VALUES (@order, @at, @from, @to, @note)`,
 		return fmt.Errorf("order %d event: %w", orderID, err)
 	}
 	return nil
+}
+
+// OpenOrder returns the account's open order (CREATED or PENDING) on channel, or not found.
+func (p *Portal) OpenOrder(ctx context.Context, accountNo, channel string) (Order, error) {
+	o, err := p.orderWhere(ctx, p.db, false, `account_no = @no AND channel = @channel AND status IN (@created, @pending)`,
+		sql.Named("no", accountNo), sql.Named("channel", channel),
+		sql.Named("created", string(billing.OrderCreated)), sql.Named("pending", string(billing.OrderPending)))
+	if err != nil {
+		return Order{}, fmt.Errorf("store: open order of %s on %s: %w", truncateOrderText(accountNo, 16), truncateOrderText(channel, 16), err)
+	}
+	return o, nil
 }
 
 // OrderByOutTradeNo returns the order with our order number outTradeNo, without its timeline.

@@ -158,7 +158,7 @@ func TestCreateOrder(t *testing.T) {
 			if old.Status != billing.OrderClosed || !old.UpdatedAt.Equal(orderStart.Add(time.Minute)) {
 				t.Errorf("old order is %s updated %s, want CLOSED at %s", old.Status, old.UpdatedAt, orderStart.Add(time.Minute))
 			}
-			wantSteps := []string{"->CREATED", "CREATED->CLOSED: replaced by order GPW20261126160100000000000004 of 180.00"}
+			wantSteps := []string{"->CREATED", "CREATED->CLOSED: replaced by a new order of 180.00"}
 			if !reflect.DeepEqual(steps(old), wantSteps) {
 				t.Errorf("old order's timeline = %q, want %q", steps(old), wantSteps)
 			}
@@ -169,7 +169,7 @@ func TestCreateOrder(t *testing.T) {
 			third := mustCreate(t, p, store.NewOrder{OutTradeNo: "GPW20261126180100000000000005", AccountNo: account,
 				Channel: "wechat", Amount: 18000, ExpiresAt: clock.now().Add(2 * time.Hour)})
 			old := orderByID(t, p, second.ID)
-			wantSteps := []string{"->CREATED", "CREATED->CLOSED: expired; replaced by order GPW20261126180100000000000005"}
+			wantSteps := []string{"->CREATED", "CREATED->CLOSED: expired; replaced by a new order"}
 			if old.Status != billing.OrderClosed || !reflect.DeepEqual(steps(old), wantSteps) {
 				t.Errorf("expired order is %s with timeline %q; want CLOSED, %q", old.Status, steps(old), wantSteps)
 			}
