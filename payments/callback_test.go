@@ -1,11 +1,14 @@
 package payments_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -221,6 +224,51 @@ func TestWeChatCallbacks(t *testing.T) {
 		}
 		if _, err := r.orders.OrderByOutTradeNo(ctx, out); err == nil {
 			t.Error("a callback for an unknown order created one")
+		}
+	})
+
+	t.Run("50 concurrent copies of one callback: paid once", func(t *testing.T) {
+		o := r.orderB(t, "3100000002", 2468)
+		if err := r.sim.Pay(o.OutTradeNo, sandbox.WeChatNoCallback()); err != nil {
+			t.Fatal(err)
+		}
+		h, body, err := r.sim.Callback(o.OutTradeNo)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		codes := make(chan int, 50)
+		for range 50 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req, _ := http.NewRequest(http.MethodPost, r.url+"/callbacks/wechat", bytes.NewReader(body))
+				req.Header = h.Clone()
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp.Body.Close()
+				codes <- resp.StatusCode
+			}()
+		}
+		wg.Wait()
+		close(codes)
+		for c := range codes {
+			if c != 204 {
+				t.Errorf("a copy was answered %d, want 204", c)
+			}
+		}
+		items, _ := r.orders.UnackedOutbox(ctx, time.Now().Add(time.Hour), 1000)
+		n := 0
+		for _, it := range items {
+			if it.OrderID == o.ID {
+				n++
+			}
+		}
+		if s := r.status(t, o.ID); s != billing.OrderPaid || n != 1 {
+			t.Errorf("order %s with %d outbox rows, want PAID with 1", s, n)
 		}
 	})
 }

@@ -70,7 +70,13 @@ func (p *Portal) MarkPaidFromCallback(ctx context.Context, cb Callback) (MarkPai
 		return err
 	})
 	if p.db.dialect.duplicate(err) {
-		// Two deliveries raced; the other one kept the callback and marked the order.
+		// Two deliveries raced and the other kept the callback first: a duplicate if it was kept
+		// for this order; a transaction claimed for two orders otherwise.
+		var keptFor string
+		if qerr := p.db.QueryRowContext(ctx, `SELECT out_trade_no FROM callbacks WHERE provider = @p AND provider_txn_id = @txn`,
+			sql.Named("p", cb.Provider), sql.Named("txn", cb.ProviderTxnID)).Scan(&keptFor); qerr != nil || keptFor != cb.OutTradeNo {
+			return fail(fmt.Errorf("transaction %s claimed for two orders: %w", cb.ProviderTxnID, billing.ErrConflict))
+		}
 		o, oerr := p.OrderByOutTradeNo(ctx, cb.OutTradeNo)
 		if oerr != nil {
 			return fail(oerr)
