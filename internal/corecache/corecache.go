@@ -168,3 +168,15 @@ func (c *Core) Receipts(ctx context.Context, accountID int64, page store.Page) (
 	})
 	return p.Receipts, p.Total, err
 }
+
+// ReverseReceipt implements store.CoreDB: it reverses, then drops the account's cached answers.
+func (c *Core) ReverseReceipt(ctx context.Context, channel, orderNo, ref string) (store.Receipt, error) {
+	r, err := c.next.ReverseReceipt(ctx, channel, orderNo, ref)
+	if err != nil {
+		return r, err
+	}
+	if err := c.Invalidate(ctx, r.AccountID); err != nil {
+		c.log.Error("cache not invalidated after a reversal", "account_id", r.AccountID, "err", err)
+	}
+	return r, nil
+}

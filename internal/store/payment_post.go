@@ -190,6 +190,19 @@ func ReceiptNo(paidOn time.Time, seq int64) string {
 // existingReceipt returns the receipt already posted for the payment's channel and order number,
 // or a conflict when it was posted for another account or amount.
 func existingReceipt(ctx context.Context, q querier, p Payment) (Receipt, error) {
+	r, accountNo, err := loadReceipt(ctx, q, p.Channel, p.OrderNo)
+	if err != nil {
+		return Receipt{}, err
+	}
+	if accountNo != p.AccountNo || r.Amount != p.Amount {
+		return Receipt{}, fmt.Errorf("order already posted as %s for another account or amount: %w", r.No, billing.ErrConflict)
+	}
+	return r, nil
+}
+
+// loadReceipt reads the receipt of a channel's order with its allocations, oldest bill first, and
+// the number of the account it paid.
+func loadReceipt(ctx context.Context, q querier, channel, orderNo string) (Receipt, string, error) {
 	var (
 		r         Receipt
 		accountNo string
@@ -200,29 +213,27 @@ func existingReceipt(ctx context.Context, q querier, p Payment) (Receipt, error)
        r.amount_fen, r.fee_fen, r.principal_fen, r.prepaid_fen, r.paid_on, r.posted_at
 FROM receipts r JOIN accounts a ON a.id = r.account_id
 WHERE r.channel = @channel AND r.order_no = @order`,
-		sql.Named("channel", p.Channel), sql.Named("order", p.OrderNo)).Scan(&r.ID, &r.No, &r.AccountID, &accountNo,
+		sql.Named("channel", channel), sql.Named("order", orderNo)).Scan(&r.ID, &r.No, &r.AccountID, &accountNo,
 		&r.Channel, &r.OrderNo, &r.Amount, &r.Fee, &r.Principal, &r.Prepaid, &paidOn, &postedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Receipt{}, "", fmt.Errorf("receipt of %s/%s: %w", channel, orderNo, billing.ErrNotFound)
+	}
 	if err != nil {
-		return Receipt{}, fmt.Errorf("existing receipt: %w", err)
+		return Receipt{}, "", fmt.Errorf("existing receipt: %w", err)
 	}
 	r.PaidOn, r.PostedAt = timeOf(paidOn), time.Time(postedAt)
-	if accountNo != p.AccountNo || r.Amount != p.Amount {
-		return Receipt{}, fmt.Errorf("order already posted as %s for another account or amount: %w", r.No, billing.ErrConflict)
-	}
-	// In allocation order (oldest bill first), as the first posting returned them.
-	rows, err := q.QueryContext(ctx, `SELECT ra.bill_id, ra.fee_fen, ra.principal_fen
-FROM receipt_allocations ra JOIN bills b ON b.id = ra.bill_id
-WHERE ra.receipt_id = @r ORDER BY b.due_on, b.period, b.id`, sql.Named("r", r.ID))
+	rows, err := q.QueryContext(ctx, `SELECT a.bill_id, a.fee_fen, a.principal_fen FROM receipt_allocations a
+JOIN bills b ON b.id = a.bill_id WHERE a.receipt_id = @r ORDER BY b.due_on, b.period, b.id`, sql.Named("r", r.ID))
 	if err != nil {
-		return Receipt{}, err
+		return Receipt{}, "", err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var a Allocation
 		if err := rows.Scan(&a.BillID, &a.Fee, &a.Principal); err != nil {
-			return Receipt{}, err
+			return Receipt{}, "", err
 		}
 		r.Allocations = append(r.Allocations, a)
 	}
-	return r, rows.Err()
+	return r, accountNo, rows.Err()
 }
