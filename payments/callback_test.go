@@ -28,6 +28,8 @@ import (
 // callbackRig is the callback endpoint on loopback with real SQLite databases and the real Redis
 // behind it, and the WeChat Pay simulator calling it with the real wire format.
 type callbackRig struct {
+	core   *store.Core
+	coreDB *store.DB
 	sim    *sandbox.WeChat
 	p      *wechat.Provider
 	orders *store.Portal
@@ -56,7 +58,8 @@ func newCallbackRigB(t testing.TB) *callbackRig {
 	if _, err := demo.Seed(ctx, core, demo.Options{Seed: 1, Customers: 3, Months: 2, Today: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	r := &callbackRig{orders: store.NewPortal(open("portal.db", store.PortalSchema), time.Now)}
+	r := &callbackRig{orders: store.NewPortal(open("portal.db", store.PortalSchema), time.Now), coreDB: core,
+		core: store.NewCore(core, billing.DefaultLateFeeRates(), time.Now)}
 	keys, err := sandbox.NewWeChatKeys()
 	if err != nil {
 		t.Fatal(err)
