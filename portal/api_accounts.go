@@ -42,6 +42,21 @@ func truncate(s string, n int) string {
 	return s
 }
 
+// pagedRequest reads an account list request: the :no path parameter and ?page= (1-1000) and
+// ?per_page= (1-100, default per) query parameters.
+func pagedRequest(c *gin.Context, per int) (no string, page, perPage int, p store.Page, err error) {
+	if no, err = accountNo(c); err != nil {
+		return
+	}
+	if page, err = intQuery(c, "page", 1, 1, 1000); err != nil {
+		return
+	}
+	if perPage, err = intQuery(c, "per_page", per, 1, 100); err != nil {
+		return
+	}
+	return no, page, perPage, store.Page{Limit: perPage, Offset: (page - 1) * perPage}, nil
+}
+
 // apiAccounts answers GET /api/v1/accounts: the customer's accounts.
 func (h *Handler) apiAccounts(c *gin.Context) {
 	s, _ := session(c)
@@ -94,22 +109,12 @@ func toBillJSON(l i18n.Lang, b store.Bill) billJSON {
 // apiBills answers GET /api/v1/accounts/{no}/bills?page=1&per_page=24, newest first.
 func (h *Handler) apiBills(c *gin.Context) {
 	s, _ := session(c)
-	no, err := accountNo(c)
+	no, page, per, pg, err := pagedRequest(c, 24)
 	if err != nil {
 		h.apiError(c, err)
 		return
 	}
-	page, err := intQuery(c, "page", 1, 1, 1000)
-	if err != nil {
-		h.apiError(c, err)
-		return
-	}
-	per, err := intQuery(c, "per_page", 24, 1, 100)
-	if err != nil {
-		h.apiError(c, err)
-		return
-	}
-	bills, total, err := h.svc.Bills(c.Request.Context(), s.Phone, no, store.Page{Limit: per, Offset: (page - 1) * per})
+	bills, total, err := h.svc.Bills(c.Request.Context(), s.Phone, no, pg)
 	if err != nil {
 		h.apiError(c, err)
 		return

@@ -39,22 +39,12 @@ func channelLabel(l i18n.Lang, channel string) string {
 // payments, newest first.
 func (h *Handler) apiPayments(c *gin.Context) {
 	s, _ := session(c)
-	no, err := accountNo(c)
+	no, page, per, pg, err := pagedRequest(c, 20)
 	if err != nil {
 		h.apiError(c, err)
 		return
 	}
-	page, err := intQuery(c, "page", 1, 1, 1000)
-	if err != nil {
-		h.apiError(c, err)
-		return
-	}
-	per, err := intQuery(c, "per_page", 20, 1, 100)
-	if err != nil {
-		h.apiError(c, err)
-		return
-	}
-	receipts, total, err := h.svc.Payments(c.Request.Context(), s.Phone, no, store.Page{Limit: per, Offset: (page - 1) * per})
+	receipts, total, err := h.svc.Payments(c.Request.Context(), s.Phone, no, pg)
 	if err != nil {
 		h.apiError(c, err)
 		return
