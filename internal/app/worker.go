@@ -54,8 +54,17 @@ func startWorker(ctx context.Context, cfg config.Config, log *slog.Logger, dbs d
 	query := &worker.ActiveQuery{Providers: qr, Orders: orders, Enqueuer: worker.NewEnqueuer(client),
 		Every: 10 * time.Second, Now: time.Now, Log: log}
 
+	sources := map[string]payments.StatementSource{}
+	for name, p := range qr {
+		if src, ok := p.(payments.StatementSource); ok {
+			sources[name] = src
+		}
+	}
+	rec := &payments.Reconciler{Sources: sources, Orders: orders, Receipts: core, Enqueuer: worker.NewEnqueuer(client), Loc: cfg.Location, Log: log}
+
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
+	go func() { defer wg.Done(); reconcileDaily(ctx, rec, cfg.Location, log) }()
 	go func() { defer wg.Done(); query.Run(ctx) }()
 	go func() {
 		defer wg.Done()
@@ -93,4 +102,26 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	wait()
 	log.Info("worker stopped")
 	return nil
+}
+
+// reconcileDaily reconciles yesterday every hour (providers publish the day's statement in the
+// morning; a run replaces the last one), and once at start.
+func reconcileDaily(ctx context.Context, rec *payments.Reconciler, loc *time.Location, log *slog.Logger) {
+	tick := time.NewTicker(time.Hour)
+	defer tick.Stop()
+	for {
+		yesterday := time.Now().In(loc).AddDate(0, 0, -1)
+		if items, err := rec.Run(ctx, yesterday); err != nil {
+			log.Warn("reconciliation failed", "day", yesterday.Format("2006-01-02"), "err", err)
+		} else {
+			for channel, list := range items {
+				log.Info("reconciled", "day", yesterday.Format("2006-01-02"), "channel", channel, "items", len(list))
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }

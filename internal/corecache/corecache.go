@@ -180,3 +180,8 @@ func (c *Core) ReverseReceipt(ctx context.Context, channel, orderNo, ref string)
 	}
 	return r, nil
 }
+
+// ReceiptOf implements store.CoreDB, uncached: reconciliation wants the database's word.
+func (c *Core) ReceiptOf(ctx context.Context, channel, orderNo string) (store.Receipt, error) {
+	return c.next.ReceiptOf(ctx, channel, orderNo)
+}

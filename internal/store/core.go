@@ -20,6 +20,7 @@ type CoreDB interface {
 	OpenBills(ctx context.Context, accountID int64) ([]billing.BillBalance, error)
 	PostPayment(ctx context.Context, p Payment) (Receipt, error)
 	ReverseReceipt(ctx context.Context, channel, orderNo, ref string) (Receipt, error)
+	ReceiptOf(ctx context.Context, channel, orderNo string) (Receipt, error)
 	Receipts(ctx context.Context, accountID int64, page Page) ([]Receipt, int, error)
 	RecordReminder(ctx context.Context, r Reminder) (Reminder, bool, error)
 }

@@ -92,3 +92,12 @@ JOIN tariffs tf ON tf.id = b.tariff_id WHERE b.id = @id`, sql.Named("id", a.Bill
 		sql.Named("pp", bal.PrincipalPaid), sql.Named("fp", bal.FeePaid), sql.Named("status", string(bal.Status())), sql.Named("id", a.BillID))
 	return err
 }
+
+// ReceiptOf returns the receipt posted for a channel's order, or not found.
+func (c *Core) ReceiptOf(ctx context.Context, channel, orderNo string) (Receipt, error) {
+	r, _, err := loadReceipt(ctx, c.db, channel, orderNo)
+	if err != nil {
+		return Receipt{}, fmt.Errorf("store: %w", err)
+	}
+	return r, nil
+}

@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"gridpay/internal/billing"
+)
+
+// ReconItem is one order's line in a day's reconciliation of a channel.
+type ReconItem struct {
+	OutTradeNo     string
+	ProviderTxnID  string
+	Status         string // matched | missing_locally | missing_at_provider | amount_mismatch | paid_not_posted
+	ProviderAmount billing.Money
+	OrderAmount    billing.Money
+	ReceiptNo      string
+	Note           string
+}
+
+// SaveReconciliation replaces a day's reconciliation of a channel with items, in one transaction:
+// running a day again leaves its latest result only.
+func (p *Portal) SaveReconciliation(ctx context.Context, day time.Time, channel string, items []ReconItem) error {
+	now := p.now()
+	err := p.db.Transact(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM recon_items WHERE day = @day AND channel = @channel`,
+			sql.Named("day", date(day)), sql.Named("channel", channel)); err != nil {
+			return err
+		}
+		for _, it := range items {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO recon_items (day, channel, out_trade_no, provider_txn_id, status,
+    provider_fen, order_fen, receipt_no, note, checked_at)
+VALUES (@day, @channel, @out, @txn, @status, @pf, @of, @receipt, @note, @at)`,
+				sql.Named("day", date(day)), sql.Named("channel", channel), sql.Named("out", it.OutTradeNo),
+				sql.Named("txn", it.ProviderTxnID), sql.Named("status", it.Status), sql.Named("pf", it.ProviderAmount),
+				sql.Named("of", it.OrderAmount), sql.Named("receipt", it.ReceiptNo), sql.Named("note", truncateOrderText(it.Note, 500)),
+				sql.Named("at", timestamp(now))); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: save reconciliation of %s on %s: %w", channel, day.Format(dateLayout), err)
+	}
+	return nil
+}
+
+// Reconciliation returns a day's reconciliation of a channel, by order number.
+func (p *Portal) Reconciliation(ctx context.Context, day time.Time, channel string) ([]ReconItem, error) {
+	rows, err := p.db.QueryContext(ctx, `SELECT out_trade_no, provider_txn_id, status, provider_fen, order_fen, receipt_no, note
+FROM recon_items WHERE day = @day AND channel = @channel ORDER BY out_trade_no`,
+		sql.Named("day", date(day)), sql.Named("channel", channel))
+	if err != nil {
+		return nil, fmt.Errorf("store: reconciliation: %w", err)
+	}
+	defer rows.Close()
+	items := []ReconItem{}
+	for rows.Next() {
+		var it ReconItem
+		if err := rows.Scan(&it.OutTradeNo, &it.ProviderTxnID, &it.Status, &it.ProviderAmount, &it.OrderAmount, &it.ReceiptNo, &it.Note); err != nil {
+			return nil, fmt.Errorf("store: reconciliation: %w", err)
+		}
+		items = append(items, it)
+	}
+	return items, rows.Err()
+}
+
+// OrdersPaidBetween returns the channel's orders the provider reported paid in [from, to).
+func (p *Portal) OrdersPaidBetween(ctx context.Context, channel string, from, to time.Time) ([]Order, error) {
+	rows, err := p.db.QueryContext(ctx, orderSelect+` WHERE channel = @channel AND paid_at >= @from AND paid_at < @to ORDER BY id`,
+		sql.Named("channel", channel), sql.Named("from", timestamp(from)), sql.Named("to", timestamp(to)))
+	if err != nil {
+		return nil, fmt.Errorf("store: orders paid: %w", err)
+	}
+	defer rows.Close()
+	list := []Order{}
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: orders paid: %w", err)
+		}
+		list = append(list, o)
+	}
+	return list, rows.Err()
+}
