@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"gridpay/internal/app"
 	"gridpay/internal/redistest"
+	"gridpay/payments/sandbox"
 )
 
 // env is a fake environment for app.Run.
@@ -355,5 +357,43 @@ func TestWorkerSubcommand(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "worker running") || !strings.Contains(logs.String(), "worker stopped") {
 		t.Errorf("worker logs:\n%s", logs.String())
+	}
+}
+
+// TestProductionPaysThroughConfiguredProviders runs `gridpay serve` in production with a WeChat Pay
+// merchant configured from key files (keys made like real ones): it starts, serves no sandbox and
+// no dev inbox, and a merchant configured by half stops it with the missing variable named.
+func TestProductionPaysThroughConfiguredProviders(t *testing.T) {
+	keys, err := sandbox.NewWeChatKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	addr := freeAddr(t)
+	e := withDBs(t, env{"GRIDPAY_ENV": "production", "GRIDPAY_PUBLIC_URL": "https://pay.example.cn",
+		"GRIDPAY_REDIS_URL": redistest.URL(t, redistest.DBApp), "GRIDPAY_BANK_SECRET": strings.Repeat("ab", 32),
+		"GRIDPAY_WECHAT_MCHID": keys.MchID, "GRIDPAY_WECHAT_APPID": keys.AppID, "GRIDPAY_WECHAT_CERT_SERIAL": keys.MerchantCertSerial,
+		"GRIDPAY_WECHAT_APIV3_KEY": keys.APIv3Key, "GRIDPAY_WECHAT_KEY_FILE": write("key.pem", keys.MerchantKeyPEM),
+		"GRIDPAY_WECHAT_PLATFORM_CERT_FILE": write("platform.pem", keys.PlatformCertPEM), "GRIDPAY_WECHAT_BASE_URL": "http://" + addr})
+	if err := app.Run(context.Background(), []string{"migrate"}, e.get, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := startServer(t, "serve", e)
+	for path, want := range map[string]int{"/sandbox/pay/GPW1": 404, "/sandbox/alipay/gateway.do": 404, "/dev/inbox": 404, "/healthz": 200} {
+		if resp, _ := get(t, base+path); resp.StatusCode != want {
+			t.Errorf("production GET %s = %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+	delete(e, "GRIDPAY_WECHAT_KEY_FILE")
+	if err := app.Run(context.Background(), []string{"serve"}, e.get, io.Discard, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "GRIDPAY_WECHAT_KEY_FILE") {
+		t.Errorf("a half-configured WeChat merchant = %v, want an error naming GRIDPAY_WECHAT_KEY_FILE", err)
 	}
 }

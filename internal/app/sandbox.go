@@ -2,6 +2,8 @@ package app
 
 import (
 	"fmt"
+
+	"gridpay/internal/config"
 	"net/http"
 	"time"
 
@@ -82,4 +84,37 @@ func (s *sandboxes) mount(e *gin.Engine) {
 func (s *sandboxes) close() {
 	s.alipay.Close()
 	s.wechat.Close()
+}
+
+// qrProviders are the QR channels: each configured channel talks to its provider; in dev a channel
+// left unconfigured talks to its sandbox (sb, nil in production, where it is simply absent).
+func qrProviders(cfg config.Config, sb *sandboxes, now func() time.Time) (map[string]payments.Provider, error) {
+	out := map[string]payments.Provider{}
+	if sb != nil {
+		for name, p := range sb.providers {
+			out[name] = p
+		}
+	}
+	if w := cfg.WeChat; w.MchID != "" {
+		var certs []string
+		if w.PlatformCertPEM != "" {
+			certs = []string{w.PlatformCertPEM}
+		}
+		p, err := wechat.New(wechat.Config{MchID: w.MchID, AppID: w.AppID, MerchantPrivateKeyPEM: w.PrivateKeyPEM,
+			MerchantCertSerial: w.CertSerial, APIv3Key: w.APIv3Key, PlatformCertsPEM: certs, PublicKeyPEM: w.PublicKeyPEM,
+			PublicKeyID: w.PublicKeyID, BaseURL: w.BaseURL, Now: now})
+		if err != nil {
+			return nil, fmt.Errorf("GRIDPAY_WECHAT_*: %w", err)
+		}
+		out[payments.WeChat] = p
+	}
+	if a := cfg.Alipay; a.AppID != "" {
+		p, err := alipay.New(alipay.Config{AppID: a.AppID, SellerID: a.SellerID, PrivateKeyPEM: []byte(a.PrivateKeyPEM),
+			AlipayPublicKeyPEM: []byte(a.PublicKeyPEM), GatewayURL: a.GatewayURL, Now: now})
+		if err != nil {
+			return nil, fmt.Errorf("GRIDPAY_ALIPAY_*: %w", err)
+		}
+		out[payments.Alipay] = p
+	}
+	return out, nil
 }

@@ -17,7 +17,6 @@ import (
 
 	"gridpay/internal/config"
 	"gridpay/internal/demo"
-	"gridpay/payments"
 	"gridpay/worker"
 )
 
@@ -40,14 +39,16 @@ func runServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 		return err
 	}
 	defer stopRedis()
-	var qr map[string]payments.Provider
 	var sb *sandboxes
 	if !cfg.Production() {
 		if sb, err = newSandboxes(cfg.PublicURL, time.Now); err != nil {
 			return err
 		}
 		defer sb.close()
-		qr = sb.providers
+	}
+	qr, err := qrProviders(cfg, sb, time.Now)
+	if err != nil {
+		return err
 	}
 	if all {
 		wctx, stopWorker := context.WithCancel(ctx)

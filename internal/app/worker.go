@@ -92,9 +92,13 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer stop()
-	// The QR providers of dev mode are wired to sandboxes inside `gridpay all`; a worker of its own
-	// has none to ask until production providers are configured.
-	wait, err := startWorker(ctx, cfg, log, dbs, rdb, url, nil)
+	// The sandboxes of dev mode live inside `gridpay all`: a worker of its own asks only the
+	// configured providers.
+	qr, err := qrProviders(cfg, nil, time.Now)
+	if err != nil {
+		return err
+	}
+	wait, err := startWorker(ctx, cfg, log, dbs, rdb, url, qr)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,26 @@ type Config struct {
 	ShutdownTimeout   time.Duration  // GRIDPAY_SHUTDOWN_TIMEOUT: grace period for in-flight requests
 	WorkerConcurrency int            // GRIDPAY_WORKER_CONCURRENCY: tasks run at once per worker process
 	BankSecret        []byte         // GRIDPAY_BANK_SECRET: HMAC key shared with the collecting bank; random in dev when unset
+	WeChat            WeChatConfig   // GRIDPAY_WECHAT_*: a merchant account of WeChat Pay; unset = none (sandbox in dev)
+	Alipay            AlipayConfig   // GRIDPAY_ALIPAY_*: an app of Alipay; unset = none (sandbox in dev)
+}
+
+// WeChatConfig is a WeChat Pay merchant: ids and secrets as they are configured, keys as PEM text
+// read from the files named.
+type WeChatConfig struct {
+	MchID, AppID, CertSerial, APIv3Key string
+	PrivateKeyPEM                      string // GRIDPAY_WECHAT_KEY_FILE
+	PlatformCertPEM                    string // GRIDPAY_WECHAT_PLATFORM_CERT_FILE (optional if a public key is given)
+	PublicKeyPEM, PublicKeyID          string // GRIDPAY_WECHAT_PUBLIC_KEY_FILE and _ID (optional if a certificate is given)
+	BaseURL                            string
+}
+
+// AlipayConfig is an Alipay app.
+type AlipayConfig struct {
+	AppID, SellerID string
+	PrivateKeyPEM   string // GRIDPAY_ALIPAY_KEY_FILE
+	PublicKeyPEM    string // GRIDPAY_ALIPAY_PUBLIC_KEY_FILE: Alipay's public key
+	GatewayURL      string
 }
 
 // Defaults used when a variable is unset or empty.
@@ -135,6 +156,44 @@ func Load(getenv func(string) string) (Config, error) {
 		// Dev: a secret nobody knows, so that bank callbacks are refused unless a test signs them.
 		c.BankSecret = make([]byte, 32)
 		rand.Read(c.BankSecret)
+	}
+
+	readFile := func(name string) string {
+		path := get(name, "")
+		if path == "" {
+			return ""
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q cannot be read: %v", name, path, err))
+			return ""
+		}
+		return string(b)
+	}
+	if mch := get("GRIDPAY_WECHAT_MCHID", ""); mch != "" {
+		c.WeChat = WeChatConfig{MchID: mch, AppID: get("GRIDPAY_WECHAT_APPID", ""), CertSerial: get("GRIDPAY_WECHAT_CERT_SERIAL", ""),
+			APIv3Key: get("GRIDPAY_WECHAT_APIV3_KEY", ""), PrivateKeyPEM: readFile("GRIDPAY_WECHAT_KEY_FILE"),
+			PlatformCertPEM: readFile("GRIDPAY_WECHAT_PLATFORM_CERT_FILE"), PublicKeyPEM: readFile("GRIDPAY_WECHAT_PUBLIC_KEY_FILE"),
+			PublicKeyID: get("GRIDPAY_WECHAT_PUBLIC_KEY_ID", ""), BaseURL: get("GRIDPAY_WECHAT_BASE_URL", "https://api.mch.weixin.qq.com")}
+		for _, v := range [][2]string{{"GRIDPAY_WECHAT_APPID", c.WeChat.AppID}, {"GRIDPAY_WECHAT_CERT_SERIAL", c.WeChat.CertSerial},
+			{"GRIDPAY_WECHAT_APIV3_KEY", c.WeChat.APIv3Key}, {"GRIDPAY_WECHAT_KEY_FILE", c.WeChat.PrivateKeyPEM}} {
+			if v[1] == "" {
+				errs = append(errs, fmt.Errorf("%s is missing: GRIDPAY_WECHAT_MCHID is set, so WeChat Pay needs it too", v[0]))
+			}
+		}
+		if c.WeChat.PlatformCertPEM == "" && c.WeChat.PublicKeyPEM == "" {
+			errs = append(errs, errors.New("GRIDPAY_WECHAT_PLATFORM_CERT_FILE or GRIDPAY_WECHAT_PUBLIC_KEY_FILE is needed to verify WeChat Pay"))
+		}
+	}
+	if app := get("GRIDPAY_ALIPAY_APPID", ""); app != "" {
+		c.Alipay = AlipayConfig{AppID: app, SellerID: get("GRIDPAY_ALIPAY_SELLER_ID", ""), PrivateKeyPEM: readFile("GRIDPAY_ALIPAY_KEY_FILE"),
+			PublicKeyPEM: readFile("GRIDPAY_ALIPAY_PUBLIC_KEY_FILE"), GatewayURL: get("GRIDPAY_ALIPAY_GATEWAY", "https://openapi.alipay.com/gateway.do")}
+		for _, v := range [][2]string{{"GRIDPAY_ALIPAY_SELLER_ID", c.Alipay.SellerID}, {"GRIDPAY_ALIPAY_KEY_FILE", c.Alipay.PrivateKeyPEM},
+			{"GRIDPAY_ALIPAY_PUBLIC_KEY_FILE", c.Alipay.PublicKeyPEM}} {
+			if v[1] == "" {
+				errs = append(errs, fmt.Errorf("%s is missing: GRIDPAY_ALIPAY_APPID is set, so Alipay needs it too", v[0]))
+			}
+		}
 	}
 
 	if !c.Production() && strings.HasPrefix(c.PublicURL, "https://") {
