@@ -16,6 +16,7 @@ import (
 type StatementLine struct {
 	OutTradeNo    string
 	ProviderTxnID string
+	AccountNo     string // bank counter collections, which have no order of ours: matched on ProviderTxnID
 	Amount        billing.Money
 	PaidAt        time.Time
 }
@@ -47,6 +48,7 @@ type Reconciler struct {
 	Sources  map[string]StatementSource
 	Orders   *store.Portal
 	Receipts ReceiptFinder
+	Accounts AccountFinder // bank collections found only in a statement are checked against it
 	Enqueuer Enqueuer
 	Loc      *time.Location
 	Log      *slog.Logger
@@ -88,9 +90,26 @@ func (r *Reconciler) channel(ctx context.Context, channel string, src StatementS
 	}
 	var items []store.ReconItem
 	seen := map[string]bool{}
+	byTxn := map[string]store.Order{}
+	for _, o := range paid {
+		byTxn[o.ProviderTxnID] = o
+	}
 	for _, l := range lines {
-		seen[l.OutTradeNo] = true
+		if l.OutTradeNo == "" { // a bank collection: find its order by the bank's transaction
+			if o, ok := byTxn[l.ProviderTxnID]; ok {
+				l.OutTradeNo = o.OutTradeNo
+			} else if o, err := r.Orders.OrderByProviderTxn(ctx, channel, l.ProviderTxnID); err == nil {
+				l.OutTradeNo = o.OutTradeNo
+			}
+		}
 		it := store.ReconItem{OutTradeNo: l.OutTradeNo, ProviderTxnID: l.ProviderTxnID, ProviderAmount: l.Amount}
+		if l.OutTradeNo == "" {
+			it.Status = ReconMissingLocally
+			it.OutTradeNo, it.Note = r.counterPaid(ctx, channel, l)
+			items = append(items, it)
+			continue
+		}
+		seen[l.OutTradeNo] = true
 		o, ok := local[l.OutTradeNo]
 		if !ok {
 			o, err = r.Orders.OrderByOutTradeNo(ctx, l.OutTradeNo)
@@ -126,6 +145,28 @@ func (r *Reconciler) channel(ctx context.Context, channel string, src StatementS
 		return 0
 	})
 	return items, nil
+}
+
+// counterPaid records a bank collection whose callback never came, from the statement line, and
+// queues its posting; it returns the order made for it and a note.
+func (r *Reconciler) counterPaid(ctx context.Context, channel string, l StatementLine) (string, string) {
+	if _, err := r.Accounts.AccountByNumber(ctx, l.AccountNo); err != nil {
+		return "", "no such account: " + err.Error()
+	}
+	out := NewOutTradeNo(channel, time.Now())
+	res, err := r.Orders.MarkCounterPaid(ctx,
+		store.NewOrder{OutTradeNo: out, AccountNo: l.AccountNo, Channel: channel, Amount: l.Amount, ExpiresAt: time.Now().Add(time.Hour)},
+		store.Callback{Provider: channel, ProviderTxnID: l.ProviderTxnID, Amount: l.Amount, PaidAt: l.PaidAt, Body: []byte("statement")})
+	if err != nil {
+		r.Log.Error("reconciliation: recording a statement collection failed", "txn", l.ProviderTxnID, "err", err)
+		return "", "could not record: " + err.Error()
+	}
+	if res.OutboxID != 0 {
+		if err := r.Enqueuer.EnqueuePaymentPost(ctx, res.Order.ID, res.OutboxID); err != nil {
+			r.Log.Warn("reconciliation: payment:post not queued; the outbox sweeper will", "order", out, "err", err)
+		}
+	}
+	return res.Order.OutTradeNo, "recorded from the statement; posting queued"
 }
 
 // markPaid records a payment we only learnt of from the statement and queues its posting.

@@ -4,6 +4,9 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,7 +14,9 @@ import (
 
 	"gridpay/internal/billing"
 	"gridpay/internal/redistest"
+	"gridpay/internal/store"
 	"gridpay/payments"
+	"gridpay/payments/bank"
 	"gridpay/payments/sandbox"
 	"gridpay/worker"
 )
@@ -42,7 +47,7 @@ func TestReconcileWeChat(t *testing.T) {
 	opt, _ := asynq.ParseRedisURI(redistest.URL(t, redistest.DBPayments))
 	client := asynq.NewClient(opt)
 	defer client.Close()
-	rec := &payments.Reconciler{Sources: map[string]payments.StatementSource{"wechat": r.p}, Orders: r.orders, Receipts: r.core,
+	rec := &payments.Reconciler{Sources: map[string]payments.StatementSource{"wechat": r.p}, Orders: r.orders, Receipts: r.core, Accounts: r.core,
 		Enqueuer: worker.NewEnqueuer(client), Loc: cst, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	got, err := rec.Run(ctx, time.Now())
 	if err != nil {
@@ -81,5 +86,55 @@ func TestReconcileWeChat(t *testing.T) {
 		if it.OutTradeNo == unheard.OutTradeNo && it.Status != payments.ReconPaidNotPosted {
 			t.Errorf("second run: %s is %s, want paid_not_posted now that it is marked", it.OutTradeNo, it.Status)
 		}
+	}
+}
+
+func TestReconcileBankStatement(t *testing.T) {
+	r := newCallbackRig(t)
+	ctx := context.Background()
+	cst := time.FixedZone("CST", 8*3600)
+	today := time.Now().In(cst)
+	at := time.Date(today.Year(), today.Month(), today.Day(), 10, 0, 0, 0, cst)
+	// ABC1 was called back (PAID, not yet posted); ABC2 never was; ABC3 names no account.
+	if _, err := r.orders.MarkCounterPaid(ctx,
+		store.NewOrder{OutTradeNo: payments.NewOutTradeNo("bank", time.Now()), AccountNo: "3100000001", Channel: "bank", Amount: 1000, ExpiresAt: time.Now().Add(time.Hour)},
+		store.Callback{Provider: "bank", ProviderTxnID: "ABC1", Amount: 1000, PaidAt: at, Body: []byte("{}")}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	stamp := at.Format(time.RFC3339)
+	os.WriteFile(filepath.Join(dir, today.Format("20060102")+".csv"), []byte("txn_id,account_no,amount_fen,paid_at\n"+
+		"ABC1,3100000001,1000,"+stamp+"\nABC2,3100000002,2000,"+stamp+"\nABC3,3199999999,3000,"+stamp+"\n"), 0o644)
+
+	opt, _ := asynq.ParseRedisURI(redistest.URL(t, redistest.DBPayments))
+	client := asynq.NewClient(opt)
+	defer client.Close()
+	rec := &payments.Reconciler{Sources: map[string]payments.StatementSource{"bank": bank.StatementDir{Dir: dir, Loc: cst}},
+		Orders: r.orders, Receipts: r.core, Accounts: r.core, Enqueuer: worker.NewEnqueuer(client), Loc: cst,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	got, err := rec.Run(ctx, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byTxn := map[string]store.ReconItem{}
+	for _, it := range got["bank"] {
+		byTxn[it.ProviderTxnID] = it
+	}
+	if it := byTxn["ABC1"]; it.Status != payments.ReconPaidNotPosted || it.OutTradeNo == "" {
+		t.Errorf("ABC1 = %+v, want paid_not_posted on its order", it)
+	}
+	if it := byTxn["ABC2"]; it.Status != payments.ReconMissingLocally || it.OutTradeNo == "" {
+		t.Errorf("ABC2 = %+v, want missing_locally, recorded as an order", it)
+	} else if o, err := r.orders.OrderByOutTradeNo(ctx, it.OutTradeNo); err != nil || o.Status != billing.OrderPaid || o.AccountNo != "3100000002" {
+		t.Errorf("ABC2's order = %+v, %v; want PAID for 3100000002", o, err)
+	}
+	if it := byTxn["ABC3"]; it.Status != payments.ReconMissingLocally || it.OutTradeNo != "" || !strings.Contains(it.Note, "no such account") {
+		t.Errorf("ABC3 = %+v, want missing_locally with no order and the account named", it)
+	}
+	if _, err := rec.Run(ctx, today); err != nil { // a second run records nothing twice
+		t.Fatal(err)
+	}
+	if o, err := r.orders.OrderByProviderTxn(ctx, "bank", "ABC2"); err != nil || o.Status != billing.OrderPaid {
+		t.Errorf("ABC2 after a second run: %+v, %v", o, err)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"gridpay/internal/store"
 	"gridpay/notify"
 	"gridpay/payments"
+	"gridpay/payments/bank"
 	"gridpay/worker"
 )
 
@@ -60,7 +61,11 @@ func startWorker(ctx context.Context, cfg config.Config, log *slog.Logger, dbs d
 			sources[name] = src
 		}
 	}
-	rec := &payments.Reconciler{Sources: sources, Orders: orders, Receipts: core, Enqueuer: worker.NewEnqueuer(client), Loc: cfg.Location, Log: log}
+	if cfg.BankStatementDir != "" {
+		sources[payments.Bank] = bank.StatementDir{Dir: cfg.BankStatementDir, Loc: cfg.Location}
+	}
+	rec := &payments.Reconciler{Sources: sources, Orders: orders, Receipts: core, Accounts: core,
+		Enqueuer: worker.NewEnqueuer(client), Loc: cfg.Location, Log: log}
 
 	var wg sync.WaitGroup
 	wg.Add(4)

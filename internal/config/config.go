@@ -36,6 +36,7 @@ type Config struct {
 	ShutdownTimeout   time.Duration  // GRIDPAY_SHUTDOWN_TIMEOUT: grace period for in-flight requests
 	WorkerConcurrency int            // GRIDPAY_WORKER_CONCURRENCY: tasks run at once per worker process
 	BankSecret        []byte         // GRIDPAY_BANK_SECRET: HMAC key shared with the collecting bank; random in dev when unset
+	BankStatementDir  string         // GRIDPAY_BANK_STATEMENT_DIR: where the bank drops YYYYMMDD.csv statements; empty = none
 	WeChat            WeChatConfig   // GRIDPAY_WECHAT_*: a merchant account of WeChat Pay; unset = none (sandbox in dev)
 	Alipay            AlipayConfig   // GRIDPAY_ALIPAY_*: an app of Alipay; unset = none (sandbox in dev)
 }
@@ -169,6 +170,12 @@ func Load(getenv func(string) string) (Config, error) {
 			return ""
 		}
 		return string(b)
+	}
+	c.BankStatementDir = get("GRIDPAY_BANK_STATEMENT_DIR", "")
+	if c.BankStatementDir != "" {
+		if st, err := os.Stat(c.BankStatementDir); err != nil || !st.IsDir() {
+			bad("GRIDPAY_BANK_STATEMENT_DIR", c.BankStatementDir, "an existing folder")
+		}
 	}
 	if mch := get("GRIDPAY_WECHAT_MCHID", ""); mch != "" {
 		c.WeChat = WeChatConfig{MchID: mch, AppID: get("GRIDPAY_WECHAT_APPID", ""), CertSerial: get("GRIDPAY_WECHAT_CERT_SERIAL", ""),

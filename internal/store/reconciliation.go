@@ -86,3 +86,13 @@ func (p *Portal) OrdersPaidBetween(ctx context.Context, channel string, from, to
 	}
 	return list, rows.Err()
 }
+
+// OrderByProviderTxn returns the channel's order paid by a provider transaction, or not found.
+func (p *Portal) OrderByProviderTxn(ctx context.Context, channel, providerTxnID string) (Order, error) {
+	o, err := p.orderWhere(ctx, p.db, false, "channel = @channel AND provider_txn_id = @txn",
+		sql.Named("channel", channel), sql.Named("txn", providerTxnID))
+	if err != nil {
+		return Order{}, fmt.Errorf("store: order of transaction %s: %w", truncateOrderText(providerTxnID, 64), err)
+	}
+	return o, nil
+}
