@@ -3,7 +3,8 @@ package static
 
 import "embed"
 
-// FS is every static file, by path: css/, and later js/ and img/.
+// FS is every static file, by path: css/ and js/ (small enhancements only; every page works
+// without them).
 //
-//go:embed css
+//go:embed css js
 var FS embed.FS

@@ -24,6 +24,7 @@ var accountMessages = map[string]message{
 	"pay.posted":           {"缴费已到账，收费流水号%s。", "Credited. Receipt number %s."},
 	"pay.long_press":       {"在微信中请长按下方二维码，选择“识别图中二维码”完成支付。", "Inside WeChat, press and hold the code below and choose to recognise it."},
 	"pay.other_app":        {"您正在另一款应用中打开本页，请改用对应的应用扫码，或返回选择本应用的支付方式。", "This page is open in another app: scan the code with the right app, or go back and choose this app's payment."},
+	"pay.left":             {"剩余时间", "Time left"},
 	"pay.open_app":         {"在支付宝中打开", "Open in Alipay"},
 	"pay.wechat":           {"微信支付", "WeChat Pay"},
 	"pay.alipay":           {"支付宝", "Alipay"},
