@@ -7,6 +7,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"gridpay/internal/store"
 )
 
 // signIn signs phone in through the API and returns the client holding its session.
@@ -178,5 +181,27 @@ func TestAccountEndpointsNeedSessionAndValidInput(t *testing.T) {
 	forged.Jar.SetCookies(mustURL(t, s.url), []*http.Cookie{{Name: "gridpay_session", Value: "forged", Path: "/"}})
 	if status, _, _ := getJSON(t, forged, s.url+"/api/v1/accounts"); status != http.StatusUnauthorized {
 		t.Errorf("forged session = %d, want 401", status)
+	}
+}
+
+// TestPaymentInFlightStopsTheClock: money paid and not yet posted stops the legal clock.
+func TestPaymentInFlightStopsTheClock(t *testing.T) {
+	s := newSite(t, true)
+	ctx := t.Context()
+	o, _, err := s.portal.CreateOrder(ctx, store.NewOrder{OutTradeNo: "GPW20261126000000000000001", AccountNo: "3100000001",
+		Channel: "wechat", Amount: 5000, ExpiresAt: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}) // the site clock says 08:00 UTC
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.portal.MarkPaid(ctx, o.OutTradeNo, "4200000000000000000000000001", 5000, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	c := s.signIn(t, "13800138000")
+	_, _, raw := getJSON(t, c, s.url+"/api/v1/accounts/3100000001/summary")
+	if !strings.Contains(raw, `"payment_in_flight":true`) || !strings.Contains(raw, `"notice_may_come":false`) {
+		t.Errorf("summary with a payment in flight = %s", raw)
+	}
+	if _, home := getPage(t, c, s.url+"/"); !strings.Contains(home, "正在销账") || strings.Contains(home, "停电通知可能随时发出") {
+		t.Error("home warns of a notice while a payment is in flight")
 	}
 }

@@ -129,6 +129,9 @@ type Summary struct {
 	NoticeFrom     *Date         `json:"notice_from,omitempty"` // pay before this day to avoid a disconnection notice
 	NoticeMayCome  bool          `json:"notice_may_come"`       // that day has come
 	EarliestCutOff *Date         `json:"earliest_disconnection,omitempty"`
+	// PaymentInFlight: money paid and not yet posted stops the legal clock (DOMAIN.md): no
+	// reminder and no notice while it is on its way.
+	PaymentInFlight bool `json:"payment_in_flight"`
 }
 
 // Summary returns the account's amount due today, prepaid balance and legal clock.
@@ -142,7 +145,11 @@ func (s *Service) Summary(ctx context.Context, phone, accountNo string) (Summary
 	if err != nil {
 		return Summary{}, err
 	}
-	sum := Summary{Account: v, AsOf: Date(today), Principal: a.Principal, LateFee: a.LateFee, AmountDue: a.Total,
+	inFlight, err := s.portal.InFlight(ctx, accountNo)
+	if err != nil {
+		return Summary{}, err
+	}
+	sum := Summary{Account: v, AsOf: Date(today), PaymentInFlight: inFlight, Principal: a.Principal, LateFee: a.LateFee, AmountDue: a.Total,
 		Prepaid: a.Prepaid, OpenBills: a.Bills, DaysOverdue: a.MaxDaysOverdue}
 	if a.Bills == 0 {
 		return sum, nil
@@ -158,7 +165,7 @@ func (s *Service) Summary(ctx context.Context, phone, accountNo string) (Summary
 	}
 	from, cut := billing.NoticeFrom(v.Class, a.OldestDue), billing.EarliestDisconnection(a.OldestDue)
 	sum.NoticeFrom, sum.EarliestCutOff = (*Date)(&from), (*Date)(&cut)
-	sum.NoticeMayCome = !today.Before(from)
+	sum.NoticeMayCome = !today.Before(from) && !inFlight
 	return sum, nil
 }
 

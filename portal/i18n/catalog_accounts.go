@@ -14,6 +14,7 @@ var accountMessages = map[string]message{
 	"bind.unbind_confirm":  {"解除绑定", "Remove from my list"},
 	"bind.registered":      {"本机登记户号", "Registered to your phone"},
 	"bind.bound":           {"已绑定户号", "Added account"},
+	"home.in_flight":       {"您的缴费已支付成功，正在销账；销账期间不会发出催费或停电通知。", "Your payment has arrived and is being credited; no reminder or notice is sent meanwhile."},
 	"home.notice_may_come": {"欠费已超过催缴期限，停电通知可能随时发出，请尽快缴清。最早停电日期：%s", "This bill is far overdue: a disconnection notice may come at any time. Please pay now. Earliest disconnection: %s"},
 	"pay.title":            {"扫码缴费", "Pay by QR code"},
 	"pay.scan":             {"请用%s扫描二维码，支付%s", "Scan with %s to pay %s"},
