@@ -53,16 +53,8 @@ func (c *Core) AccountsByPhone(ctx context.Context, phone string) ([]Account, er
 	if err != nil {
 		return nil, fmt.Errorf("store: accounts by phone: %w", err)
 	}
-	defer rows.Close()
-	accounts := []Account{}
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: accounts by phone: %w", err)
-		}
-		accounts = append(accounts, a)
-	}
-	if err := rows.Err(); err != nil {
+	accounts, err := collect(rows, scanAccount)
+	if err != nil {
 		return nil, fmt.Errorf("store: accounts by phone: %w", err)
 	}
 	return accounts, nil

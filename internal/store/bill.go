@@ -50,18 +50,7 @@ WHERE b.account_id = @acc ORDER BY b.period DESC` + c.db.dialect.page("@limit", 
 	return bills, total, nil
 }
 
-func collectBills(rows *sql.Rows) ([]Bill, error) {
-	defer rows.Close()
-	bills := []Bill{}
-	for rows.Next() {
-		b, err := scanBill(rows)
-		if err != nil {
-			return nil, err
-		}
-		bills = append(bills, b)
-	}
-	return bills, rows.Err()
-}
+func collectBills(rows *sql.Rows) ([]Bill, error) { return collect(rows, scanBill) }
 
 // Bill returns one bill of the account in detail. A bill of another account is not found.
 func (c *Core) Bill(ctx context.Context, accountID, billID int64) (BillDetail, error) {

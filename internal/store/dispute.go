@@ -232,16 +232,8 @@ func (p *Portal) Disputes(ctx context.Context, phone string) ([]Dispute, error) 
 	if err != nil {
 		return nil, fmt.Errorf("store: disputes: %w", err)
 	}
-	defer rows.Close()
-	list := []Dispute{}
-	for rows.Next() {
-		d, err := scanDispute(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: disputes: %w", err)
-		}
-		list = append(list, d)
-	}
-	if err := rows.Err(); err != nil {
+	list, err := collect(rows, scanDispute)
+	if err != nil {
 		return nil, fmt.Errorf("store: disputes: %w", err)
 	}
 	return list, nil

@@ -389,16 +389,8 @@ ORDER BY created_at, id`+p.db.dialect.page("@limit", "@offset"),
 	if err != nil {
 		return nil, fmt.Errorf("store: open orders: %w", err)
 	}
-	defer rows.Close()
-	list := []Order{}
-	for rows.Next() {
-		o, err := scanOrder(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: open orders: %w", err)
-		}
-		list = append(list, o)
-	}
-	if err := rows.Err(); err != nil {
+	list, err := collect(rows, scanOrder)
+	if err != nil {
 		return nil, fmt.Errorf("store: open orders: %w", err)
 	}
 	return list, nil

@@ -75,16 +75,11 @@ func (p *Portal) OrdersPaidBetween(ctx context.Context, channel string, from, to
 	if err != nil {
 		return nil, fmt.Errorf("store: orders paid: %w", err)
 	}
-	defer rows.Close()
-	list := []Order{}
-	for rows.Next() {
-		o, err := scanOrder(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: orders paid: %w", err)
-		}
-		list = append(list, o)
+	list, err := collect(rows, scanOrder)
+	if err != nil {
+		return nil, fmt.Errorf("store: orders paid: %w", err)
 	}
-	return list, rows.Err()
+	return list, nil
 }
 
 // OrderByProviderTxn returns the channel's order paid by a provider transaction, or not found.
