@@ -22,7 +22,7 @@ func (c *Core) Arrears(ctx context.Context, accountID int64, asOf time.Time) (Ar
 	if err != nil {
 		return Arrears{}, fmt.Errorf("store: arrears of account %d: %w", accountID, err)
 	}
-	open, err := openBills(ctx, c.db, "", accountID)
+	open, err := openBills(ctx, c.db, accountID)
 	if err != nil {
 		return Arrears{}, fmt.Errorf("store: arrears of account %d: %w", accountID, err)
 	}
@@ -32,7 +32,7 @@ func (c *Core) Arrears(ctx context.Context, accountID int64, asOf time.Time) (Ar
 
 // OpenBills returns the settlement state of the account's bills that are not fully paid, oldest first.
 func (c *Core) OpenBills(ctx context.Context, accountID int64) ([]billing.BillBalance, error) {
-	open, err := openBills(ctx, c.db, "", accountID)
+	open, err := openBills(ctx, c.db, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("store: open bills of account %d: %w", accountID, err)
 	}
@@ -40,10 +40,10 @@ func (c *Core) OpenBills(ctx context.Context, accountID int64) ([]billing.BillBa
 }
 
 // openBills returns the settlement state of the account's bills that are not fully paid, oldest
-// first. lock is the dialect's update-lock hint when the caller will change them.
-func openBills(ctx context.Context, q querier, lock string, accountID int64) ([]billing.BillBalance, error) {
+// first.
+func openBills(ctx context.Context, q querier, accountID int64) ([]billing.BillBalance, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+billColumns+`
-FROM bills b`+lock+` JOIN tariffs tf ON tf.id = b.tariff_id
+FROM bills b JOIN tariffs tf ON tf.id = b.tariff_id
 WHERE b.account_id = @acc AND b.status <> 'paid'
 ORDER BY b.due_on, b.period, b.id`, sql.Named("acc", accountID))
 	if err != nil {

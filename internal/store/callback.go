@@ -50,13 +50,13 @@ func (p *Portal) MarkPaidFromCallback(ctx context.Context, cb Callback) (MarkPai
 		case err == nil && keptFor != cb.OutTradeNo:
 			return fmt.Errorf("transaction already reported for order %s: %w", keptFor, billing.ErrConflict)
 		case err == nil:
-			o, err := p.orderWhere(ctx, tx, false, "out_trade_no = @out", sql.Named("out", cb.OutTradeNo))
+			o, err := p.orderWhere(ctx, tx, "out_trade_no = @out", sql.Named("out", cb.OutTradeNo))
 			res = MarkPaidResult{Outcome: PaymentDuplicate, Order: o}
 			return err
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
-		o, err := p.orderWhere(ctx, tx, true, "out_trade_no = @out", sql.Named("out", cb.OutTradeNo))
+		o, err := p.orderWhere(ctx, tx, "out_trade_no = @out", sql.Named("out", cb.OutTradeNo))
 		if err != nil {
 			return err
 		}
@@ -135,7 +135,7 @@ func (p *Portal) MarkCounterPaid(ctx context.Context, o NewOrder, cb Callback) (
 			sql.Named("p", cb.Provider), sql.Named("txn", cb.ProviderTxnID)).Scan(&keptFor)
 		switch {
 		case err == nil:
-			kept, err := p.orderWhere(ctx, tx, false, "out_trade_no = @out", sql.Named("out", keptFor))
+			kept, err := p.orderWhere(ctx, tx, "out_trade_no = @out", sql.Named("out", keptFor))
 			res = MarkPaidResult{Outcome: PaymentDuplicate, Order: kept}
 			return err
 		case !errors.Is(err, sql.ErrNoRows):

@@ -1,8 +1,12 @@
 package store
 
 import (
+	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -15,16 +19,15 @@ type dialect struct {
 	maxParams int
 	// maxRows is the most rows one INSERT ... VALUES may carry.
 	maxRows int
-	// updlock is the table hint that takes update locks when reading rows a transaction will change.
-	updlock string
 	// placeholder returns the n-th (1-based) positional parameter.
 	placeholder func(n int) string
 	// page appends paging to a query that ends in ORDER BY.
 	page func(limitParam, offsetParam string) string
 	// insertID turns "INSERT INTO t (cols) VALUES (...)" into a statement that yields the new id.
 	insertID func(table, cols, values string) string
-	// nextCounter is a statement that increments counter @name and yields the new value.
-	nextCounter string
+	// applock takes an exclusive lock on a named resource until the transaction ends; "" when the
+	// dialect's write transactions exclude each other already.
+	applock string
 	// duplicate, missingParent and retryable classify driver errors.
 	duplicate     func(error) bool
 	missingParent func(error) bool
@@ -35,7 +38,6 @@ var sqliteDialect = dialect{
 	name:        "sqlite",
 	maxParams:   32766,
 	maxRows:     5000,
-	updlock:     "",
 	placeholder: func(int) string { return "?" },
 	page: func(limit, offset string) string {
 		return fmt.Sprintf(" LIMIT %s OFFSET %s", limit, offset)
@@ -43,7 +45,9 @@ var sqliteDialect = dialect{
 	insertID: func(table, cols, values string) string {
 		return fmt.Sprintf("INSERT INTO %s (%s) VALUES (%s) RETURNING id", table, cols, values)
 	},
-	nextCounter:   "UPDATE counters SET last_no = last_no + 1 WHERE name = @name RETURNING last_no",
+	// BEGIN IMMEDIATE (the _txlock DSN setting) takes the database's one write lock: every write
+	// transaction runs alone, so a named lock adds nothing.
+	applock:       "",
 	duplicate:     func(err error) bool { return isSQLiteCode(err, sqliteDuplicate...) },
 	missingParent: func(err error) bool { return isSQLiteCode(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) },
 	retryable:     func(err error) bool { return isSQLiteCode(err, sqliteBusy...) },
@@ -53,7 +57,6 @@ var sqlserverDialect = dialect{
 	name:        "sqlserver",
 	maxParams:   2000, // SQL Server allows 2100 parameters per request
 	maxRows:     1000, // and 1000 rows per VALUES list
-	updlock:     " WITH (UPDLOCK, ROWLOCK)",
 	placeholder: func(n int) string { return fmt.Sprintf("@p%d", n) },
 	page: func(limit, offset string) string {
 		return fmt.Sprintf(" OFFSET %s ROWS FETCH NEXT %s ROWS ONLY", offset, limit)
@@ -61,10 +64,66 @@ var sqlserverDialect = dialect{
 	insertID: func(table, cols, values string) string {
 		return fmt.Sprintf("INSERT INTO %s (%s) OUTPUT INSERTED.id VALUES (%s)", table, cols, values)
 	},
-	nextCounter:   "UPDATE counters SET last_no = last_no + 1 OUTPUT INSERTED.last_no WHERE name = @name",
+	// sp_getapplock returns 0 or 1 when granted, -1 on timeout, -2 when cancelled, -3 as a deadlock
+	// victim and -999 on a bad call (outside a transaction, say).
+	applock: `DECLARE @rc INT;
+EXEC @rc = sp_getapplock @Resource = @resource, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = @timeout_ms;
+SELECT @rc`,
 	duplicate:     func(err error) bool { return isMSSQLNumber(err, 2627, 2601) },
 	missingParent: func(err error) bool { return isMSSQLNumber(err, 547) },
-	retryable:     func(err error) bool { return isMSSQLNumber(err, 1205) },
+	retryable:     func(err error) bool { return isMSSQLNumber(err, 1205) || errors.Is(err, errLockDeadlock) },
+}
+
+// lockWait bounds how long a transaction waits for a named lock: posting one payment takes
+// milliseconds, so a wait this long means something is stuck.
+const lockWait = 15 * time.Second
+
+// errLockDeadlock is a named lock refused to break a deadlock; Transact retries it like SQL
+// Server's deadlock victim error 1205.
+var errLockDeadlock = errors.New("chosen as deadlock victim while waiting for a named lock")
+
+// lock takes an exclusive lock on resource until tx ends, so that the transactions that change one
+// thing (an account's bills, an order) run one after another across processes. Correctness rests on
+// this statement, not on table hints, which an engine or a changed plan may not honour. Taking a
+// lock the transaction holds already is granted at once.
+func (d dialect) lock(ctx context.Context, tx *sql.Tx, resource string) error {
+	if d.applock == "" {
+		return nil
+	}
+	var rc int
+	err := tx.QueryRowContext(ctx, d.applock, sql.Named("resource", resource),
+		sql.Named("timeout_ms", int32(lockWait/time.Millisecond))).Scan(&rc)
+	switch {
+	case err != nil:
+		return fmt.Errorf("lock %s: %w", resource, err)
+	case rc == -3:
+		return fmt.Errorf("lock %s: %w", resource, errLockDeadlock)
+	case rc == -1:
+		return fmt.Errorf("lock %s: not granted within %s", resource, lockWait)
+	case rc < 0:
+		return fmt.Errorf("lock %s: sp_getapplock returned %d", resource, rc)
+	}
+	return nil
+}
+
+// nextCounter increments counter name and returns its new value inside tx. The UPDATE holds the
+// row's write lock until tx ends, so the SELECT after it reads this transaction's own value on
+// every engine; a value read back through UPDATE ... OUTPUT may be stale on some of them.
+func nextCounter(ctx context.Context, tx *sql.Tx, name string) (int64, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE counters SET last_no = last_no + 1 WHERE name = @name`, sql.Named("name", name))
+	if err != nil {
+		return 0, fmt.Errorf("counter %s: %w", name, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return 0, fmt.Errorf("counter %s: %w", name, err)
+	} else if n != 1 {
+		return 0, fmt.Errorf("counter %s: %d rows, want 1", name, n)
+	}
+	var v int64
+	if err := tx.QueryRowContext(ctx, `SELECT last_no FROM counters WHERE name = @name`, sql.Named("name", name)).Scan(&v); err != nil {
+		return 0, fmt.Errorf("counter %s: %w", name, err)
+	}
+	return v, nil
 }
 
 // valuesList returns "(?,?,?),(?,?,?)" for rows x cols positional parameters in the dialect's form.

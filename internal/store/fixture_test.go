@@ -181,10 +181,8 @@ func (f *fixture) bill(b billSpec) int64 {
 	if b.Status == "" {
 		b.Status = billing.Unpaid
 	}
-	var through any
-	if b.AccruedThrough != "" {
-		through = b.AccruedThrough
-	}
+	// A typed NULL: SQL Server engines may refuse an untyped one.
+	through := sql.NullString{String: b.AccruedThrough, Valid: b.AccruedThrough != ""}
 	issued := time.Date(b.Period/100, time.Month(b.Period%100)+1, 1, 0, 0, 0, 0, time.UTC)
 	id := f.insert("bills", row{"account_id": b.Account, "period": b.Period, "class": string(b.Class),
 		"tariff_id": f.tariffIDs[b.Class], "issued_on": issued.Format("2006-01-02"), "due_on": b.Due, "kwh": b.KWh,

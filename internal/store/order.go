@@ -159,28 +159,42 @@ func scanOrder(row interface{ Scan(...any) error }) (Order, error) {
 	return o, err
 }
 
-// orderWhere reads one order by a condition on its columns, taking an update lock when lock is set
-// (SQL Server; SQLite's write transactions hold the whole database already). No order is
-// billing.ErrNotFound.
-func (p *Portal) orderWhere(ctx context.Context, q querier, lock bool, where string, args ...any) (Order, error) {
-	hint := ""
-	if lock {
-		hint = p.db.dialect.updlock
-	}
-	o, err := scanOrder(q.QueryRowContext(ctx, orderSelect+hint+" WHERE "+where, args...))
+// orderWhere reads one order by a condition on its columns. No order is billing.ErrNotFound.
+func (p *Portal) orderWhere(ctx context.Context, q querier, where string, args ...any) (Order, error) {
+	o, err := scanOrder(q.QueryRowContext(ctx, orderSelect+" WHERE "+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Order{}, billing.ErrNotFound
 	}
 	return o, err
 }
 
+// lockedOrder reads one order by a condition, as orderWhere does, for a transaction that will
+// change it: it takes the order's lock (lockOrders) and reads the order again, so that what the
+// caller sees is what the previous writer committed and stays so until tx ends.
+func (p *Portal) lockedOrder(ctx context.Context, tx *sql.Tx, where string, args ...any) (Order, error) {
+	o, err := p.orderWhere(ctx, tx, where, args...)
+	if err != nil {
+		return Order{}, err
+	}
+	if err := p.lockOrders(ctx, tx, o.AccountNo, o.Channel); err != nil {
+		return Order{}, err
+	}
+	return p.orderWhere(ctx, tx, "id = @id", sql.Named("id", o.ID))
+}
+
+// lockOrders makes the transactions that change an account's orders on one channel (creating,
+// replacing, paying, moving them) run one after another across processes; see dialect.lock.
+func (p *Portal) lockOrders(ctx context.Context, tx *sql.Tx, accountNo, channel string) error {
+	return p.db.dialect.lock(ctx, tx, "gridpay:orders:"+accountNo+":"+channel)
+}
+
 // CreateOrder opens an order for an account and channel. An account has at most one open order
 // (CREATED or PENDING) per channel: when one exists for the same amount and has not expired, it is
 // returned with created false, so that a second tap on Pay shows the same QR code. An open order for
 // another amount, or an expired one, is closed and the new one created, in one transaction.
-// Concurrent calls for one account and channel end as if they ran one after the other: a call that
-// loses the race on the one-open-order index starts again and finds the winner's order, returning it
-// when the amount is the same. An order number already used is a conflict.
+// Concurrent calls for one account and channel run one after the other (lockOrders), so each sees
+// the order the one before it opened; the one-open-order index backs this up: a call that still
+// loses on it starts again and finds the winner's order. An order number already used is a conflict.
 func (p *Portal) CreateOrder(ctx context.Context, o NewOrder) (Order, bool, error) {
 	now := p.now().UTC().Truncate(time.Millisecond)
 	if err := validateNewOrder(o, now); err != nil {
@@ -198,8 +212,8 @@ func (p *Portal) CreateOrder(ctx context.Context, o NewOrder) (Order, bool, erro
 			return err
 		})
 		// A duplicate key here is the one-open-order index: another transaction opened an order for
-		// the account and channel after this one looked (SQL Server locks no gap it did not read).
-		// The next attempt sees that order.
+		// the account and channel after this one looked, which the lock should have prevented. The
+		// next attempt sees that order.
 		if err != nil && p.db.dialect.duplicate(err) && attempt < attempts {
 			continue
 		}
@@ -211,7 +225,10 @@ func (p *Portal) CreateOrder(ctx context.Context, o NewOrder) (Order, bool, erro
 }
 
 func (p *Portal) createOrder(ctx context.Context, tx *sql.Tx, o NewOrder, now time.Time) (Order, bool, error) {
-	open, err := p.orderWhere(ctx, tx, true, `account_no = @no AND channel = @channel AND status IN (@created, @pending)`,
+	if err := p.lockOrders(ctx, tx, o.AccountNo, o.Channel); err != nil {
+		return Order{}, false, err
+	}
+	open, err := p.orderWhere(ctx, tx, `account_no = @no AND channel = @channel AND status IN (@created, @pending)`,
 		sql.Named("no", o.AccountNo), sql.Named("channel", o.Channel),
 		sql.Named("created", string(billing.OrderCreated)), sql.Named("pending", string(billing.OrderPending)))
 	switch {
@@ -310,7 +327,7 @@ VALUES (@order, @at, @from, @to, @note)`,
 
 // OpenOrder returns the account's open order (CREATED or PENDING) on channel, or not found.
 func (p *Portal) OpenOrder(ctx context.Context, accountNo, channel string) (Order, error) {
-	o, err := p.orderWhere(ctx, p.db, false, `account_no = @no AND channel = @channel AND status IN (@created, @pending)`,
+	o, err := p.orderWhere(ctx, p.db, `account_no = @no AND channel = @channel AND status IN (@created, @pending)`,
 		sql.Named("no", accountNo), sql.Named("channel", channel),
 		sql.Named("created", string(billing.OrderCreated)), sql.Named("pending", string(billing.OrderPending)))
 	if err != nil {
@@ -324,7 +341,7 @@ func (p *Portal) OrderByOutTradeNo(ctx context.Context, outTradeNo string) (Orde
 	if !identifier(outTradeNo, 32) {
 		return Order{}, fmt.Errorf("store: order %q: %w", truncateOrderText(outTradeNo, 40), billing.ErrInvalid)
 	}
-	o, err := p.orderWhere(ctx, p.db, false, "out_trade_no = @out", sql.Named("out", outTradeNo))
+	o, err := p.orderWhere(ctx, p.db, "out_trade_no = @out", sql.Named("out", outTradeNo))
 	if err != nil {
 		return Order{}, fmt.Errorf("store: order %s: %w", outTradeNo, err)
 	}
@@ -333,7 +350,7 @@ func (p *Portal) OrderByOutTradeNo(ctx context.Context, outTradeNo string) (Orde
 
 // OrderByID returns an order with its timeline, oldest event first.
 func (p *Portal) OrderByID(ctx context.Context, id int64) (Order, error) {
-	o, err := p.orderWhere(ctx, p.db, false, "id = @id", sql.Named("id", id))
+	o, err := p.orderWhere(ctx, p.db, "id = @id", sql.Named("id", id))
 	if err == nil {
 		o.Events, err = p.orderEvents(ctx, id)
 	}
@@ -429,7 +446,7 @@ func (p *Portal) MoveOrder(ctx context.Context, id int64, from, to billing.Order
 	}
 	var out Order
 	err := p.db.Transact(ctx, func(tx *sql.Tx) error {
-		o, err := p.orderWhere(ctx, tx, true, "id = @id", sql.Named("id", id))
+		o, err := p.lockedOrder(ctx, tx, "id = @id", sql.Named("id", id))
 		if err != nil {
 			return err
 		}
@@ -442,7 +459,7 @@ func (p *Portal) MoveOrder(ctx context.Context, id int64, from, to billing.Order
 		if err := p.changeOrder(ctx, tx, id, from, to, note, orderChange{OrderUpdate: u}, now); err != nil {
 			return err
 		}
-		out, err = p.orderWhere(ctx, tx, false, "id = @id", sql.Named("id", id))
+		out, err = p.orderWhere(ctx, tx, "id = @id", sql.Named("id", id))
 		return err
 	})
 	if err != nil {
@@ -526,7 +543,7 @@ func (p *Portal) markPaid(ctx context.Context, tx *sql.Tx, outTradeNo, providerT
 	var res MarkPaidResult
 	err := func() error {
 		res = MarkPaidResult{}
-		o, err := p.orderWhere(ctx, tx, true, "out_trade_no = @out", sql.Named("out", outTradeNo))
+		o, err := p.lockedOrder(ctx, tx, "out_trade_no = @out", sql.Named("out", outTradeNo))
 		if err != nil {
 			return err
 		}
@@ -577,7 +594,7 @@ func (p *Portal) markPaid(ctx context.Context, tx *sql.Tx, outTradeNo, providerT
 				return err
 			}
 		}
-		res.Order, err = p.orderWhere(ctx, tx, false, "id = @id", sql.Named("id", o.ID))
+		res.Order, err = p.orderWhere(ctx, tx, "id = @id", sql.Named("id", o.ID))
 		return err
 	}()
 	return res, err

@@ -54,14 +54,16 @@ func validatePayment(p Payment) error {
 }
 
 func (c *Core) postPayment(ctx context.Context, tx *sql.Tx, p Payment) (Receipt, error) {
-	d := c.db.dialect
-	// Lock the account row first: concurrent postings to one account queue here, and the check for
-	// an existing receipt below then sees whatever the one before committed.
+	// Postings and reversals of one account run one after another (lockAccount), so the check for
+	// an existing receipt and the bills read below are what the one before committed.
+	if err := c.lockAccount(ctx, tx, p.AccountNo); err != nil {
+		return Receipt{}, err
+	}
 	var (
 		accountID int64
 		prepaid   billing.Money
 	)
-	err := tx.QueryRowContext(ctx, `SELECT id, prepaid_fen FROM accounts`+d.updlock+` WHERE account_no = @no`,
+	err := tx.QueryRowContext(ctx, `SELECT id, prepaid_fen FROM accounts WHERE account_no = @no`,
 		sql.Named("no", p.AccountNo)).Scan(&accountID, &prepaid)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Receipt{}, fmt.Errorf("account %s: %w", p.AccountNo, billing.ErrNotFound)
@@ -79,7 +81,7 @@ func (c *Core) postPayment(ctx context.Context, tx *sql.Tx, p Payment) (Receipt,
 		return Receipt{}, errAlreadyPosted
 	}
 
-	open, err := openBills(ctx, tx, d.updlock, accountID)
+	open, err := openBills(ctx, tx, accountID)
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -89,8 +91,8 @@ func (c *Core) postPayment(ctx context.Context, tx *sql.Tx, p Payment) (Receipt,
 		return Receipt{}, err
 	}
 
-	var seq int64
-	if err := tx.QueryRowContext(ctx, d.nextCounter, sql.Named("name", "receipt")).Scan(&seq); err != nil {
+	seq, err := nextCounter(ctx, tx, "receipt")
+	if err != nil {
 		return Receipt{}, fmt.Errorf("receipt number: %w", err)
 	}
 	r := Receipt{
@@ -108,7 +110,7 @@ func (c *Core) postPayment(ctx context.Context, tx *sql.Tx, p Payment) (Receipt,
 		r.Principal += a.Principal
 		r.Allocations = append(r.Allocations, Allocation{BillID: a.BillID, Fee: a.Fee, Principal: a.Principal})
 	}
-	err = tx.QueryRowContext(ctx, d.insertID("receipts",
+	err = tx.QueryRowContext(ctx, c.db.dialect.insertID("receipts",
 		"receipt_no, account_id, channel, order_no, amount_fen, fee_fen, principal_fen, prepaid_fen, paid_on, posted_at",
 		"@no, @acc, @channel, @order, @amount, @fee, @principal, @prepaid, @paid_on, @posted_at"),
 		sql.Named("no", r.No), sql.Named("acc", accountID), sql.Named("channel", r.Channel),
@@ -119,27 +121,41 @@ func (c *Core) postPayment(ctx context.Context, tx *sql.Tx, p Payment) (Receipt,
 		return Receipt{}, err
 	}
 
+	before := make(map[int64]billing.BillBalance, len(open))
+	for _, b := range open {
+		before[b.ID] = b
+	}
 	for _, a := range alloc.Bills {
-		if err := settleBill(ctx, tx, r.ID, a); err != nil {
+		if err := settleBill(ctx, tx, r.ID, before[a.BillID], a); err != nil {
 			return Receipt{}, err
 		}
 	}
 	if alloc.Prepaid > 0 {
-		if err := creditPrepaid(ctx, tx, accountID, prepaid, alloc.Prepaid, paidOn, r.ID); err != nil {
+		if err := creditPrepaid(ctx, tx, accountID, alloc.Prepaid, paidOn, r.ID); err != nil {
 			return Receipt{}, err
 		}
 	}
 	return r, nil
 }
 
-// settleBill writes a bill's new settlement state and the receipt's allocation to it.
-func settleBill(ctx context.Context, tx *sql.Tx, receiptID int64, a billing.Applied) error {
+// lockAccount makes the transactions that move money on one account (posting, reversal) run one
+// after another across processes; see dialect.lock.
+func (c *Core) lockAccount(ctx context.Context, tx *sql.Tx, accountNo string) error {
+	return c.db.dialect.lock(ctx, tx, "gridpay:account:"+accountNo)
+}
+
+// settleBill adds a receipt's allocation to its bill and records it. The paid amounts move by
+// relative updates, and only while the bill is still as it was read (was): a bill that changed
+// meanwhile is a conflict, so two postings can never both add to one bill from the same reading.
+func settleBill(ctx context.Context, tx *sql.Tx, receiptID int64, was billing.BillBalance, a billing.Applied) error {
 	b := a.After
-	_, err := tx.ExecContext(ctx, `UPDATE bills SET principal_paid_fen = @pp, fee_accrued_fen = @fa,
-    fee_paid_fen = @fp, accrued_through = @at, status = @status WHERE id = @id`,
-		sql.Named("pp", b.PrincipalPaid), sql.Named("fa", b.FeeAccrued), sql.Named("fp", b.FeePaid),
-		sql.Named("at", nullDate(b.AccruedThrough)), sql.Named("status", string(b.Status())), sql.Named("id", a.BillID))
-	if err != nil {
+	res, err := tx.ExecContext(ctx, `UPDATE bills SET principal_paid_fen = principal_paid_fen + @principal,
+    fee_paid_fen = fee_paid_fen + @fee, fee_accrued_fen = @fa, accrued_through = @at, status = @status
+WHERE id = @id AND principal_paid_fen = @was_pp AND fee_paid_fen = @was_fp`,
+		sql.Named("principal", a.Principal), sql.Named("fee", a.Fee), sql.Named("fa", b.FeeAccrued),
+		sql.Named("at", nullDateArg(b.AccruedThrough)), sql.Named("status", string(b.Status())), sql.Named("id", a.BillID),
+		sql.Named("was_pp", was.PrincipalPaid), sql.Named("was_fp", was.FeePaid))
+	if err := oneRow(res, err); err != nil {
 		return fmt.Errorf("settle bill %d: %w", a.BillID, err)
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO receipt_allocations (receipt_id, bill_id, fee_fen, principal_fen)
@@ -151,20 +167,54 @@ VALUES (@r, @b, @fee, @principal)`,
 	return nil
 }
 
-// creditPrepaid adds delta to the account's prepaid balance and records it in the ledger.
-func creditPrepaid(ctx context.Context, tx *sql.Tx, accountID int64, balance, delta billing.Money, on time.Time, receiptID int64) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE accounts SET prepaid_fen = prepaid_fen + @d WHERE id = @acc`,
-		sql.Named("d", delta), sql.Named("acc", accountID)); err != nil {
-		return fmt.Errorf("prepaid balance: %w", err)
+// oneRow turns the result of an UPDATE that must change exactly one row into an error: the
+// statement's own, or billing.ErrConflict when the row was not as the WHERE clause expected.
+func oneRow(res sql.Result, err error) error {
+	if err != nil {
+		return err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO prepaid_ledger (account_id, entry_on, delta_fen, balance_fen, reason, receipt_id)
+	n, err := res.RowsAffected()
+	switch {
+	case err != nil:
+		return err
+	case n != 1:
+		return fmt.Errorf("changed meanwhile (%d rows matched): %w", n, billing.ErrConflict)
+	}
+	return nil
+}
+
+// creditPrepaid adds delta to the account's prepaid balance and records it, with the balance it
+// leaves, in the ledger.
+func creditPrepaid(ctx context.Context, tx *sql.Tx, accountID int64, delta billing.Money, on time.Time, receiptID int64) error {
+	balance, err := movePrepaid(ctx, tx, accountID, delta)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO prepaid_ledger (account_id, entry_on, delta_fen, balance_fen, reason, receipt_id)
 VALUES (@acc, @on, @d, @bal, 'payment', @r)`,
 		sql.Named("acc", accountID), sql.Named("on", date(on)), sql.Named("d", delta),
-		sql.Named("bal", balance+delta), sql.Named("r", receiptID))
+		sql.Named("bal", balance), sql.Named("r", receiptID))
 	if err != nil {
 		return fmt.Errorf("prepaid ledger: %w", err)
 	}
 	return nil
+}
+
+// movePrepaid adds delta (negative to take money back) to the account's prepaid balance by a
+// relative update that never takes it below zero, and returns the new balance, read back under the
+// row lock the update holds. Not enough balance is billing.ErrConflict.
+func movePrepaid(ctx context.Context, tx *sql.Tx, accountID int64, delta billing.Money) (billing.Money, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE accounts SET prepaid_fen = prepaid_fen + @d
+WHERE id = @acc AND prepaid_fen + @d >= 0`, sql.Named("d", delta), sql.Named("acc", accountID))
+	if err := oneRow(res, err); err != nil {
+		return 0, fmt.Errorf("prepaid balance %+d: %w", delta, err)
+	}
+	var balance billing.Money
+	if err := tx.QueryRowContext(ctx, `SELECT prepaid_fen FROM accounts WHERE id = @acc`,
+		sql.Named("acc", accountID)).Scan(&balance); err != nil {
+		return 0, fmt.Errorf("prepaid balance: %w", err)
+	}
+	return balance, nil
 }
 
 // identifier reports whether s is 1 to max characters of [0-9A-Za-z_-]: what providers use for

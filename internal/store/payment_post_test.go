@@ -3,6 +3,7 @@ package store_test
 import (
 	"database/sql"
 	"errors"
+	"fmt"
 	"reflect"
 	"regexp"
 	"strings"
@@ -438,4 +439,131 @@ func TestPostPaymentRejects(t *testing.T) {
 			}
 		})
 	})
+}
+
+// TestPostPaymentsToOneAccountConcurrently posts different payments to one account at once, as
+// several workers do when a customer pays twice in a minute or a bank and WeChat payment meet: each
+// is posted once with its own receipt number, and every bill's paid amounts equal what the receipts
+// allocated to it. On an engine that ignores table hints, a posting that read the bills before the
+// other committed would add its money to stale figures and lose the other's.
+func TestPostPaymentsToOneAccountConcurrently(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		acc := f.account(accountSpec{No: "3100000001"})
+		bills := []int64{
+			f.bill(billSpec{Account: acc, Period: 202601, Due: "2026-02-15", Principal: 3000}),
+			f.bill(billSpec{Account: acc, Period: 202602, Due: "2026-03-15", Principal: 4000}),
+			f.bill(billSpec{Account: acc, Period: 202603, Due: "2026-04-15", Principal: 5000}),
+		}
+		core := newCore(db)
+		const posters = 10
+		var (
+			wg       sync.WaitGroup
+			start    = make(chan struct{})
+			receipts = make([]store.Receipt, posters)
+			errs     = make([]error, posters)
+		)
+		for i := range posters {
+			wg.Go(func() {
+				<-start
+				receipts[i], errs[i] = core.PostPayment(t.Context(), store.Payment{AccountNo: "3100000001", Channel: "wechat",
+					OrderNo: fmt.Sprintf("42002026042500%02d", i), Amount: 1500, PaidOn: day("2026-04-25")})
+			})
+		}
+		close(start)
+		wg.Wait()
+		numbers := map[string]bool{}
+		var received billing.Money
+		for i := range posters {
+			if errs[i] != nil {
+				t.Fatalf("poster %d: %v", i, errs[i])
+			}
+			numbers[receipts[i].No] = true
+			received += receipts[i].Amount
+		}
+		if len(numbers) != posters {
+			t.Errorf("%d distinct receipt numbers for %d payments: %v", len(numbers), posters, numbers)
+		}
+		if got := queryInt(t, db, `SELECT last_no FROM counters WHERE name = 'receipt'`); got != posters {
+			t.Errorf("receipt counter at %d, want %d", got, posters)
+		}
+		if got := countRows(t, db, "receipts"); got != posters {
+			t.Errorf("%d receipts, want %d", got, posters)
+		}
+		assertBillsMatchAllocations(t, db, bills)
+		var settled billing.Money
+		for _, b := range bills {
+			s := f.billState(b)
+			settled += s.PrincipalPaid + s.FeePaid
+		}
+		prepaid := billing.Money(queryInt(t, db, `SELECT prepaid_fen FROM accounts WHERE id = @id`, sql.Named("id", acc)))
+		if settled+prepaid != received {
+			t.Errorf("bills settled %s and prepaid %s, together %s; the payments brought %s", settled, prepaid, settled+prepaid, received)
+		}
+		if prepaid > 0 {
+			ledger := billing.Money(queryInt(t, db, `SELECT balance_fen FROM prepaid_ledger WHERE id = (SELECT MAX(id) FROM prepaid_ledger)`))
+			if ledger != prepaid {
+				t.Errorf("the ledger's last balance is %s, the account's %s", ledger, prepaid)
+			}
+		}
+	})
+}
+
+// TestReceiptNumbersAcrossAccounts posts to many accounts at once: the receipt counter is shared,
+// and no two receipts may get one number (the unique key would refuse the second, and its payment
+// would wait for a retry).
+func TestReceiptNumbersAcrossAccounts(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		const accounts = 8
+		for i := range accounts {
+			acc := f.account(accountSpec{No: fmt.Sprintf("31000000%02d", i+1)})
+			f.bill(billSpec{Account: acc, Period: 202603, Due: "2026-04-15", Principal: 10000})
+		}
+		core := newCore(db)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		receipts := make([]store.Receipt, accounts)
+		errs := make([]error, accounts)
+		for i := range accounts {
+			wg.Go(func() {
+				<-start
+				receipts[i], errs[i] = core.PostPayment(t.Context(), store.Payment{AccountNo: fmt.Sprintf("31000000%02d", i+1),
+					Channel: "alipay", OrderNo: fmt.Sprintf("2026042522001%02d", i), Amount: 5000, PaidOn: day("2026-04-25")})
+			})
+		}
+		close(start)
+		wg.Wait()
+		numbers := map[string]bool{}
+		for i := range accounts {
+			if errs[i] != nil {
+				t.Fatalf("account %d: %v", i+1, errs[i])
+			}
+			numbers[receipts[i].No] = true
+		}
+		if len(numbers) != accounts {
+			t.Errorf("%d distinct receipt numbers for %d postings: %v", len(numbers), accounts, numbers)
+		}
+	})
+}
+
+// assertBillsMatchAllocations checks that each bill's paid principal and fee are the sums of what
+// receipts allocated to it, less what reversals took off.
+func assertBillsMatchAllocations(t *testing.T, db *store.DB, bills []int64) {
+	t.Helper()
+	for _, b := range bills {
+		var paid, fee, allocated, allocatedFee int64
+		err := db.QueryRowContext(t.Context(), `SELECT b.principal_paid_fen, b.fee_paid_fen,
+       COALESCE((SELECT SUM(a.principal_fen) FROM receipt_allocations a JOIN receipts r ON r.id = a.receipt_id
+                 WHERE a.bill_id = b.id AND r.reversal_ref IS NULL), 0),
+       COALESCE((SELECT SUM(a.fee_fen) FROM receipt_allocations a JOIN receipts r ON r.id = a.receipt_id
+                 WHERE a.bill_id = b.id AND r.reversal_ref IS NULL), 0)
+FROM bills b WHERE b.id = @id`, sql.Named("id", b)).Scan(&paid, &fee, &allocated, &allocatedFee)
+		if err != nil {
+			t.Fatalf("bill %d: %v", b, err)
+		}
+		if paid != allocated || fee != allocatedFee {
+			t.Errorf("bill %d: paid principal %d and fee %d, but receipts allocated %d and %d", b, paid, fee, allocated, allocatedFee)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -22,17 +23,16 @@ func (c *Core) ReverseReceipt(ctx context.Context, channel, orderNo, ref string)
 	if !identifier(channel, 16) || !identifier(orderNo, 64) || !identifier(ref, 64) {
 		return fail(billing.ErrInvalid)
 	}
-	d := c.db.dialect
 	var r Receipt
 	err := c.db.Transact(ctx, func(tx *sql.Tx) error {
-		loaded, _, err := loadReceipt(ctx, tx, channel, orderNo)
+		// A receipt's amounts and allocations never change once posted; what may change is read
+		// again below, once the account's lock is held.
+		loaded, accountNo, err := loadReceipt(ctx, tx, channel, orderNo)
 		if err != nil {
 			return err
 		}
 		r = loaded
-		var prepaid billing.Money // lock the account first, as posting does
-		if err := tx.QueryRowContext(ctx, `SELECT prepaid_fen FROM accounts`+d.updlock+` WHERE id = @id`,
-			sql.Named("id", r.AccountID)).Scan(&prepaid); err != nil {
+		if err := c.lockAccount(ctx, tx, accountNo); err != nil {
 			return err
 		}
 		var reversedRef sql.NullString
@@ -45,29 +45,30 @@ func (c *Core) ReverseReceipt(ctx context.Context, channel, orderNo, ref string)
 			}
 			return nil
 		}
-		if r.Prepaid > prepaid {
-			return fmt.Errorf("its prepaid part %s is partly spent (balance %s): %w", r.Prepaid, prepaid, billing.ErrConflict)
-		}
 		for _, a := range r.Allocations {
-			if err := unsettle(ctx, tx, d, a); err != nil {
+			if err := unsettle(ctx, tx, a); err != nil {
 				return err
 			}
 		}
 		now := c.now().UTC().Truncate(time.Millisecond)
 		if r.Prepaid > 0 {
-			if _, err := tx.ExecContext(ctx, `UPDATE accounts SET prepaid_fen = prepaid_fen - @d WHERE id = @acc`,
-				sql.Named("d", r.Prepaid), sql.Named("acc", r.AccountID)); err != nil {
+			balance, err := movePrepaid(ctx, tx, r.AccountID, -r.Prepaid)
+			if errors.Is(err, billing.ErrConflict) {
+				return fmt.Errorf("its prepaid part %s is partly spent: %w", r.Prepaid, billing.ErrConflict)
+			}
+			if err != nil {
 				return err
 			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO prepaid_ledger (account_id, entry_on, delta_fen, balance_fen, reason, receipt_id)
 VALUES (@acc, @on, @d, @bal, 'refund', @r)`, sql.Named("acc", r.AccountID), sql.Named("on", date(billing.DateOf(now))),
-				sql.Named("d", -r.Prepaid), sql.Named("bal", prepaid-r.Prepaid), sql.Named("r", r.ID)); err != nil {
+				sql.Named("d", -r.Prepaid), sql.Named("bal", balance), sql.Named("r", r.ID)); err != nil {
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE receipts SET reversed_at = @at, reversal_ref = @ref WHERE id = @id`,
+		res, err := tx.ExecContext(ctx, `UPDATE receipts SET reversed_at = @at, reversal_ref = @ref
+WHERE id = @id AND reversal_ref IS NULL`,
 			sql.Named("at", timestamp(now)), sql.Named("ref", ref), sql.Named("id", r.ID))
-		return err
+		return oneRow(res, err)
 	})
 	if err != nil {
 		return fail(err)
@@ -75,9 +76,10 @@ VALUES (@acc, @on, @d, @bal, 'refund', @r)`, sql.Named("acc", r.AccountID), sql.
 	return r, nil
 }
 
-// unsettle takes one allocation off its bill and recomputes the bill's status.
-func unsettle(ctx context.Context, tx *sql.Tx, d dialect, a Allocation) error {
-	b, err := scanBill(tx.QueryRowContext(ctx, `SELECT `+billColumns+` FROM bills b`+d.updlock+`
+// unsettle takes one allocation off its bill by a relative update, only while the bill is as read
+// (see settleBill), and recomputes the bill's status.
+func unsettle(ctx context.Context, tx *sql.Tx, a Allocation) error {
+	b, err := scanBill(tx.QueryRowContext(ctx, `SELECT `+billColumns+` FROM bills b
 JOIN tariffs tf ON tf.id = b.tariff_id WHERE b.id = @id`, sql.Named("id", a.BillID)))
 	if err != nil {
 		return fmt.Errorf("bill %d: %w", a.BillID, err)
@@ -88,9 +90,15 @@ JOIN tariffs tf ON tf.id = b.tariff_id WHERE b.id = @id`, sql.Named("id", a.Bill
 	if bal.PrincipalPaid < 0 || bal.FeePaid < 0 {
 		return fmt.Errorf("bill %d would be paid below zero: %w", a.BillID, billing.ErrConflict)
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE bills SET principal_paid_fen = @pp, fee_paid_fen = @fp, status = @status WHERE id = @id`,
-		sql.Named("pp", bal.PrincipalPaid), sql.Named("fp", bal.FeePaid), sql.Named("status", string(bal.Status())), sql.Named("id", a.BillID))
-	return err
+	res, err := tx.ExecContext(ctx, `UPDATE bills SET principal_paid_fen = principal_paid_fen - @principal,
+    fee_paid_fen = fee_paid_fen - @fee, status = @status
+WHERE id = @id AND principal_paid_fen = @was_pp AND fee_paid_fen = @was_fp`,
+		sql.Named("principal", a.Principal), sql.Named("fee", a.Fee), sql.Named("status", string(bal.Status())),
+		sql.Named("id", a.BillID), sql.Named("was_pp", b.Balance.PrincipalPaid), sql.Named("was_fp", b.Balance.FeePaid))
+	if err := oneRow(res, err); err != nil {
+		return fmt.Errorf("unsettle bill %d: %w", a.BillID, err)
+	}
+	return nil
 }
 
 // ReceiptOf returns the receipt posted for a channel's order, or not found.

@@ -25,6 +25,10 @@ type ReconItem struct {
 func (p *Portal) SaveReconciliation(ctx context.Context, day time.Time, channel string, items []ReconItem) error {
 	now := p.now()
 	err := p.db.Transact(ctx, func(tx *sql.Tx) error {
+		// Two runs of one day and channel (two workers, or a rerun by hand) replace it in turn.
+		if err := p.db.dialect.lock(ctx, tx, "gridpay:recon:"+channel+":"+day.Format(dateLayout)); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM recon_items WHERE day = @day AND channel = @channel`,
 			sql.Named("day", date(day)), sql.Named("channel", channel)); err != nil {
 			return err
@@ -84,7 +88,7 @@ func (p *Portal) OrdersPaidBetween(ctx context.Context, channel string, from, to
 
 // OrderByProviderTxn returns the channel's order paid by a provider transaction, or not found.
 func (p *Portal) OrderByProviderTxn(ctx context.Context, channel, providerTxnID string) (Order, error) {
-	o, err := p.orderWhere(ctx, p.db, false, "channel = @channel AND provider_txn_id = @txn",
+	o, err := p.orderWhere(ctx, p.db, "channel = @channel AND provider_txn_id = @txn",
 		sql.Named("channel", channel), sql.Named("txn", providerTxnID))
 	if err != nil {
 		return Order{}, fmt.Errorf("store: order of transaction %s: %w", truncateOrderText(providerTxnID, 64), err)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql"
 	"database/sql/driver"
 	"fmt"
 	"time"
@@ -29,15 +30,18 @@ func (d *date) Scan(src any) error {
 	return nil
 }
 
-// nullDate is a nullable civil date; the zero time stands for NULL.
+// nullDate is a nullable civil date as scanned; the zero time stands for NULL. It is not a
+// parameter type: send nullDateArg, a typed NULL.
 type nullDate time.Time
 
-// Value implements driver.Valuer.
-func (d nullDate) Value() (driver.Value, error) {
-	if time.Time(d).IsZero() {
-		return nil, nil
+// nullDateArg is a civil date parameter, a typed NULL for the zero time: go-mssqldb sends an untyped
+// NULL (a nil driver.Value) as TDS type 0x1F, which not every server takes, while a NULL of a known
+// type (here NVARCHAR, converted to DATE like every date parameter) is taken everywhere.
+func nullDateArg(t time.Time) sql.NullString {
+	if t.IsZero() {
+		return sql.NullString{}
 	}
-	return date(d).Value()
+	return sql.NullString{String: t.Format(dateLayout), Valid: true}
 }
 
 // Scan implements sql.Scanner.

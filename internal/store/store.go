@@ -71,7 +71,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		// One writer at a time is all SQLite allows; a small pool keeps readers concurrent.
 		sdb.SetMaxOpenConns(sqliteMaxConns)
 	} else {
-		sdb.SetMaxOpenConns(32)
+		// A SQL Server login costs a TLS handshake and a round trip or more: keep the connections a
+		// busy moment opened (database/sql keeps two idle by default) and let idle time close them.
+		sdb.SetMaxOpenConns(sqlserverMaxConns)
+		sdb.SetMaxIdleConns(sqlserverMaxConns)
 		sdb.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	if err := sdb.PingContext(ctx); err != nil {
@@ -117,6 +120,9 @@ func redactDSN(dsn string) string {
 
 // sqliteMaxConns is the SQLite pool size: WAL lets readers run beside the one writer.
 const sqliteMaxConns = 8
+
+// sqlserverMaxConns is the SQL Server pool size of one process.
+const sqlserverMaxConns = 32
 
 // maxAttempts bounds Transact's retries of busy or deadlocked transactions.
 const maxAttempts = 8

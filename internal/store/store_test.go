@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,11 +13,8 @@ import (
 	"time"
 
 	"gridpay/internal/store"
+	"gridpay/internal/storetest"
 )
-
-// mssqlEnv names the environment variable that, when it holds a sqlserver:// DSN, makes every
-// forEachDB test run against SQL Server too.
-const mssqlEnv = "GRIDPAY_TEST_MSSQL"
 
 // openTestDB opens a fresh, migrated SQLite core database in the test's temporary directory.
 func openTestDB(t *testing.T) *store.DB {
@@ -66,60 +61,24 @@ func reopen(t *testing.T, db *store.DB) *store.DB {
 func openLike(t *testing.T, db *store.DB) *store.DB {
 	t.Helper()
 	if db.Dialect() == "sqlserver" {
-		other := openTestMSSQL(t, os.Getenv(mssqlEnv))
+		other := openTestMSSQL(t)
 		migrate(t, other)
 		return other
 	}
 	return openTestDB(t)
 }
 
-// openTestMSSQL creates a uniquely named database on the server of dsn, opens it, and drops it
-// when the test ends. The database is not migrated.
-func openTestMSSQL(t *testing.T, dsn string) *store.DB {
+// openTestMSSQL opens a new empty database on the SQL Server of GRIDPAY_TEST_MSSQL, dropped when the
+// test ends. The database is not migrated.
+func openTestMSSQL(t *testing.T) *store.DB {
 	t.Helper()
-	if !strings.HasPrefix(dsn, "sqlserver://") {
-		t.Fatalf("%s must hold a sqlserver:// DSN", mssqlEnv)
-	}
-	u, err := url.Parse(dsn)
+	dsn := storetest.SQLServer.NewDSN(t, "core")
+	db, err := store.Open(t.Context(), dsn)
 	if err != nil {
-		t.Fatalf("%s: %v", mssqlEnv, err)
-	}
-	ctx := t.Context()
-	admin, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatalf("open sql server: %v", err)
-	}
-	// Only [a-z0-9_], so the name needs no quoting beyond the brackets.
-	name := fmt.Sprintf("gridpay_test_%016x", rand.Uint64())
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE ["+name+"]"); err != nil {
-		admin.Close()
-		t.Fatalf("create database %s: %v", name, err)
-	}
-	// Cleanups run last-registered first: the test's own connections close before the drop.
-	t.Cleanup(func() {
-		defer admin.Close()
-		// t.Context() is already canceled when cleanups run.
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		for _, q := range []string{
-			"ALTER DATABASE [" + name + "] SET SINGLE_USER WITH ROLLBACK IMMEDIATE",
-			"DROP DATABASE [" + name + "]",
-		} {
-			if _, err := admin.ExecContext(ctx, q); err != nil {
-				t.Errorf("drop test database %s: %s: %v", name, q, err)
-				return
-			}
-		}
-	})
-	q := u.Query()
-	q.Set("database", name)
-	u.RawQuery = q.Encode()
-	db, err := store.Open(ctx, u.String())
-	if err != nil {
-		t.Fatalf("open test database %s: %v", name, err)
+		t.Fatalf("open test database: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
-	dsns.Store(db, u.String())
+	dsns.Store(db, dsn)
 	return db
 }
 
@@ -145,22 +104,18 @@ func forEachEmptyDB(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 
 func forEachDatabase(t *testing.T, migrated bool, fn func(t *testing.T, db *store.DB)) {
 	t.Helper()
-	t.Run("sqlite", func(t *testing.T) {
-		db, _ := openSQLiteFile(t)
+	storetest.ForEach(t, func(t *testing.T, d storetest.Dialect) {
+		var db *store.DB
+		if d.Name == "sqlserver" {
+			db = openTestMSSQL(t)
+		} else {
+			db, _ = openSQLiteFile(t)
+		}
 		if migrated {
 			migrate(t, db)
 		}
 		fn(t, db)
 	})
-	if dsn := os.Getenv(mssqlEnv); dsn != "" {
-		t.Run("sqlserver", func(t *testing.T) {
-			db := openTestMSSQL(t, dsn)
-			if migrated {
-				migrate(t, db)
-			}
-			fn(t, db)
-		})
-	}
 }
 
 // queryInt runs a query that yields one integer.

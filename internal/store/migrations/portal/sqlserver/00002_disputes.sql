@@ -9,9 +9,9 @@ CREATE TABLE disputes (
     account_no  NVARCHAR(16) COLLATE Latin1_General_100_BIN2 NOT NULL,
     bill_id     BIGINT         NULL,
     bill_period INT            NULL,
-    category    NVARCHAR(32)   NOT NULL,
+    category    NVARCHAR(32) COLLATE Latin1_General_100_BIN2 NOT NULL,
     text        NVARCHAR(1000) NOT NULL,
-    status      NVARCHAR(16)   NOT NULL,
+    status      NVARCHAR(16) COLLATE Latin1_General_100_BIN2 NOT NULL,
     created_at  DATETIME2(3)   NOT NULL,
     updated_at  DATETIME2(3)   NOT NULL,
     CONSTRAINT disputes_category CHECK (category IN
@@ -25,7 +25,7 @@ CREATE INDEX disputes_status_updated ON disputes (status, updated_at);
 CREATE TABLE dispute_messages (
     id         BIGINT IDENTITY(1,1) PRIMARY KEY,
     dispute_id BIGINT         NOT NULL REFERENCES disputes (id),
-    author     NVARCHAR(16)   NOT NULL,
+    author     NVARCHAR(16) COLLATE Latin1_General_100_BIN2 NOT NULL,
     text       NVARCHAR(1000) NOT NULL,
     created_at DATETIME2(3)   NOT NULL,
     CONSTRAINT dispute_messages_author CHECK (author IN (N'customer', N'staff'))
@@ -34,7 +34,7 @@ CREATE INDEX dispute_messages_dispute ON dispute_messages (dispute_id, id);
 
 CREATE TABLE dispute_photos (
     dispute_id   BIGINT         NOT NULL PRIMARY KEY REFERENCES disputes (id),
-    content_type NVARCHAR(32)   NOT NULL,
+    content_type NVARCHAR(32) COLLATE Latin1_General_100_BIN2 NOT NULL,
     bytes        VARBINARY(MAX) NOT NULL,
     CONSTRAINT dispute_photos_type CHECK (content_type IN (N'image/jpeg', N'image/png'))
 );

@@ -12,7 +12,7 @@ CREATE TABLE payment_orders (
     payer_phone       NVARCHAR(20)  COLLATE Latin1_General_100_BIN2 NULL,
     channel           NVARCHAR(16)  COLLATE Latin1_General_100_BIN2 NOT NULL,
     amount_fen        BIGINT        NOT NULL,
-    status            NVARCHAR(16)  NOT NULL,
+    status            NVARCHAR(16) COLLATE Latin1_General_100_BIN2 NOT NULL,
     code_url          NVARCHAR(512) NOT NULL CONSTRAINT payment_orders_code_url_default DEFAULT N'',
     provider_txn_id   NVARCHAR(64)  COLLATE Latin1_General_100_BIN2 NULL,
     paid_fen          BIGINT        NULL,
@@ -38,8 +38,8 @@ CREATE TABLE payment_events (
     id          BIGINT IDENTITY(1,1) PRIMARY KEY,
     order_id    BIGINT        NOT NULL REFERENCES payment_orders (id),
     at          DATETIME2(3)  NOT NULL,
-    from_status NVARCHAR(16)  NULL,
-    to_status   NVARCHAR(16)  NOT NULL,
+    from_status NVARCHAR(16) COLLATE Latin1_General_100_BIN2 NULL,
+    to_status   NVARCHAR(16) COLLATE Latin1_General_100_BIN2 NOT NULL,
     note        NVARCHAR(500) NOT NULL CONSTRAINT payment_events_note_default DEFAULT N''
 );
 CREATE INDEX payment_events_order ON payment_events (order_id, id);
