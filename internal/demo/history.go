@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -8,6 +9,13 @@ import (
 
 	"gridpay/internal/billing"
 	"gridpay/internal/store"
+)
+
+// NULLs go to the loader typed: go-mssqldb sends a bare nil as TDS type 0x1F, which not every
+// server takes (store.Loader.Add refuses it).
+var (
+	noReading = sql.NullInt64{} // peak/flat/valley of a meter without time-of-use registers
+	noID      = sql.NullInt64{} // a prepaid ledger entry's receipt or bill, when it has none
 )
 
 // event is a dated step in an account's history.
@@ -55,7 +63,7 @@ func (g *generator) account(l *store.Loader, i int) {
 		if p.tou {
 			l.Add("readings", meterID, per, readOn(per), h[regTotal], h[regPeak], h[regFlat], h[regValley])
 		} else {
-			l.Add("readings", meterID, per, readOn(per), h[regTotal], nil, nil, nil)
+			l.Add("readings", meterID, per, readOn(per), h[regTotal], noReading, noReading, noReading)
 		}
 	}
 	g.stats.Readings += len(g.periods)
@@ -107,7 +115,7 @@ func (g *generator) account(l *store.Loader, i int) {
 				b = a.Bills[0].After
 				prepaid -= used
 				g.ledgerID++
-				l.Add("prepaid_ledger", g.ledgerID, accountID, ev.on, -int64(used), int64(prepaid), "bill", nil, b.ID)
+				l.Add("prepaid_ledger", g.ledgerID, accountID, ev.on, -int64(used), int64(prepaid), "bill", noID, b.ID)
 			}
 			bills = append(bills, b)
 			continue
@@ -138,10 +146,7 @@ func (g *generator) account(l *store.Loader, i int) {
 		}
 	}
 	for j, b := range bills {
-		var through any
-		if !b.AccruedThrough.IsZero() {
-			through = b.AccruedThrough
-		}
+		through := sql.NullTime{Time: b.AccruedThrough, Valid: !b.AccruedThrough.IsZero()}
 		l.Add("bills", append(billTable[j], int64(b.Principal), int64(b.PrincipalPaid), int64(b.FeeAccrued),
 			int64(b.FeePaid), through, string(b.Status()))...)
 	}
@@ -226,7 +231,7 @@ func (g *generator) receipt(l *store.Loader, r *rand.Rand, accountID int64, i, n
 	if a.Prepaid > 0 {
 		*prepaid += a.Prepaid
 		g.ledgerID++
-		l.Add("prepaid_ledger", g.ledgerID, accountID, on, int64(a.Prepaid), int64(*prepaid), "payment", g.receiptID, nil)
+		l.Add("prepaid_ledger", g.ledgerID, accountID, on, int64(a.Prepaid), int64(*prepaid), "payment", g.receiptID, noID)
 	}
 	g.stats.Receipts++
 }
@@ -279,7 +284,7 @@ func (g *generator) dailyReadings(l *store.Loader, r *rand.Rand, meterID int64, 
 		if p.tou {
 			l.Add("daily_readings", meterID, day, v[regTotal], v[regPeak], v[regFlat], v[regValley])
 		} else {
-			l.Add("daily_readings", meterID, day, v[regTotal], nil, nil, nil)
+			l.Add("daily_readings", meterID, day, v[regTotal], noReading, noReading, noReading)
 		}
 		g.stats.DailyReadings++
 	}

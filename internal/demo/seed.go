@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"gridpay/internal/billing"
@@ -48,8 +49,9 @@ type Stats struct {
 const chunk = 1000
 
 // Seed fills an empty core database with the demo county. Rows are written in transactions of
-// `chunk` accounts while the next chunk is generated; a failed seed leaves a partial county, to be
-// removed by recreating the database.
+// `chunk` accounts while the next chunk is generated, several at once where the database takes
+// that well (store.DB.LoadWriters); a failed seed leaves a partial county, to be removed by
+// recreating the database.
 func Seed(ctx context.Context, db *store.DB, o Options) (_ Stats, err error) {
 	switch {
 	case o.Customers < 2 || o.Customers > 2_000_000:
@@ -79,29 +81,39 @@ func Seed(ctx context.Context, db *store.DB, o Options) (_ Stats, err error) {
 			err = rerr
 		}
 	}()
+	g := newGenerator(o)
+	// The grid and tariffs go first, on their own: every chunk refers to them, and chunks, which
+	// share no other rows, are written side by side where the database allows it.
+	grid := newLoader(db)
+	g.county = addGrid(grid, rand.New(rand.NewPCG(o.Seed, 0)), g.today)
+	if err := grid.Flush(ctx); err != nil {
+		return Stats{}, fmt.Errorf("demo: seed: %w", err)
+	}
+
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	free := make(chan *store.Loader, 2)
-	for range 2 {
+	writers := db.LoadWriters()
+	free := make(chan *store.Loader, writers+1)
+	free <- grid
+	for range writers {
 		free <- newLoader(db)
 	}
 	full := make(chan *store.Loader)
-	written := make(chan error, 1)
-	go func() { // the writer: one SQLite writer is all there is, so generation runs beside it
-		var werr error
-		for l := range full {
-			if werr == nil {
-				if werr = l.Flush(ctx); werr != nil {
-					cancel(werr)
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Go(func() { // generation runs beside the writers
+			for l := range full {
+				if ctx.Err() == nil {
+					if err := l.Flush(ctx); err != nil {
+						cancel(err)
+					}
 				}
+				l.Reset()
+				free <- l
 			}
-			l.Reset()
-			free <- l
-		}
-		written <- werr
-	}()
+		})
+	}
 
-	g := newGenerator(o)
 	for start := 0; start < o.Customers; start += chunk {
 		var l *store.Loader
 		select {
@@ -110,9 +122,6 @@ func Seed(ctx context.Context, db *store.DB, o Options) (_ Stats, err error) {
 		}
 		if l == nil {
 			break
-		}
-		if start == 0 {
-			g.county = addGrid(l, rand.New(rand.NewPCG(o.Seed, 0)), g.today)
 		}
 		for i := start; i < min(start+chunk, o.Customers); i++ {
 			g.account(l, i)
@@ -123,9 +132,8 @@ func Seed(ctx context.Context, db *store.DB, o Options) (_ Stats, err error) {
 		}
 	}
 	close(full)
-	if err := <-written; err != nil {
-		return Stats{}, fmt.Errorf("demo: seed: %w", err)
-	}
+	wg.Wait()
+	// The first failed Flush cancelled ctx with its error; a cancelled parent shows here too.
 	if err := context.Cause(ctx); err != nil {
 		return Stats{}, fmt.Errorf("demo: seed: %w", err)
 	}

@@ -4,13 +4,24 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
 
-// Loader bulk-loads rows for the demo county: rows are buffered per table and written by Flush in
-// multi-row INSERT statements, one transaction per Flush, tables in the order they were declared
-// (parents before children). It is for filling an empty database, not for live traffic.
+// Loader bulk-loads rows for the demo county: rows are buffered per table and written by Flush,
+// one transaction per Flush, tables in the order they were declared (parents before children). It
+// is for filling an empty database, not for live traffic.
+//
+// Every row goes in by INSERT, so keys, foreign keys and CHECKs are enforced as for any other
+// write, and loaded IDENTITY values move the table's counter on. SQLite takes multi-row INSERT ...
+// VALUES with parameters. Over TDS, statements of up to 2,100 parameters cost the server time for
+// every parameter (on Babelfish, which the store tests use, 2,000 demo customers took two minutes
+// that way), so on SQL Server rows travel as JSON text, one parameter per jsonRows rows: INSERT ...
+// SELECT ... FROM OPENJSON(@p1) WITH (...), which needs SQL Server 2016 or later at database
+// compatibility level 130 or more (what a new database gets). Bulk copy (INSERT BULK) would be
+// faster still, but it skips foreign-key and CHECK constraints unless told otherwise, and Babelfish
+// enforces neither them nor the unique keys in it.
 type Loader struct {
 	db     *DB
 	tables []*loadTable
@@ -23,12 +34,57 @@ type loadTable struct {
 	name     string
 	cols     []string
 	identity bool // has an id column that SQL Server fills itself unless told otherwise
-	args     []any
+	// args holds rows for multi-row INSERT ... VALUES, value after value: every row on SQLite; on
+	// SQL Server the rows with text that JSON would have to escape (see jsonSafe).
+	args []any
+	// docs holds the other SQL Server rows as JSON arrays of rows, [[v1, v2, ...], ...], each
+	// unterminated (Flush adds the closing bracket) and of at most jsonRows rows; last counts the
+	// rows in the newest. Reset keeps the buffers for the next chunk.
+	docs [][]byte
+	last int
+	// kinds is each column's kind, fixed by the first row: OPENJSON needs one type per column.
+	kinds []jsonKind
+}
+
+// jsonRows is how many rows one OPENJSON statement carries: enough that per-statement costs
+// vanish, few enough that one document stays a few hundred kilobytes.
+const jsonRows = 2000
+
+// jsonKind is how a column's values travel in JSON, and the SQL type OPENJSON gives them: the type
+// a parameter of the same Go value would have had, so INSERT converts it to the column's type
+// (and refuses what does not fit) exactly as it does a parameter.
+type jsonKind byte
+
+const (
+	jsonInt  jsonKind = iota + 1 // int, int32, int64, sql.NullInt64, sql.NullInt32
+	jsonText                     // string, sql.NullString, dates (sent as text, see dateLayout)
+	jsonBit                      // bool, sql.NullBool, sent as 1 or 0
+)
+
+func (k jsonKind) sqlType() string {
+	switch k {
+	case jsonInt:
+		return "BIGINT"
+	case jsonBit:
+		return "BIT"
+	}
+	return "NVARCHAR(MAX)"
 }
 
 // NewLoader returns a loader for db.
 func (db *DB) NewLoader() *Loader {
 	return &Loader{db: db, byName: map[string]*loadTable{}, dates: map[int]string{}}
+}
+
+// LoadWriters returns how many Loaders are worth flushing at once, each in its own transaction and
+// with rows of its own (a flush cannot refer to rows another has not committed yet). SQLite has one
+// writer: a second would only wait for it. SQL Server takes several sessions' inserts side by side
+// on its cores.
+func (db *DB) LoadWriters() int {
+	if db.dialect.name == "sqlserver" {
+		return 4
+	}
+	return 1
 }
 
 // Declare names a table and its columns. Declare parents before children: Flush follows this order.
@@ -38,19 +94,84 @@ func (l *Loader) Declare(table string, cols ...string) {
 	l.byName[table] = t
 }
 
-// Add buffers one row of a declared table. A time.Time value is stored as a civil date.
+// Add buffers one row of a declared table. Values are int, int32, int64, bool, string, their
+// sql.Null* types, time.Time and sql.NullTime; a time is stored as a civil date. NULLs must be
+// typed (sql.NullInt64{}, sql.NullString{}, sql.NullTime{}): an untyped nil panics, because
+// go-mssqldb sends it as TDS type 0x1F, which not every server takes. A column keeps the kind of
+// its first value (integer, text or flag) in every row. Misuse panics: it is a programming error,
+// and the demo seed is the only caller.
 func (l *Loader) Add(table string, vals ...any) {
 	t := l.byName[table]
 	if t == nil || len(vals) != len(t.cols) {
 		panic(fmt.Sprintf("store: loader: table %q with %d values is not declared so", table, len(vals)))
 	}
 	for i, v := range vals {
-		if tm, ok := v.(time.Time); ok {
-			vals[i] = l.dateText(tm)
+		switch v := v.(type) {
+		case nil:
+			panic(fmt.Sprintf("store: loader: %s.%s is an untyped nil: pass a typed NULL such as sql.NullInt64{}", table, t.cols[i]))
+		case time.Time:
+			vals[i] = l.dateText(v)
+		case sql.NullTime:
+			if v.Valid {
+				vals[i] = l.dateText(v.Time)
+			} else {
+				vals[i] = sql.NullString{}
+			}
+		case int, int32, int64, bool, string, sql.NullInt64, sql.NullInt32, sql.NullBool, sql.NullString:
+		default:
+			panic(fmt.Sprintf("store: loader: %s.%s: values of type %T are not supported", table, t.cols[i], v))
+		}
+		if t.kinds != nil && kindOf(vals[i]) != t.kinds[i] {
+			panic(fmt.Sprintf("store: loader: %s.%s: a %T among values of another kind", table, t.cols[i], v))
 		}
 	}
-	t.args = append(t.args, vals...)
+	if t.kinds == nil {
+		t.kinds = make([]jsonKind, len(vals))
+		for i, v := range vals {
+			t.kinds[i] = kindOf(v)
+		}
+	}
+	switch {
+	case l.db.dialect.name == "sqlserver" && jsonSafe(vals):
+		t.addJSON(vals)
+	case l.db.dialect.name == "sqlite":
+		for i, v := range vals {
+			vals[i] = bare(v)
+		}
+		t.args = append(t.args, vals...)
+	default:
+		t.args = append(t.args, vals...)
+	}
 	l.rows++
+}
+
+// bare unwraps a sql.Null* value into its value or nil. SQLite takes a nil as the NULL of any
+// column, and millions of seeded values then skip database/sql's driver.Valuer round trip; the
+// JSON documents write it as null, typed by OPENJSON's column list.
+func bare(v any) any {
+	switch v := v.(type) {
+	case sql.NullInt64:
+		if v.Valid {
+			return v.Int64
+		}
+		return nil
+	case sql.NullInt32:
+		if v.Valid {
+			return v.Int32
+		}
+		return nil
+	case sql.NullBool:
+		if v.Valid {
+			return v.Bool
+		}
+		return nil
+	case sql.NullString:
+		if v.Valid {
+			return v.String
+		}
+		return nil
+	}
+	return v
 }
 
 // Buffered returns how many rows wait for Flush.
@@ -65,6 +186,83 @@ func (l *Loader) dateText(t time.Time) string {
 		l.dates[day] = s
 	}
 	return s
+}
+
+// jsonSafe reports whether no text among vals needs a JSON escape (a quote, a backslash or a
+// control character). Such rows go as parameters instead: OPENJSON implementations do not all give
+// escaped text back decoded, while a parameter carries any text exactly on every engine.
+func jsonSafe(vals []any) bool {
+	for _, v := range vals {
+		var s string
+		switch v := v.(type) {
+		case string:
+			s = v
+		case sql.NullString:
+			s = v.String
+		default:
+			continue
+		}
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x20 || c == '"' || c == '\\' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// addJSON appends one row, already checked by Add and jsonSafe, to the newest JSON document.
+func (t *loadTable) addJSON(vals []any) {
+	var b []byte
+	if n := len(t.docs); n > 0 && t.last < jsonRows {
+		b = append(t.docs[n-1], ',')
+		t.docs = t.docs[:n-1]
+	} else {
+		if n < cap(t.docs) {
+			b = t.docs[:n+1][n][:0] // a buffer Reset kept
+		}
+		b = append(b, '[')
+		t.last = 0
+	}
+	b = append(b, '[')
+	for i, v := range vals {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		switch v := bare(v).(type) {
+		case nil:
+			b = append(b, "null"...)
+		case int:
+			b = strconv.AppendInt(b, int64(v), 10)
+		case int32:
+			b = strconv.AppendInt(b, int64(v), 10)
+		case int64:
+			b = strconv.AppendInt(b, v, 10)
+		case bool:
+			if v {
+				b = append(b, '1')
+			} else {
+				b = append(b, '0')
+			}
+		case string:
+			// jsonSafe made sure the text needs no escapes.
+			b = append(b, '"')
+			b = append(b, v...)
+			b = append(b, '"')
+		}
+	}
+	t.docs = append(t.docs, append(b, ']'))
+	t.last++
+}
+
+func kindOf(v any) jsonKind {
+	switch v.(type) {
+	case int, int32, int64, sql.NullInt64, sql.NullInt32:
+		return jsonInt
+	case bool, sql.NullBool:
+		return jsonBit
+	}
+	return jsonText
 }
 
 // Flush writes every buffered row in one transaction.
@@ -87,19 +285,64 @@ func (l *Loader) Flush(ctx context.Context) error {
 	return nil
 }
 
-func (l *Loader) writeTable(ctx context.Context, tx *sql.Tx, t *loadTable) error {
+func (l *Loader) writeTable(ctx context.Context, tx *sql.Tx, t *loadTable) (err error) {
+	if len(t.args) == 0 && len(t.docs) == 0 {
+		return nil
+	}
+	if l.db.dialect.name == "sqlserver" && t.identity {
+		if _, err := tx.ExecContext(ctx, "SET IDENTITY_INSERT "+t.name+" ON"); err != nil {
+			return err
+		}
+		// The setting belongs to the session, not the transaction: switch it off even when the load
+		// failed or was cancelled, or the pooled connection keeps demanding ids for this table.
+		defer func() {
+			if _, offErr := tx.ExecContext(context.WithoutCancel(ctx), "SET IDENTITY_INSERT "+t.name+" OFF"); offErr != nil && err == nil {
+				err = offErr
+			}
+		}()
+	}
+	if err := l.writeJSON(ctx, tx, t); err != nil {
+		return err
+	}
+	return l.writeValues(ctx, tx, t)
+}
+
+// writeJSON inserts t.docs, one OPENJSON statement per document.
+func (l *Loader) writeJSON(ctx context.Context, tx *sql.Tx, t *loadTable) error {
+	if len(t.docs) == 0 {
+		return nil
+	}
+	// INSERT INTO t (a, b) SELECT c0, c1 FROM OPENJSON(@p1) WITH (c0 BIGINT '$[0]', c1 NVARCHAR(MAX) '$[1]')
+	// Positional names in WITH keep column names out of the JSON paths.
+	var sel, with strings.Builder
+	for i, k := range t.kinds {
+		if i > 0 {
+			sel.WriteString(", ")
+			with.WriteString(", ")
+		}
+		fmt.Fprintf(&sel, "c%d", i)
+		fmt.Fprintf(&with, "c%d %s '$[%d]'", i, k.sqlType(), i)
+	}
+	q := "INSERT INTO " + t.name + " (" + strings.Join(t.cols, ", ") + ") SELECT " + sel.String() +
+		" FROM OPENJSON(@p1) WITH (" + with.String() + ")"
+	for _, doc := range t.docs {
+		// The closing bracket goes past the buffer's length, so a failed Flush can be retried.
+		if _, err := tx.ExecContext(ctx, q, string(append(doc, ']'))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeValues inserts t.args with multi-row INSERT ... VALUES, as many rows per statement as the
+// dialect's limits on parameters and rows allow.
+func (l *Loader) writeValues(ctx context.Context, tx *sql.Tx, t *loadTable) error {
 	if len(t.args) == 0 {
 		return nil
 	}
 	d := l.db.dialect
 	n := len(t.cols)
 	batch := min(d.maxRows, d.maxParams/n)
-	if d.name == "sqlserver" && t.identity {
-		if _, err := tx.ExecContext(ctx, "SET IDENTITY_INSERT "+t.name+" ON"); err != nil {
-			return err
-		}
-		defer tx.ExecContext(ctx, "SET IDENTITY_INSERT "+t.name+" OFF")
-	}
 	head := "INSERT INTO " + t.name + " (" + strings.Join(t.cols, ", ") + ") VALUES "
 	var full *sql.Stmt
 	for rest := t.args; len(rest) > 0; {
@@ -148,17 +391,30 @@ func (db *DB) SetCounter(ctx context.Context, name string, value int64) error {
 func (l *Loader) Reset() {
 	for _, t := range l.tables {
 		t.args = t.args[:0]
+		t.docs = t.docs[:0]
+		t.last = 0
 	}
 	l.rows = 0
 }
 
-// PrepareBulkLoad tunes the database for a one-off bulk load into a fresh database: on SQLite one
-// connection with a large page cache, no journal, no fsync and no foreign-key checks (the loader's
-// rows are consistent by construction and the tests check them; a crash mid-seed means seeding a
-// new database anyway). The returned function restores the normal settings.
+// PrepareBulkLoad tunes the database for a one-off bulk load into a fresh database. The returned
+// function restores the normal settings.
+//
+// On SQLite: one connection with a large page cache, no journal, no fsync and no foreign-key checks
+// (the loader's rows are consistent by construction and the tests check them; a crash mid-seed means
+// seeding a new database anyway).
+//
+// On SQL Server: no idle connections are kept, so every Flush runs in a session of its own. A login
+// per thousand accounts costs SQL Server next to nothing, and it spares the load a quirk of Babelfish
+// (the engine the store tests use): a session whose first write was small, such as the few rows of
+// the grid, runs every later INSERT several times slower (measured: 5x) for as long as it lives.
 func (db *DB) PrepareBulkLoad(ctx context.Context) (restore func(context.Context) error, err error) {
-	if db.dialect.name != "sqlite" {
-		return func(context.Context) error { return nil }, nil
+	if db.dialect.name == "sqlserver" {
+		db.SetMaxIdleConns(0)
+		return func(context.Context) error {
+			db.SetMaxIdleConns(sqlserverMaxConns)
+			return nil
+		}, nil
 	}
 	db.SetMaxOpenConns(1)
 	if err := db.pragmas(ctx, "cache_size = -262144", "synchronous = OFF", "foreign_keys = OFF", "journal_mode = OFF"); err != nil {
