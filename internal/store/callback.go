@@ -130,15 +130,14 @@ func (p *Portal) MarkCounterPaid(ctx context.Context, o NewOrder, cb Callback) (
 	cb.OutTradeNo = o.OutTradeNo
 	var res MarkPaidResult
 	err = p.db.Transact(ctx, func(tx *sql.Tx) error {
-		var keptFor string
-		err := tx.QueryRowContext(ctx, `SELECT out_trade_no FROM callbacks WHERE provider = @p AND provider_txn_id = @txn`,
-			sql.Named("p", cb.Provider), sql.Named("txn", cb.ProviderTxnID)).Scan(&keptFor)
-		switch {
-		case err == nil:
-			kept, err := p.orderWhere(ctx, tx, "out_trade_no = @out", sql.Named("out", keptFor))
-			res = MarkPaidResult{Outcome: PaymentDuplicate, Order: kept}
+		// Copies of one collection queue here, so the check below sees the callback an earlier
+		// copy kept; a copy that names another account is caught by the unique key instead.
+		if err := p.lockOrders(ctx, tx, o.AccountNo, o.Channel); err != nil {
 			return err
-		case !errors.Is(err, sql.ErrNoRows):
+		}
+		dup, found, err := p.keptCallback(ctx, tx, cb.Provider, cb.ProviderTxnID)
+		if err != nil || found {
+			res = dup
 			return err
 		}
 		if _, _, err := p.createOrder(ctx, tx, o, now); err != nil {
@@ -150,8 +149,35 @@ func (p *Portal) MarkCounterPaid(ctx context.Context, o NewOrder, cb Callback) (
 		res, err = p.markPaid(ctx, tx, o.OutTradeNo, cb.ProviderTxnID, cb.Amount, cb.PaidAt)
 		return err
 	})
+	if p.db.dialect.duplicate(err) {
+		// Another copy kept the callback first: answer with the order it was kept for.
+		dup, found, kerr := p.keptCallback(ctx, p.db, cb.Provider, cb.ProviderTxnID)
+		if kerr == nil && found {
+			return dup, nil
+		}
+		err = errors.Join(err, kerr)
+	}
 	if err != nil {
 		return fail(err)
 	}
 	return res, nil
+}
+
+// keptCallback looks for the callback kept for a provider transaction and, when there is one,
+// returns PaymentDuplicate with the order it was kept for.
+func (p *Portal) keptCallback(ctx context.Context, q querier, provider, providerTxnID string) (MarkPaidResult, bool, error) {
+	var keptFor string
+	err := q.QueryRowContext(ctx, `SELECT out_trade_no FROM callbacks WHERE provider = @p AND provider_txn_id = @txn`,
+		sql.Named("p", provider), sql.Named("txn", providerTxnID)).Scan(&keptFor)
+	if errors.Is(err, sql.ErrNoRows) {
+		return MarkPaidResult{}, false, nil
+	}
+	if err != nil {
+		return MarkPaidResult{}, false, err
+	}
+	o, err := p.orderWhere(ctx, q, "out_trade_no = @out", sql.Named("out", keptFor))
+	if err != nil {
+		return MarkPaidResult{}, false, err
+	}
+	return MarkPaidResult{Outcome: PaymentDuplicate, Order: o}, true, nil
 }

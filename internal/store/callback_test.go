@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -83,6 +85,61 @@ func TestMarkPaidFromCallback(t *testing.T) {
 			if _, err := p.MarkPaidFromCallback(ctx, bad); !errors.Is(err, billing.ErrInvalid) {
 				t.Errorf("MarkPaidFromCallback(%q, %q, %d bytes) = %v, want ErrInvalid", bad.Provider, bad.ProviderTxnID, len(bad.Body), err)
 			}
+		}
+	})
+}
+
+// TestMarkCounterPaidConcurrently delivers one bank collection many times at once, as a bank that
+// times out and retries does: each copy is answered as paid or as a duplicate of the one order, and
+// one order, one callback and one outbox row are written. Copies that both looked before either
+// committed must not end in a duplicate-key error (which the bank would see as "try again").
+func TestMarkCounterPaidConcurrently(t *testing.T) {
+	forEachEmptyDB(t, func(t *testing.T, db *store.DB) {
+		p, _ := newOrderPortal(t, db)
+		const copies = 12
+		var (
+			wg      sync.WaitGroup
+			start   = make(chan struct{})
+			results = make([]store.MarkPaidResult, copies)
+			errs    = make([]error, copies)
+		)
+		for i := range copies {
+			wg.Go(func() {
+				<-start
+				o := store.NewOrder{OutTradeNo: fmt.Sprintf("GPB2026112600000000%04d", i), AccountNo: "3100000001",
+					Channel: "bank", Amount: 12345, ExpiresAt: orderStart.Add(time.Hour)}
+				cb := store.Callback{Provider: "bank", ProviderTxnID: "ABC20261126000042", Amount: 12345,
+					PaidAt: orderStart, Header: http.Header{}, Body: []byte(`{"txn_id":"ABC20261126000042"}`)}
+				results[i], errs[i] = p.MarkCounterPaid(t.Context(), o, cb)
+			})
+		}
+		close(start)
+		wg.Wait()
+		paid := 0
+		for i := range copies {
+			if errs[i] != nil {
+				t.Errorf("copy %d: %v", i, errs[i])
+				continue
+			}
+			switch results[i].Outcome {
+			case store.PaymentPaid:
+				paid++
+			case store.PaymentDuplicate:
+			default:
+				t.Errorf("copy %d: outcome %s", i, results[i].Outcome)
+			}
+			if results[i].Order.ID != results[0].Order.ID {
+				t.Errorf("copy %d answered with order %d, copy 0 with %d", i, results[i].Order.ID, results[0].Order.ID)
+			}
+		}
+		if paid != 1 {
+			t.Errorf("%d copies marked paid, want 1", paid)
+		}
+		if got, want := countOrders(t, db), (orderCounts{orders: 1, events: 3, outbox: 1}); got != want {
+			t.Errorf("rows %+v, want %+v", got, want)
+		}
+		if n := countRows(t, db, "callbacks"); n != 1 {
+			t.Errorf("%d callbacks kept, want 1", n)
 		}
 	})
 }
