@@ -15,6 +15,7 @@ import (
 
 	"gridpay/internal/redistest"
 	"gridpay/internal/store"
+	"gridpay/internal/storetest"
 	"gridpay/payments/sandbox"
 )
 
@@ -23,7 +24,7 @@ import (
 // the payment:post enqueue, with 8 callbacks in flight. Beside it, in the same run, the raw parts:
 // a bare SQLite transaction and a bare asynq enqueue. make bench runs it.
 func BenchmarkCallbacks(b *testing.B) {
-	r := newCallbackRigB(b)
+	r := newCallbackRigOn(b, storetest.SQLite)
 	ctx := context.Background()
 	accounts := 0
 

@@ -3,11 +3,12 @@ package payments_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -19,32 +20,35 @@ import (
 	"gridpay/internal/demo"
 	"gridpay/internal/redistest"
 	"gridpay/internal/store"
+	"gridpay/internal/storetest"
 	"gridpay/payments"
 	"gridpay/payments/sandbox"
 	"gridpay/payments/wechat"
 	"gridpay/worker"
 )
 
-// callbackRig is the callback endpoint on loopback with real SQLite databases and the real Redis
-// behind it, and the WeChat Pay simulator calling it with the real wire format.
+// callbackRig is the callback endpoint on loopback with real databases (SQLite, or SQL Server in
+// the sqlserver subtests) and the real Redis behind it, and the WeChat Pay simulator calling it with
+// the real wire format.
 type callbackRig struct {
-	core   *store.Core
-	coreDB *store.DB
-	sim    *sandbox.WeChat
-	p      *wechat.Provider
-	orders *store.Portal
-	url    string
+	core     *store.Core
+	coreDB   *store.DB
+	portalDB *store.DB
+	sim      *sandbox.WeChat
+	p        *wechat.Provider
+	orders   *store.Portal
+	url      string
 }
 
-func newCallbackRig(t *testing.T) *callbackRig { return newCallbackRigB(t) }
+// newCallbackRig is the rig on SQLite.
+func newCallbackRig(t *testing.T) *callbackRig { return newCallbackRigOn(t, storetest.SQLite) }
 
-// newCallbackRigB is newCallbackRig for tests and benchmarks alike.
-func newCallbackRigB(t testing.TB) *callbackRig {
+// newCallbackRigOn is the rig on fresh databases of dialect d, for tests and benchmarks alike.
+func newCallbackRigOn(t testing.TB, d storetest.Dialect) *callbackRig {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
 	open := func(name string, s store.Schema) *store.DB {
-		db, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, name))
+		db, err := store.Open(ctx, d.NewDSN(t, name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,11 +58,12 @@ func newCallbackRigB(t testing.TB) *callbackRig {
 		t.Cleanup(func() { db.Close() })
 		return db
 	}
-	core := open("core.db", store.CoreSchema)
+	core := open("core", store.CoreSchema)
 	if _, err := demo.Seed(ctx, core, demo.Options{Seed: 1, Customers: 3, Months: 2, Today: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	r := &callbackRig{orders: store.NewPortal(open("portal.db", store.PortalSchema), time.Now), coreDB: core,
+	portal := open("portal", store.PortalSchema)
+	r := &callbackRig{orders: store.NewPortal(portal, time.Now), coreDB: core, portalDB: portal,
 		core: store.NewCore(core, billing.DefaultLateFeeRates(), time.Now)}
 	keys, err := sandbox.NewWeChatKeys()
 	if err != nil {
@@ -133,8 +138,50 @@ func (r *callbackRig) deliveries(outTradeNo string) []sandbox.WeChatDelivery {
 	return out
 }
 
+// waitFor polls cond until it holds, failing the test if it does not within 20 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 20 s", what)
+		}
+	}
+}
+
+// waitDeliveries waits until the simulator has finished at least n delivery attempts for the order.
+func (r *callbackRig) waitDeliveries(t *testing.T, outTradeNo string, n int) []sandbox.WeChatDelivery {
+	t.Helper()
+	var ds []sandbox.WeChatDelivery
+	waitFor(t, fmt.Sprintf("%d deliveries for %s", n, outTradeNo), func() bool {
+		ds = r.deliveries(outTradeNo)
+		return len(ds) >= n
+	})
+	return ds
+}
+
+// send hands a fresh callback for a paid order to the endpoint, as the simulator would, and returns
+// the status it was answered with.
+func (r *callbackRig) send(t *testing.T, outTradeNo string) int {
+	t.Helper()
+	h, body, err := r.sim.Callback(outTradeNo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodPost, r.url+"/callbacks/wechat", bytes.NewReader(body))
+	req.Header = h
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 func TestWeChatCallbacks(t *testing.T) {
-	r := newCallbackRig(t)
+	storetest.ForEach(t, func(t *testing.T, d storetest.Dialect) { testWeChatCallbacks(t, newCallbackRigOn(t, d)) })
+}
+
+func testWeChatCallbacks(t *testing.T, r *callbackRig) {
 	ctx := context.Background()
 
 	t.Run("sent three times: paid once, answered 204 each time", func(t *testing.T) {
@@ -179,9 +226,7 @@ func TestWeChatCallbacks(t *testing.T) {
 		if err := r.sim.Pay(o.OutTradeNo, sandbox.WeChatBadSignature(), sandbox.WeChatTimes(1)); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(200 * time.Millisecond)
-		ds := r.deliveries(o.OutTradeNo)
-		if len(ds) == 0 || ds[0].Status < 400 {
+		if ds := r.waitDeliveries(t, o.OutTradeNo, 1); ds[0].Status < 400 {
 			t.Errorf("deliveries = %+v, want the first refused with 4xx/5xx", ds)
 		}
 		if s := r.status(t, o.ID); s != billing.OrderPending {
@@ -190,24 +235,32 @@ func TestWeChatCallbacks(t *testing.T) {
 	})
 
 	t.Run("late and out of order: each lands on its own order", func(t *testing.T) {
+		// Paid in one order at the provider, called back in the other: the callbacks are handed over
+		// by the test, so that "late" does not hang on a timer.
 		late := r.orderB(t, "3100000002", 700)
 		early := r.orderB(t, "3100000003", 800)
-		if err := r.sim.Pay(late.OutTradeNo, sandbox.WeChatDelay(300*time.Millisecond)); err != nil {
-			t.Fatal(err)
+		for _, o := range []store.Order{late, early} {
+			if err := r.sim.Pay(o.OutTradeNo, sandbox.WeChatNoCallback()); err != nil {
+				t.Fatal(err)
+			}
 		}
-		if err := r.sim.Pay(early.OutTradeNo); err != nil {
-			t.Fatal(err)
+		if status := r.send(t, early.OutTradeNo); status != 204 {
+			t.Fatalf("early callback answered %d, want 204", status)
 		}
-		time.Sleep(100 * time.Millisecond)
 		if a, b := r.status(t, late.ID), r.status(t, early.ID); a != billing.OrderPending || b != billing.OrderPaid {
 			t.Errorf("before the late callback: late %s, early %s; want PENDING and PAID", a, b)
 		}
-		deadline := time.Now().Add(10 * time.Second) // not sim.Wait: other cases' refused callbacks still retry
-		for r.status(t, late.ID) != billing.OrderPaid && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
+		if status := r.send(t, late.OutTradeNo); status != 204 {
+			t.Fatalf("late callback answered %d, want 204", status)
 		}
-		if a := r.status(t, late.ID); a != billing.OrderPaid {
-			t.Errorf("after the late callback the order is %s, want PAID", a)
+		for _, o := range []store.Order{late, early} {
+			got, err := r.orders.OrderByID(ctx, o.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Status != billing.OrderPaid || got.PaidAmount != o.Amount {
+				t.Errorf("order %s after both callbacks: %s paid %s, want PAID %s", o.OutTradeNo, got.Status, got.PaidAmount, o.Amount)
+			}
 		}
 	})
 
@@ -220,9 +273,7 @@ func TestWeChatCallbacks(t *testing.T) {
 		if err := r.sim.Pay(out); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(300 * time.Millisecond)
-		ds := r.deliveries(out)
-		if len(ds) < 2 || ds[0].Status < 500 {
+		if ds := r.waitDeliveries(t, out, 2); ds[0].Status < 500 {
 			t.Errorf("deliveries = %+v, want refusals and retries", ds)
 		}
 		if _, err := r.orders.OrderByOutTradeNo(ctx, out); err == nil {
@@ -240,29 +291,28 @@ func TestWeChatCallbacks(t *testing.T) {
 			t.Fatal(err)
 		}
 		var wg sync.WaitGroup
-		codes := make(chan int, 50)
+		start := make(chan struct{})
 		for range 50 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				req, _ := http.NewRequest(http.MethodPost, r.url+"/callbacks/wechat", bytes.NewReader(body))
 				req.Header = h.Clone()
+				<-start // all at once, as far as the scheduler allows
 				resp, err := http.DefaultClient.Do(req)
 				if err != nil {
 					t.Error(err)
 					return
 				}
+				answer, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
-				codes <- resp.StatusCode
+				if resp.StatusCode != 204 {
+					t.Errorf("a copy was answered %d %s, want 204", resp.StatusCode, answer)
+				}
 			}()
 		}
+		close(start)
 		wg.Wait()
-		close(codes)
-		for c := range codes {
-			if c != 204 {
-				t.Errorf("a copy was answered %d, want 204", c)
-			}
-		}
 		items, _ := r.orders.UnackedOutbox(ctx, time.Now().Add(time.Hour), 1000)
 		n := 0
 		for _, it := range items {
@@ -270,8 +320,24 @@ func TestWeChatCallbacks(t *testing.T) {
 				n++
 			}
 		}
-		if s := r.status(t, o.ID); s != billing.OrderPaid || n != 1 {
-			t.Errorf("order %s with %d outbox rows, want PAID with 1", s, n)
+		got, err := r.orders.OrderByID(ctx, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		paid := 0
+		for _, e := range got.Events {
+			if e.To == billing.OrderPaid && e.From != billing.OrderPaid {
+				paid++
+			}
+		}
+		var kept int
+		if err := r.portalDB.QueryRowContext(ctx, `SELECT COUNT(*) FROM callbacks WHERE out_trade_no = @o`,
+			sql.Named("o", o.OutTradeNo)).Scan(&kept); err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != billing.OrderPaid || n != 1 || paid != 1 || kept != 1 {
+			t.Errorf("order %s with %d outbox rows, %d moves to PAID and %d callbacks kept; want PAID with 1, 1 and 1",
+				got.Status, n, paid, kept)
 		}
 	})
 }

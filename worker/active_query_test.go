@@ -8,6 +8,7 @@ import (
 
 	"gridpay/internal/billing"
 	"gridpay/internal/store"
+	"gridpay/internal/storetest"
 	"gridpay/payments"
 	"gridpay/payments/sandbox"
 	"gridpay/payments/wechat"
@@ -56,7 +57,11 @@ func (r *rig) openWeChatOrder(t *testing.T, p payments.Provider, amount billing.
 }
 
 func TestActiveQueryFindsAPaymentWithoutCallback(t *testing.T) {
-	r := newRig(t)
+	storetest.ForEach(t, testActiveQueryFindsAPaymentWithoutCallback)
+}
+
+func testActiveQueryFindsAPaymentWithoutCallback(t *testing.T, d storetest.Dialect) {
+	r := newRig(t, d)
 	sim, p := wechatSandbox(t)
 	o := r.openWeChatOrder(t, p, 4321)
 	if err := sim.Pay(o.OutTradeNo, sandbox.WeChatNoCallback()); err != nil { // paid; the callback never comes
@@ -78,7 +83,11 @@ func TestActiveQueryFindsAPaymentWithoutCallback(t *testing.T) {
 }
 
 func TestActiveQueryClosesExpiredOrders(t *testing.T) {
-	r := newRig(t)
+	storetest.ForEach(t, testActiveQueryClosesExpiredOrders)
+}
+
+func testActiveQueryClosesExpiredOrders(t *testing.T, d storetest.Dialect) {
+	r := newRig(t, d)
 	_, p := wechatSandbox(t)
 	o := r.openWeChatOrder(t, p, 1000)
 	q := &worker.ActiveQuery{Providers: map[string]payments.Provider{"wechat": p}, Orders: r.orders, Enqueuer: r.enqueuer,
@@ -107,7 +116,11 @@ func TestActiveQueryClosesExpiredOrders(t *testing.T) {
 }
 
 func TestActiveQueryClosesOrdersTheProviderNeverSaw(t *testing.T) {
-	r := newRig(t)
+	storetest.ForEach(t, testActiveQueryClosesOrdersTheProviderNeverSaw)
+}
+
+func testActiveQueryClosesOrdersTheProviderNeverSaw(t *testing.T, d storetest.Dialect) {
+	r := newRig(t, d)
 	_, p := wechatSandbox(t)
 	ctx := context.Background()
 	o, _, err := r.orders.CreateOrder(ctx, store.NewOrder{OutTradeNo: payments.NewOutTradeNo("wechat", time.Now()),

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"gridpay/internal/storetest"
 	"gridpay/worker"
 )
 
@@ -17,7 +18,7 @@ import (
 // acknowledged, cache invalidated, receipt text sent), beside a bare SQLite transaction on the same
 // database in the same run. make bench runs it.
 func BenchmarkPaymentPost(b *testing.B) {
-	r := newRig(b)
+	r := newRig(b, storetest.SQLite)
 	ctx := context.Background()
 	accounts := []string{"3100000001", "3100000002", "3100000003", "3100000004", "3100000005"}
 	b.Run("payment_post", func(b *testing.B) {

@@ -4,10 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"gridpay/internal/demo"
 	"gridpay/internal/redistest"
 	"gridpay/internal/store"
+	"gridpay/internal/storetest"
 	"gridpay/notify"
 	"gridpay/payments"
 	"gridpay/worker"
@@ -26,7 +28,8 @@ import (
 
 var today = time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
 
-// rig is a worker with real SQLite databases (a small demo county), the real Redis, the dev inbox.
+// rig is a worker with real databases of one dialect (a small demo county), the real Redis, the dev
+// inbox.
 type rig struct {
 	core     *store.DB
 	orders   *store.Portal
@@ -39,12 +42,12 @@ type rig struct {
 	now      func() time.Time
 }
 
-func newRig(t testing.TB) *rig {
+func newRig(t testing.TB, d storetest.Dialect) *rig {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	open := func(name string, s store.Schema) *store.DB {
-		db, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, name))
+	coreDSN, portalDSN := d.NewDSN(t, "core"), d.NewDSN(t, "portal")
+	open := func(dsn string, s store.Schema) *store.DB {
+		db, err := store.Open(ctx, dsn)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,13 +56,13 @@ func newRig(t testing.TB) *rig {
 		}
 		return db
 	}
-	seedDB := open("core.db", store.CoreSchema)
+	seedDB := open(coreDSN, store.CoreSchema)
 	if _, err := demo.Seed(ctx, seedDB, demo.Options{Seed: 1, Customers: 5, Months: 3, Today: today}); err != nil {
 		t.Fatal(err)
 	}
 	seedDB.Close()
-	r := &rig{core: open("core.db", store.CoreSchema), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	pdb := open("portal.db", store.PortalSchema)
+	r := &rig{core: open(coreDSN, store.CoreSchema), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	pdb := open(portalDSN, store.PortalSchema)
 	t.Cleanup(func() { r.core.Close(); pdb.Close() })
 	r.now = func() time.Time { return time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC) }
 	r.orders = store.NewPortal(pdb, time.Now)
@@ -142,7 +145,11 @@ func (r *rig) waitPosted(t *testing.T, orderID int64) store.Order {
 }
 
 func TestPaidOrderIsPostedOnceAndTheCustomerTold(t *testing.T) {
-	r := newRig(t)
+	storetest.ForEach(t, testPaidOrderIsPostedOnceAndTheCustomerTold)
+}
+
+func testPaidOrderIsPostedOnceAndTheCustomerTold(t *testing.T, d storetest.Dialect) {
+	r := newRig(t, d)
 	ctx := context.Background()
 	acc, err := r.cached.AccountByNumber(ctx, "3100000001")
 	if err != nil {
@@ -178,7 +185,11 @@ func TestPaidOrderIsPostedOnceAndTheCustomerTold(t *testing.T) {
 }
 
 func TestHandlerTwiceStillPostsOnce(t *testing.T) {
-	r := newRig(t)
+	storetest.ForEach(t, testHandlerTwiceStillPostsOnce)
+}
+
+func testHandlerTwiceStillPostsOnce(t *testing.T, d storetest.Dialect) {
+	r := newRig(t, d)
 	res := r.paidOrder(t, "3100000002", 12345)
 	task, err := worker.NewPaymentPostTask(res.Order.ID, res.OutboxID)
 	if err != nil {
@@ -196,7 +207,11 @@ func TestHandlerTwiceStillPostsOnce(t *testing.T) {
 }
 
 func TestSweeperQueuesWhatRedisLost(t *testing.T) {
-	r := newRig(t)
+	storetest.ForEach(t, testSweeperQueuesWhatRedisLost)
+}
+
+func testSweeperQueuesWhatRedisLost(t *testing.T, d storetest.Dialect) {
+	r := newRig(t, d)
 	res := r.paidOrder(t, "3100000001", 3000) // the callback committed, but Redis was down: nothing queued
 	r.runServer(t)
 	s := &worker.OutboxSweeper{Orders: r.orders, Enqueuer: r.enqueuer, Grace: time.Minute, Every: time.Hour,
@@ -212,7 +227,11 @@ func TestSweeperQueuesWhatRedisLost(t *testing.T) {
 }
 
 func TestCoreOutageIsRetriedNotLost(t *testing.T) {
-	r := newRig(t)
+	storetest.ForEach(t, testCoreOutageIsRetriedNotLost)
+}
+
+func testCoreOutageIsRetriedNotLost(t *testing.T, d storetest.Dialect) {
+	r := newRig(t, d)
 	res := r.paidOrder(t, "3100000001", 2000)
 	task, _ := worker.NewPaymentPostTask(res.Order.ID, res.OutboxID)
 	r.core.Close() // the core database is unreachable
@@ -226,8 +245,10 @@ func TestCoreOutageIsRetriedNotLost(t *testing.T) {
 	}
 }
 
-func TestBadPayloadsAreNotRetried(t *testing.T) {
-	r := newRig(t)
+func TestBadPayloadsAreNotRetried(t *testing.T) { storetest.ForEach(t, testBadPayloadsAreNotRetried) }
+
+func testBadPayloadsAreNotRetried(t *testing.T, d storetest.Dialect) {
+	r := newRig(t, d)
 	for _, p := range []string{``, `{`, `{"order_id":0,"outbox_id":1}`, `{"order_id":999999,"outbox_id":1}`} {
 		err := r.poster.ProcessTask(context.Background(), asynq.NewTask(worker.TypePaymentPost, []byte(p)))
 		if !errors.Is(err, asynq.SkipRetry) {
@@ -239,8 +260,10 @@ func TestBadPayloadsAreNotRetried(t *testing.T) {
 	}
 }
 
-func TestFlaggedOrderWaitsForStaff(t *testing.T) {
-	r := newRig(t)
+func TestFlaggedOrderWaitsForStaff(t *testing.T) { storetest.ForEach(t, testFlaggedOrderWaitsForStaff) }
+
+func testFlaggedOrderWaitsForStaff(t *testing.T, d storetest.Dialect) {
+	r := newRig(t, d)
 	ctx := context.Background()
 	o, _, _ := r.orders.CreateOrder(ctx, store.NewOrder{OutTradeNo: payments.NewOutTradeNo("alipay", time.Now()),
 		AccountNo: "3100000001", Channel: "alipay", Amount: 5000, ExpiresAt: time.Now().Add(time.Hour)})
@@ -255,4 +278,149 @@ func TestFlaggedOrderWaitsForStaff(t *testing.T) {
 	if n := r.receipts(t, o.OutTradeNo); n != 0 {
 		t.Errorf("a flagged order was posted: %d receipts", n)
 	}
+}
+
+// TestConcurrentPostingsToOneAccount posts eight paid orders of one account at once, as eight
+// workers would: together they owe more than the oldest bills, so each posting settles fees and
+// principal of the same bills the others are settling, and the last ones spill into the prepaid
+// balance. Each is posted exactly once under its own receipt number, the account's books add up,
+// and what is owed drops by exactly what was paid.
+func TestConcurrentPostingsToOneAccount(t *testing.T) {
+	storetest.ForEach(t, testConcurrentPostingsToOneAccount)
+}
+
+func testConcurrentPostingsToOneAccount(t *testing.T, d storetest.Dialect) {
+	r := newRig(t, d)
+	ctx := context.Background()
+	core := store.NewCore(r.core, billing.DefaultLateFeeRates(), r.now) // uncached: the truth
+	accountNo, acc, before := r.accountInArrears(t, core)
+	const n = 8
+	amount := max(before.Total/(n-2), 100)
+	orders := make([]store.Order, n)
+	tasks := make([]*asynq.Task, n)
+	for i := range n {
+		res := r.paidOrder(t, accountNo, amount)
+		task, err := worker.NewPaymentPostTask(res.Order.ID, res.OutboxID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		orders[i], tasks[i] = res.Order, task
+	}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, task := range tasks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if err := r.poster.ProcessTask(ctx, task); err != nil {
+				t.Errorf("posting order %d of %d: %v", i+1, n, err)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+
+	receiptNos := map[string]string{}
+	for _, o := range orders {
+		got, err := r.orders.OrderByID(ctx, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		receipt, err := core.ReceiptOf(ctx, "wechat", o.OutTradeNo)
+		if err != nil || got.Status != billing.OrderPosted || receipt.No != got.PostedReceiptNo || receipt.Amount != amount ||
+			r.receipts(t, o.OutTradeNo) != 1 {
+			t.Errorf("order %s: %s as %q, receipt %+v (%v), %d receipts; want POSTED with its one receipt of %s",
+				o.OutTradeNo, got.Status, got.PostedReceiptNo, receipt, err, r.receipts(t, o.OutTradeNo), amount)
+			continue
+		}
+		if other, ok := receiptNos[receipt.No]; ok {
+			t.Errorf("orders %s and %s share receipt number %s", other, o.OutTradeNo, receipt.No)
+		}
+		receiptNos[receipt.No] = o.OutTradeNo
+	}
+	storetest.CheckBooks(t, r.core.DB)
+
+	after, err := core.Arrears(ctx, acc.ID, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	paid := n * amount
+	settled := min(paid, before.Total)
+	if after.Total != before.Total-settled || after.Prepaid != before.Prepaid+paid-settled {
+		t.Errorf("owed %s with %s prepaid before paying %s, %s with %s prepaid after; want %s with %s",
+			before.Total, before.Prepaid, paid, after.Total, after.Prepaid, before.Total-settled, before.Prepaid+paid-settled)
+	}
+}
+
+// TestOneTaskRunConcurrentlyPostsOnce runs one order's task in eight workers at once (a task handed
+// out again while its first run is still going): one receipt, every run succeeds, and all of them
+// agree on its number.
+func TestOneTaskRunConcurrentlyPostsOnce(t *testing.T) {
+	storetest.ForEach(t, testOneTaskRunConcurrentlyPostsOnce)
+}
+
+func testOneTaskRunConcurrentlyPostsOnce(t *testing.T, d storetest.Dialect) {
+	r := newRig(t, d)
+	ctx := context.Background()
+	res := r.paidOrder(t, "3100000002", 4321)
+	task, err := worker.NewPaymentPostTask(res.Order.ID, res.OutboxID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if err := r.poster.ProcessTask(ctx, task); err != nil {
+				t.Errorf("run %d: %v", i+1, err)
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	o, err := r.orders.OrderByID(ctx, res.Order.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := r.receipts(t, o.OutTradeNo); n != 1 || o.Status != billing.OrderPosted || o.PostedReceiptNo == "" {
+		t.Errorf("order %s as %q with %d receipts, want POSTED with 1", o.Status, o.PostedReceiptNo, n)
+	}
+	if items, _ := r.orders.UnackedOutbox(ctx, time.Now().Add(time.Hour), 10); len(items) != 0 {
+		t.Errorf("%d outbox rows still unacknowledged", len(items))
+	}
+	storetest.CheckBooks(t, r.core.DB)
+}
+
+// accountInArrears returns the demo account owing the most, what it owes today, and fails the test
+// when no account owes anything.
+func (r *rig) accountInArrears(t *testing.T, core *store.Core) (string, store.Account, store.Arrears) {
+	t.Helper()
+	ctx := context.Background()
+	var (
+		no   string
+		acc  store.Account
+		owed store.Arrears
+	)
+	for i := 1; i <= 5; i++ {
+		n := fmt.Sprintf("31000000%02d", i)
+		a, err := core.AccountByNumber(ctx, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ar, err := core.Arrears(ctx, a.ID, today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ar.Total > owed.Total {
+			no, acc, owed = n, a, ar
+		}
+	}
+	if no == "" {
+		t.Fatal("no demo account owes anything")
+	}
+	return no, acc, owed
 }

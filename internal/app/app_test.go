@@ -16,6 +16,7 @@ import (
 
 	"gridpay/internal/app"
 	"gridpay/internal/redistest"
+	"gridpay/internal/storetest"
 	"gridpay/payments/sandbox"
 )
 
@@ -33,6 +34,12 @@ func withDBs(t testing.TB, e env) env {
 	if e["GRIDPAY_PORTAL_DB"] == "" {
 		e["GRIDPAY_PORTAL_DB"] = "sqlite:" + filepath.Join(dir, "portal.db")
 	}
+	return e
+}
+
+// withDialectDBs adds fresh, empty core and portal databases of dialect d to e.
+func withDialectDBs(t testing.TB, d storetest.Dialect, e env) env {
+	e["GRIDPAY_CORE_DB"], e["GRIDPAY_PORTAL_DB"] = d.NewDSN(t, "core"), d.NewDSN(t, "portal")
 	return e
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"gridpay/internal/billing"
 	"gridpay/internal/store"
+	"gridpay/internal/storetest"
 )
 
 // cst is Beijing time: a payment at 00:30 there counts for that Beijing day.
@@ -490,7 +491,7 @@ func TestPostPaymentsToOneAccountConcurrently(t *testing.T) {
 		if got := countRows(t, db, "receipts"); got != posters {
 			t.Errorf("%d receipts, want %d", got, posters)
 		}
-		assertBillsMatchAllocations(t, db, bills)
+		storetest.CheckBooks(t, db.DB)
 		var settled billing.Money
 		for _, b := range bills {
 			s := f.billState(b)
@@ -545,25 +546,4 @@ func TestReceiptNumbersAcrossAccounts(t *testing.T) {
 			t.Errorf("%d distinct receipt numbers for %d postings: %v", len(numbers), accounts, numbers)
 		}
 	})
-}
-
-// assertBillsMatchAllocations checks that each bill's paid principal and fee are the sums of what
-// receipts allocated to it, less what reversals took off.
-func assertBillsMatchAllocations(t *testing.T, db *store.DB, bills []int64) {
-	t.Helper()
-	for _, b := range bills {
-		var paid, fee, allocated, allocatedFee int64
-		err := db.QueryRowContext(t.Context(), `SELECT b.principal_paid_fen, b.fee_paid_fen,
-       COALESCE((SELECT SUM(a.principal_fen) FROM receipt_allocations a JOIN receipts r ON r.id = a.receipt_id
-                 WHERE a.bill_id = b.id AND r.reversal_ref IS NULL), 0),
-       COALESCE((SELECT SUM(a.fee_fen) FROM receipt_allocations a JOIN receipts r ON r.id = a.receipt_id
-                 WHERE a.bill_id = b.id AND r.reversal_ref IS NULL), 0)
-FROM bills b WHERE b.id = @id`, sql.Named("id", b)).Scan(&paid, &fee, &allocated, &allocatedFee)
-		if err != nil {
-			t.Fatalf("bill %d: %v", b, err)
-		}
-		if paid != allocated || fee != allocatedFee {
-			t.Errorf("bill %d: paid principal %d and fee %d, but receipts allocated %d and %d", b, paid, fee, allocated, allocatedFee)
-		}
-	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"gridpay/internal/billing"
 	"gridpay/internal/store"
+	"gridpay/internal/storetest"
 )
 
 // TestReverseReceipt refunds DOMAIN.md example 5's second payment (103.02 on 2026-05-05, which
@@ -46,6 +47,7 @@ func TestReverseReceipt(t *testing.T) {
 		if n := queryInt(t, db, `SELECT COUNT(*) FROM receipts WHERE reversal_ref = 'RF2' AND reversed_at IS NOT NULL`); n != 1 {
 			t.Errorf("%d receipts marked reversed by RF2, want 1", n)
 		}
+		storetest.CheckBooks(t, db.DB)
 
 		t.Run("the same refund again changes nothing", func(t *testing.T) {
 			before := f.billState(bill)
@@ -68,6 +70,7 @@ func TestReverseReceipt(t *testing.T) {
 			if s := f.billState(bill); s.PrincipalPaid != 0 || s.FeePaid != 0 || s.Status != "unpaid" {
 				t.Errorf("bill after both refunds = %+v, want nothing paid", s)
 			}
+			storetest.CheckBooks(t, db.DB)
 		})
 		for _, bad := range [][3]string{{"wechat", "NOPE", "RF9"}, {"", "W1", "RF9"}, {"wechat", "W1", "bad ref"}} {
 			if _, err := core.ReverseReceipt(ctx, bad[0], bad[1], bad[2]); err == nil {
