@@ -89,8 +89,9 @@ func migrate(t *testing.T, db *store.DB) {
 	}
 }
 
-// forEachDB runs fn on a fresh migrated SQLite database in subtest "sqlite" and, when
-// GRIDPAY_TEST_MSSQL holds a DSN, on a fresh migrated SQL Server database in subtest "sqlserver".
+// forEachDB runs fn on a fresh migrated SQLite database in subtest "sqlite" and on a fresh migrated
+// SQL Server database in subtest "sqlserver" (storetest.ForEach: when GRIDPAY_TEST_MSSQL holds a
+// DSN, and always in CI, where a missing DSN fails).
 func forEachDB(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	t.Helper()
 	forEachDatabase(t, true, fn)
