@@ -79,10 +79,19 @@ func startServer(t *testing.T, cmd string, e env) (string, *syncBuffer) {
 	e = withDBs(t, e)
 	e["GRIDPAY_ADDR"] = addr
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
+	out, logs := &syncBuffer{}, &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- app.Run(ctx, []string{cmd}, e.get, out, io.Discard) }()
+	go func() { done <- app.Run(ctx, []string{cmd}, e.get, out, logs) }()
 	t.Cleanup(func() {
+		// A failed test shows what the server logged at warning level and above, the why of an
+		// answer the test did not expect.
+		if t.Failed() {
+			for _, line := range strings.Split(logs.String(), "\n") {
+				if strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") {
+					t.Log(line)
+				}
+			}
+		}
 		cancel()
 		select {
 		case err := <-done:

@@ -128,9 +128,16 @@ func (p *Portal) MarkCounterPaid(ctx context.Context, o NewOrder, cb Callback) (
 		return fail(err)
 	}
 	cb.OutTradeNo = o.OutTradeNo
+	// A bank that retries sends copies of a collection already kept: answer them without queueing.
+	if dup, found, err := p.keptCallback(ctx, p.db, cb.Provider, cb.ProviderTxnID); err != nil || found {
+		if err != nil {
+			return fail(err)
+		}
+		return dup, nil
+	}
 	var res MarkPaidResult
 	err = p.db.Transact(ctx, func(tx *sql.Tx) error {
-		// Copies of one collection queue here, so the check below sees the callback an earlier
+		// Copies that arrive together queue here, so the check below sees the callback an earlier
 		// copy kept; a copy that names another account is caught by the unique key instead.
 		if err := p.lockOrders(ctx, tx, o.AccountNo, o.Channel); err != nil {
 			return err
