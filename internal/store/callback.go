@@ -56,7 +56,8 @@ func (p *Portal) MarkPaidFromCallback(ctx context.Context, cb Callback) (MarkPai
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
-		o, err := p.orderWhere(ctx, tx, "out_trade_no = @out", sql.Named("out", cb.OutTradeNo))
+		// The order's lock before the callback's key, as everywhere else: one order of locks.
+		o, err := p.lockedOrder(ctx, tx, "out_trade_no = @out", sql.Named("out", cb.OutTradeNo))
 		if err != nil {
 			return err
 		}

@@ -97,6 +97,7 @@ func TestMarkCounterPaidConcurrently(t *testing.T) {
 	forEachEmptyDB(t, func(t *testing.T, db *store.DB) {
 		p, _ := newOrderPortal(t, db)
 		const copies = 12
+		warmPool(t, db, copies)
 		var (
 			wg      sync.WaitGroup
 			start   = make(chan struct{})

@@ -111,13 +111,8 @@ func (d dialect) lock(ctx context.Context, tx *sql.Tx, resource string) error {
 // every engine; a value read back through UPDATE ... OUTPUT may be stale on some of them.
 func nextCounter(ctx context.Context, tx *sql.Tx, name string) (int64, error) {
 	res, err := tx.ExecContext(ctx, `UPDATE counters SET last_no = last_no + 1 WHERE name = @name`, sql.Named("name", name))
-	if err != nil {
+	if err := oneRow(res, err); err != nil {
 		return 0, fmt.Errorf("counter %s: %w", name, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return 0, fmt.Errorf("counter %s: %w", name, err)
-	} else if n != 1 {
-		return 0, fmt.Errorf("counter %s: %d rows, want 1", name, n)
 	}
 	var v int64
 	if err := tx.QueryRowContext(ctx, `SELECT last_no FROM counters WHERE name = @name`, sql.Named("name", name)).Scan(&v); err != nil {

@@ -270,7 +270,9 @@ func (l *Loader) Flush(ctx context.Context) error {
 	if l.rows == 0 {
 		return nil
 	}
-	err := l.db.transactOnce(ctx, func(tx *sql.Tx) error {
+	// Transact starts again after a deadlock (four writers on SQL Server) or a busy database; the
+	// buffers stay as they are until the load committed.
+	err := l.db.Transact(ctx, func(tx *sql.Tx) error {
 		for _, t := range l.tables {
 			if err := l.writeTable(ctx, tx, t); err != nil {
 				return fmt.Errorf("load %s: %w", t.name, err)
@@ -410,6 +412,11 @@ func (l *Loader) Reset() {
 // the grid, runs every later INSERT several times slower (measured: 5x) for as long as it lives.
 func (db *DB) PrepareBulkLoad(ctx context.Context) (restore func(context.Context) error, err error) {
 	if db.dialect.name == "sqlserver" {
+		// The loader's rows travel through OPENJSON: say so plainly where the database cannot run it.
+		var n int
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM OPENJSON(N'[]')`).Scan(&n); err != nil {
+			return nil, fmt.Errorf("store: bulk load needs OPENJSON (SQL Server 2016 or later, database compatibility level 130 or more): %w", err)
+		}
 		db.SetMaxIdleConns(0)
 		return func(context.Context) error {
 			db.SetMaxIdleConns(sqlserverMaxConns)

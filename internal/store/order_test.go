@@ -205,6 +205,7 @@ func TestCreateOrderConcurrent(t *testing.T) {
 	forEachEmptyDB(t, func(t *testing.T, db *store.DB) {
 		p, _ := newOrderPortal(t, db)
 		const callers = 10
+		warmPool(t, db, callers)
 
 		run := func(account string, amount func(i int) billing.Money) ([]store.Order, []bool) {
 			orders, created := make([]store.Order, callers), make([]bool, callers)

@@ -29,7 +29,15 @@ func (c *Core) PostPayment(ctx context.Context, p Payment) (Receipt, error) {
 		return err
 	})
 	if errors.Is(err, errAlreadyPosted) || c.db.dialect.duplicate(err) {
-		r, err = existingReceipt(ctx, c.db, p)
+		// Another transaction posted this payment first, unless the duplicate key was another one
+		// (a receipt number, say): then no receipt of this payment is found and the error stands.
+		first, ferr := existingReceipt(ctx, c.db, p)
+		switch {
+		case errors.Is(ferr, billing.ErrNotFound) && !errors.Is(err, errAlreadyPosted):
+			err = fmt.Errorf("%w (and no receipt of this payment exists)", err)
+		default:
+			r, err = first, ferr
+		}
 	}
 	if err != nil {
 		return Receipt{}, fmt.Errorf("store: post payment %s/%s: %w", p.Channel, p.OrderNo, err)
@@ -59,12 +67,9 @@ func (c *Core) postPayment(ctx context.Context, tx *sql.Tx, p Payment) (Receipt,
 	if err := c.lockAccount(ctx, tx, p.AccountNo); err != nil {
 		return Receipt{}, err
 	}
-	var (
-		accountID int64
-		prepaid   billing.Money
-	)
-	err := tx.QueryRowContext(ctx, `SELECT id, prepaid_fen FROM accounts WHERE account_no = @no`,
-		sql.Named("no", p.AccountNo)).Scan(&accountID, &prepaid)
+	var accountID int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM accounts WHERE account_no = @no`,
+		sql.Named("no", p.AccountNo)).Scan(&accountID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Receipt{}, fmt.Errorf("account %s: %w", p.AccountNo, billing.ErrNotFound)
 	}
@@ -167,8 +172,10 @@ VALUES (@r, @b, @fee, @principal)`,
 	return nil
 }
 
-// oneRow turns the result of an UPDATE that must change exactly one row into an error: the
-// statement's own, or billing.ErrConflict when the row was not as the WHERE clause expected.
+// oneRow turns the result of an UPDATE of one row by its key into an error: the statement's own,
+// or billing.ErrConflict when the row was not as the WHERE clause expected. Only "no row" counts:
+// on SQL Server the count also includes rows a trigger changed (an audit trigger of the utility's,
+// say), so one row updated may be reported as more.
 func oneRow(res sql.Result, err error) error {
 	if err != nil {
 		return err
@@ -177,8 +184,8 @@ func oneRow(res sql.Result, err error) error {
 	switch {
 	case err != nil:
 		return err
-	case n != 1:
-		return fmt.Errorf("changed meanwhile (%d rows matched): %w", n, billing.ErrConflict)
+	case n == 0:
+		return fmt.Errorf("changed meanwhile: %w", billing.ErrConflict)
 	}
 	return nil
 }

@@ -236,6 +236,7 @@ func TestPostPaymentConcurrent(t *testing.T) {
 			PaidOn: day("2026-04-25")}
 
 		const posters = 20
+		warmPool(t, db, posters)
 		var (
 			wg       sync.WaitGroup
 			start    = make(chan struct{})
@@ -458,6 +459,7 @@ func TestPostPaymentsToOneAccountConcurrently(t *testing.T) {
 		}
 		core := newCore(db)
 		const posters = 10
+		warmPool(t, db, posters)
 		var (
 			wg       sync.WaitGroup
 			start    = make(chan struct{})
@@ -522,6 +524,7 @@ func TestReceiptNumbersAcrossAccounts(t *testing.T) {
 			f.bill(billSpec{Account: acc, Period: 202603, Due: "2026-04-15", Principal: 10000})
 		}
 		core := newCore(db)
+		warmPool(t, db, accounts)
 		var wg sync.WaitGroup
 		start := make(chan struct{})
 		receipts := make([]store.Receipt, accounts)
@@ -544,6 +547,79 @@ func TestReceiptNumbersAcrossAccounts(t *testing.T) {
 		}
 		if len(numbers) != accounts {
 			t.Errorf("%d distinct receipt numbers for %d postings: %v", len(numbers), accounts, numbers)
+		}
+	})
+}
+
+// TestPostPaymentBesideAuditTriggers posts and reverses a payment in a core database whose tables
+// carry the kind of audit triggers a utility adds to its own database. On SQL Server the row count
+// of an UPDATE includes what its triggers wrote, so a check for "exactly one row" would take every
+// posting for a conflict.
+func TestPostPaymentBesideAuditTriggers(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		acc := f.account(accountSpec{No: "3100000001"})
+		f.bill(billSpec{Account: acc, Period: 202603, Due: "2026-04-15", Principal: 20000})
+		ddl := []string{`CREATE TABLE audit_log (tbl VARCHAR(16) NOT NULL, row_id BIGINT NOT NULL)`}
+		for _, table := range []string{"bills", "accounts", "counters", "receipts"} {
+			id := "id"
+			if table == "counters" {
+				id = "last_no"
+			}
+			if db.Dialect() == "sqlserver" {
+				ddl = append(ddl, `CREATE TRIGGER `+table+`_audit ON `+table+` AFTER UPDATE AS
+INSERT INTO audit_log (tbl, row_id) SELECT '`+table+`', `+id+` FROM inserted`)
+			} else {
+				ddl = append(ddl, `CREATE TRIGGER `+table+`_audit AFTER UPDATE ON `+table+` BEGIN
+INSERT INTO audit_log (tbl, row_id) VALUES ('`+table+`', NEW.`+id+`); END`)
+			}
+		}
+		for _, q := range ddl {
+			if _, err := db.ExecContext(t.Context(), q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		core := newCore(db)
+		if _, err := core.PostPayment(t.Context(), store.Payment{AccountNo: "3100000001", Channel: "wechat",
+			OrderNo: "4200000001", Amount: 25000, PaidOn: day("2026-04-25")}); err != nil {
+			t.Fatalf("PostPayment: %v", err)
+		}
+		if _, err := core.ReverseReceipt(t.Context(), "wechat", "4200000001", "RF1"); err != nil {
+			t.Fatalf("ReverseReceipt: %v", err)
+		}
+		if n := countRows(t, db, "audit_log"); n == 0 {
+			t.Error("the triggers wrote nothing: the test proves nothing")
+		}
+		storetest.CheckBooks(t, db.DB)
+	})
+}
+
+// TestPostPaymentReceiptNumberTaken posts with the receipt counter set back (a load that forgot to
+// move it on): the payment is not posted, and the error names the real cause instead of claiming
+// the payment was posted before.
+func TestPostPaymentReceiptNumberTaken(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		acc := f.account(accountSpec{No: "3100000001"})
+		f.bill(billSpec{Account: acc, Period: 202603, Due: "2026-04-15", Principal: 20000})
+		core := newCore(db)
+		pay := func(order string) error {
+			_, err := core.PostPayment(t.Context(), store.Payment{AccountNo: "3100000001", Channel: "wechat",
+				OrderNo: order, Amount: 1000, PaidOn: day("2026-04-25")})
+			return err
+		}
+		if err := pay("4200000001"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.SetCounter(t.Context(), "receipt", 0); err != nil {
+			t.Fatal(err)
+		}
+		err := pay("4200000002")
+		if err == nil || errors.Is(err, billing.ErrNotFound) {
+			t.Errorf("posting under a receipt number already taken = %v, want the duplicate key's error", err)
+		}
+		if n := countRows(t, db, "receipts"); n != 1 {
+			t.Errorf("%d receipts, want 1", n)
 		}
 	})
 }

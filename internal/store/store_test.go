@@ -82,6 +82,39 @@ func openTestMSSQL(t *testing.T) *store.DB {
 	return db
 }
 
+// warmPool opens n connections at once and runs a statement with a parameter on each, then hands
+// them back to the pool, so that a concurrency test's goroutines meet in the database rather than
+// one after another: on SQL Server a new connection's login and first statements take longer than
+// a whole posting. SQLite needs no warming (and its pool is smaller than some tests' n).
+func warmPool(t *testing.T, db *store.DB, n int) {
+	t.Helper()
+	if db.Dialect() != "sqlserver" {
+		return
+	}
+	conns := make([]*sql.Conn, n)
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			c, err := db.Conn(t.Context())
+			if err == nil {
+				var v int
+				err = c.QueryRowContext(t.Context(), "SELECT @v", sql.Named("v", i)).Scan(&v)
+			}
+			conns[i], errs[i] = c, err
+		})
+	}
+	wg.Wait()
+	for i, c := range conns {
+		if c != nil {
+			c.Close()
+		}
+		if errs[i] != nil {
+			t.Fatalf("warm the pool: %v", errs[i])
+		}
+	}
+}
+
 func migrate(t *testing.T, db *store.DB) {
 	t.Helper()
 	if _, err := db.Migrate(t.Context()); err != nil {
