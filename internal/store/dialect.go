@@ -65,9 +65,11 @@ var sqlserverDialect = dialect{
 		return fmt.Sprintf("INSERT INTO %s (%s) OUTPUT INSERTED.id VALUES (%s)", table, cols, values)
 	},
 	// sp_getapplock returns 0 or 1 when granted, -1 on timeout, -2 when cancelled, -3 as a deadlock
-	// victim and -999 on a bad call (outside a transaction, say).
-	applock: `DECLARE @rc INT;
-EXEC @rc = sp_getapplock @Resource = @resource, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = @timeout_ms;
+	// victim and -999 on a bad call (outside a transaction, say). The resource is named with the
+	// database: SQL Server keeps application locks per database anyway, but not every engine that
+	// speaks T-SQL does, and the lock guards rows of this database only.
+	applock: `DECLARE @rc INT, @name NVARCHAR(255) = LEFT(DB_NAME() + N':' + @resource, 255);
+EXEC @rc = sp_getapplock @Resource = @name, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = @timeout_ms;
 SELECT @rc`,
 	duplicate:     func(err error) bool { return isMSSQLNumber(err, 2627, 2601) },
 	missingParent: func(err error) bool { return isMSSQLNumber(err, 547) },
