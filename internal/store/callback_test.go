@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -97,25 +96,15 @@ func TestMarkCounterPaidConcurrently(t *testing.T) {
 	forEachEmptyDB(t, func(t *testing.T, db *store.DB) {
 		p, _ := newOrderPortal(t, db)
 		const copies = 12
-		warmPool(t, db, copies)
-		var (
-			wg      sync.WaitGroup
-			start   = make(chan struct{})
-			results = make([]store.MarkPaidResult, copies)
-			errs    = make([]error, copies)
-		)
-		for i := range copies {
-			wg.Go(func() {
-				<-start
-				o := store.NewOrder{OutTradeNo: fmt.Sprintf("GPB2026112600000000%04d", i), AccountNo: "3100000001",
-					Channel: "bank", Amount: 12345, ExpiresAt: orderStart.Add(time.Hour)}
-				cb := store.Callback{Provider: "bank", ProviderTxnID: "ABC20261126000042", Amount: 12345,
-					PaidAt: orderStart, Header: http.Header{}, Body: []byte(`{"txn_id":"ABC20261126000042"}`)}
-				results[i], errs[i] = p.MarkCounterPaid(t.Context(), o, cb)
-			})
-		}
-		close(start)
-		wg.Wait()
+		results := make([]store.MarkPaidResult, copies)
+		errs := make([]error, copies)
+		atOnce(t, db, copies, func(i int) {
+			o := store.NewOrder{OutTradeNo: fmt.Sprintf("GPB2026112600000000%04d", i), AccountNo: "3100000001",
+				Channel: "bank", Amount: 12345, ExpiresAt: orderStart.Add(time.Hour)}
+			cb := store.Callback{Provider: "bank", ProviderTxnID: "ABC20261126000042", Amount: 12345,
+				PaidAt: orderStart, Header: http.Header{}, Body: []byte(`{"txn_id":"ABC20261126000042"}`)}
+			results[i], errs[i] = p.MarkCounterPaid(t.Context(), o, cb)
+		})
 		paid := 0
 		for i := range copies {
 			if errs[i] != nil {

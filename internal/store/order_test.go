@@ -205,22 +205,17 @@ func TestCreateOrderConcurrent(t *testing.T) {
 	forEachEmptyDB(t, func(t *testing.T, db *store.DB) {
 		p, _ := newOrderPortal(t, db)
 		const callers = 10
-		warmPool(t, db, callers)
 
 		run := func(account string, amount func(i int) billing.Money) ([]store.Order, []bool) {
 			orders, created := make([]store.Order, callers), make([]bool, callers)
-			var wg sync.WaitGroup
-			for i := range callers {
-				wg.Go(func() {
-					var err error
-					orders[i], created[i], err = p.CreateOrder(t.Context(),
-						newOrder(fmt.Sprintf("GP%s%04d", account, i), account, amount(i)))
-					if err != nil {
-						t.Errorf("caller %d: CreateOrder = %v", i, err)
-					}
-				})
-			}
-			wg.Wait()
+			atOnce(t, db, callers, func(i int) {
+				var err error
+				orders[i], created[i], err = p.CreateOrder(t.Context(),
+					newOrder(fmt.Sprintf("GP%s%04d", account, i), account, amount(i)))
+				if err != nil {
+					t.Errorf("caller %d: CreateOrder = %v", i, err)
+				}
+			})
 			return orders, created
 		}
 		openOrders := func(account string) int64 {

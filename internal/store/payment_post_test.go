@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -236,21 +235,9 @@ func TestPostPaymentConcurrent(t *testing.T) {
 			PaidOn: day("2026-04-25")}
 
 		const posters = 20
-		warmPool(t, db, posters)
-		var (
-			wg       sync.WaitGroup
-			start    = make(chan struct{})
-			receipts = make([]store.Receipt, posters)
-			errs     = make([]error, posters)
-		)
-		for i := range posters {
-			wg.Go(func() {
-				<-start
-				receipts[i], errs[i] = core.PostPayment(t.Context(), pay)
-			})
-		}
-		close(start)
-		wg.Wait()
+		receipts := make([]store.Receipt, posters)
+		errs := make([]error, posters)
+		atOnce(t, db, posters, func(i int) { receipts[i], errs[i] = core.PostPayment(t.Context(), pay) })
 		for i := range posters {
 			if errs[i] != nil {
 				t.Errorf("poster %d: %v", i, errs[i])
@@ -459,22 +446,12 @@ func TestPostPaymentsToOneAccountConcurrently(t *testing.T) {
 		}
 		core := newCore(db)
 		const posters = 10
-		warmPool(t, db, posters)
-		var (
-			wg       sync.WaitGroup
-			start    = make(chan struct{})
-			receipts = make([]store.Receipt, posters)
-			errs     = make([]error, posters)
-		)
-		for i := range posters {
-			wg.Go(func() {
-				<-start
-				receipts[i], errs[i] = core.PostPayment(t.Context(), store.Payment{AccountNo: "3100000001", Channel: "wechat",
-					OrderNo: fmt.Sprintf("42002026042500%02d", i), Amount: 1500, PaidOn: day("2026-04-25")})
-			})
-		}
-		close(start)
-		wg.Wait()
+		receipts := make([]store.Receipt, posters)
+		errs := make([]error, posters)
+		atOnce(t, db, posters, func(i int) {
+			receipts[i], errs[i] = core.PostPayment(t.Context(), store.Payment{AccountNo: "3100000001", Channel: "wechat",
+				OrderNo: fmt.Sprintf("42002026042500%02d", i), Amount: 1500, PaidOn: day("2026-04-25")})
+		})
 		numbers := map[string]bool{}
 		var received billing.Money
 		for i := range posters {
@@ -524,20 +501,12 @@ func TestReceiptNumbersAcrossAccounts(t *testing.T) {
 			f.bill(billSpec{Account: acc, Period: 202603, Due: "2026-04-15", Principal: 10000})
 		}
 		core := newCore(db)
-		warmPool(t, db, accounts)
-		var wg sync.WaitGroup
-		start := make(chan struct{})
 		receipts := make([]store.Receipt, accounts)
 		errs := make([]error, accounts)
-		for i := range accounts {
-			wg.Go(func() {
-				<-start
-				receipts[i], errs[i] = core.PostPayment(t.Context(), store.Payment{AccountNo: fmt.Sprintf("31000000%02d", i+1),
-					Channel: "alipay", OrderNo: fmt.Sprintf("2026042522001%02d", i), Amount: 5000, PaidOn: day("2026-04-25")})
-			})
-		}
-		close(start)
-		wg.Wait()
+		atOnce(t, db, accounts, func(i int) {
+			receipts[i], errs[i] = core.PostPayment(t.Context(), store.Payment{AccountNo: fmt.Sprintf("31000000%02d", i+1),
+				Channel: "alipay", OrderNo: fmt.Sprintf("2026042522001%02d", i), Amount: 5000, PaidOn: day("2026-04-25")})
+		})
 		numbers := map[string]bool{}
 		for i := range accounts {
 			if errs[i] != nil {

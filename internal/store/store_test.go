@@ -115,6 +115,23 @@ func warmPool(t *testing.T, db *store.DB, n int) {
 	}
 }
 
+// atOnce runs fn(0) to fn(n-1) in n goroutines released together, on a pool warmed for them, and
+// waits for all of them: what a concurrency test needs to make its callers really meet.
+func atOnce(t *testing.T, db *store.DB, n int, fn func(i int)) {
+	t.Helper()
+	warmPool(t, db, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			fn(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+}
+
 func migrate(t *testing.T, db *store.DB) {
 	t.Helper()
 	if _, err := db.Migrate(t.Context()); err != nil {
