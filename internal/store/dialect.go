@@ -76,9 +76,22 @@ SELECT @rc`,
 	retryable:     func(err error) bool { return isMSSQLNumber(err, 1205) || errors.Is(err, errLockDeadlock) },
 }
 
-// lockWait bounds how long a transaction waits for a named lock: posting one payment takes
-// milliseconds, so a wait this long means something is stuck.
-const lockWait = 15 * time.Second
+// lockWait bounds how long a transaction waits for a named lock. Posting one payment takes
+// milliseconds on a healthy server, but a burst of copies of one payment (a provider's retries and
+// the sweeper together) queues on its account's lock, and on a loaded server each may take most of
+// a second: the ceiling leaves room for such a queue. A caller that cannot wait as long gives its
+// context a deadline, which ends the wait sooner (lockTimeout).
+const lockWait = 60 * time.Second
+
+// lockTimeout is how long a transaction under ctx may wait for a named lock: lockWait, or less when
+// ctx ends sooner.
+func lockTimeout(ctx context.Context) time.Duration {
+	wait := lockWait
+	if deadline, ok := ctx.Deadline(); ok {
+		wait = min(wait, time.Until(deadline))
+	}
+	return max(wait, time.Millisecond)
+}
 
 // errLockDeadlock is a named lock refused to break a deadlock; Transact retries it like SQL
 // Server's deadlock victim error 1205.
@@ -93,15 +106,16 @@ func (d dialect) lock(ctx context.Context, tx *sql.Tx, resource string) error {
 		return nil
 	}
 	var rc int
+	wait := lockTimeout(ctx)
 	err := tx.QueryRowContext(ctx, d.applock, sql.Named("resource", resource),
-		sql.Named("timeout_ms", int32(lockWait/time.Millisecond))).Scan(&rc)
+		sql.Named("timeout_ms", int32(wait/time.Millisecond))).Scan(&rc)
 	switch {
 	case err != nil:
 		return fmt.Errorf("lock %s: %w", resource, err)
 	case rc == -3:
 		return fmt.Errorf("lock %s: %w", resource, errLockDeadlock)
 	case rc == -1:
-		return fmt.Errorf("lock %s: not granted within %s", resource, lockWait)
+		return fmt.Errorf("lock %s: not granted within %s", resource, wait.Round(time.Millisecond))
 	case rc < 0:
 		return fmt.Errorf("lock %s: sp_getapplock returned %d", resource, rc)
 	}

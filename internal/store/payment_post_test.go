@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -254,6 +255,51 @@ func TestPostPaymentConcurrent(t *testing.T) {
 			bill: {PrincipalPaid: 9800, FeeAccrued: 200, FeePaid: 200, AccruedThrough: "2026-04-25", Status: "partly_paid"}}}
 		if got := f.state(acc, bill); !reflect.DeepEqual(got, want) {
 			t.Errorf("after %d concurrent postings:\n %+v\nwant\n %+v", posters, got, want)
+		}
+	})
+}
+
+// A posting that waits for its account's lock waits no longer than its caller's deadline: a worker
+// or a request that gives up is answered with an error, not kept until the lock's own ceiling, and
+// nothing is posted.
+func TestPostPaymentLockWaitEndsWithDeadline(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		if db.Dialect() != "sqlserver" {
+			t.Skip("SQLite serialises write transactions itself; the account lock is SQL Server's sp_getapplock")
+		}
+		f := newFixture(t, db)
+		acc := f.account(accountSpec{No: "3100000001"})
+		bill := f.bill(billSpec{Account: acc, Period: 202603, Due: "2026-04-15", Principal: 20000})
+		holder, err := db.BeginTx(t.Context(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer holder.Rollback()
+		var rc int
+		if err := holder.QueryRowContext(t.Context(), `DECLARE @rc INT, @name NVARCHAR(255) = DB_NAME() + N':gridpay:account:3100000001';
+EXEC @rc = sp_getapplock @Resource = @name, @LockMode = 'Exclusive', @LockOwner = 'Transaction';
+SELECT @rc`).Scan(&rc); err != nil || rc < 0 {
+			t.Fatalf("hold the account's lock: rc %d, %v", rc, err)
+		}
+
+		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+		defer cancel()
+		pay := store.Payment{AccountNo: "3100000001", Channel: "wechat", OrderNo: "4200202604250001", Amount: 10000,
+			PaidOn: day("2026-04-25")}
+		start := time.Now()
+		_, err = newCore(db).PostPayment(ctx, pay)
+		if err == nil {
+			t.Fatal("posted while another transaction held the account's lock")
+		}
+		if waited := time.Since(start); waited > 10*time.Second {
+			t.Errorf("waited %s for the lock with a 1 s deadline", waited)
+		}
+		if err := holder.Rollback(); err != nil {
+			t.Fatal(err)
+		}
+		want := dbState{Bills: map[int64]billState{bill: {Status: "unpaid"}}}
+		if got := f.state(acc, bill); !reflect.DeepEqual(got, want) {
+			t.Errorf("after a posting that gave up:\n %+v\nwant\n %+v", got, want)
 		}
 	})
 }
