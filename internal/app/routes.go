@@ -35,7 +35,7 @@ func newHandler(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.C
 	if err != nil {
 		return nil, err
 	}
-	info := portal.Info{Bureau: demo.County + "供电公司", Env: cfg.Env, Dev: !cfg.Production()}
+	info := portal.Info{Bureau: cfg.Bureau, Env: cfg.Env, Dev: !cfg.Production()}
 	if !cfg.Production() {
 		info.DemoAccounts = []portal.DemoAccount{
 			{No: demo.DemoResidentialNo, Kind: "居民生活 residential", Phone: demo.DemoResidentialPhone},

@@ -14,7 +14,6 @@ import (
 	"gridpay/internal/billing"
 	"gridpay/internal/config"
 	"gridpay/internal/corecache"
-	"gridpay/internal/demo"
 	"gridpay/internal/store"
 	"gridpay/notify"
 	"gridpay/payments"
@@ -48,7 +47,7 @@ func startWorker(ctx context.Context, cfg config.Config, log *slog.Logger, dbs d
 
 	srv := worker.NewServer(opt, cfg.WorkerConcurrency, log)
 	srv.Handle(worker.TypePaymentPost, &worker.PaymentPoster{Orders: orders, Core: core, SMS: sms,
-		Bureau: demo.County + "供电公司", Loc: cfg.Location, Log: log})
+		Bureau: cfg.Bureau, Loc: cfg.Location, Log: log})
 	sweeper := &worker.OutboxSweeper{Orders: orders, Enqueuer: worker.NewEnqueuer(client),
 		Grace: time.Minute, Every: 30 * time.Second, Now: time.Now, Log: log}
 
