@@ -189,7 +189,7 @@ func signInForBench(b *testing.B, c *http.Client, base string, rdb *redis.Client
 		}
 	}
 	post("/api/v1/otp", `{"phone":"13800138000"}`)
-	msgs, err := notify.NewDevInbox(rdb, time.Now).Recent(context.Background(), "13800138000", 1)
+	msgs, err := notify.NewDevInbox(rdb, config.DefaultDevBureau, time.Now).Recent(context.Background(), "13800138000", 1)
 	if err != nil || len(msgs) == 0 {
 		b.Fatalf("no code in the dev inbox: %v", err)
 	}

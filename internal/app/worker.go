@@ -27,7 +27,7 @@ func textChannel(cfg config.Config, rdb *redis.Client) (notify.Channel, *notify.
 	if cfg.Production() {
 		return notify.Fallback{}, nil
 	}
-	inbox := notify.NewDevInbox(rdb, time.Now)
+	inbox := notify.NewDevInbox(rdb, cfg.Bureau, time.Now)
 	return inbox, inbox
 }
 
@@ -46,8 +46,7 @@ func startWorker(ctx context.Context, cfg config.Config, log *slog.Logger, dbs d
 	core := corecache.New(store.NewCore(dbs.core, billing.DefaultLateFeeRates(), time.Now), rdb, log)
 
 	srv := worker.NewServer(opt, cfg.WorkerConcurrency, log)
-	srv.Handle(worker.TypePaymentPost, &worker.PaymentPoster{Orders: orders, Core: core, SMS: sms,
-		Bureau: cfg.Bureau, Loc: cfg.Location, Log: log})
+	srv.Handle(worker.TypePaymentPost, &worker.PaymentPoster{Orders: orders, Core: core, SMS: sms, Loc: cfg.Location, Log: log})
 	sweeper := &worker.OutboxSweeper{Orders: orders, Enqueuer: worker.NewEnqueuer(client),
 		Grace: time.Minute, Every: 30 * time.Second, Now: time.Now, Log: log}
 
