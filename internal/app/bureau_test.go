@@ -12,14 +12,12 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
 	"gridpay/internal/config"
 	"gridpay/internal/demo"
 	"gridpay/internal/redistest"
 	"gridpay/payments"
-	"gridpay/worker"
 )
 
 func TestDevBureauIsTheDemoCountys(t *testing.T) {
@@ -97,14 +95,13 @@ func TestCustomersSeeTheConfiguredBureau(t *testing.T) {
 	}
 	rdb := redis.NewClient(opts)
 	t.Cleanup(func() { rdb.Close() })
-	opt, err := asynq.ParseRedisURI(cfg.RedisURL)
+	wx := &recordingProvider{}
+	svc, err := newServices(cfg, log, dbs, rdb, cfg.RedisURL, map[string]payments.Provider{payments.WeChat: wx})
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := asynq.NewClient(opt)
-	t.Cleanup(func() { client.Close() })
-	wx := &recordingProvider{}
-	h, err := newHandler(cfg, log, dbs, rdb, worker.NewEnqueuer(client), map[string]payments.Provider{payments.WeChat: wx})
+	t.Cleanup(svc.close)
+	h, err := newHandler(cfg, log, svc)
 	if err != nil {
 		t.Fatal(err)
 	}
