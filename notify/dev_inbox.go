@@ -47,7 +47,8 @@ type Delivery struct {
 // Name implements Channel.
 func (d *DevInbox) Name() string { return "dev" }
 
-// Send implements Channel.
+// Send implements Channel: it keeps the message with its text rendered from the kind's template; a
+// message that fails Validate is refused and nothing is kept.
 func (d *DevInbox) Send(ctx context.Context, m Message) error {
 	text, err := m.Render(d.bureau)
 	if err != nil {

@@ -2,15 +2,19 @@ package app
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -18,6 +22,7 @@ import (
 	"gridpay/internal/demo"
 	"gridpay/internal/redistest"
 	"gridpay/payments"
+	"gridpay/payments/bank"
 )
 
 func TestDevBureauIsTheDemoCountys(t *testing.T) {
@@ -60,18 +65,20 @@ func (p *recordingProvider) descriptions() []string {
 	return out
 }
 
-// TestCustomersSeeTheConfiguredBureau runs the web tier with GRIDPAY_BUREAU set: the home page, the
-// sign-in code's signature and the payment order's description (what WeChat Pay and Alipay show in
-// the customer's bill) carry the configured name, never the demo county's.
+// TestCustomersSeeTheConfiguredBureau runs the web tier and the worker with GRIDPAY_BUREAU set: the
+// home page, the signatures of the sign-in code and of the receipt, and the payment order's
+// description (what WeChat Pay and Alipay show in the customer's bill) carry the configured name,
+// never the demo county's.
 func TestCustomersSeeTheConfiguredBureau(t *testing.T) {
 	const bureau = "青山县供电公司"
 	ctx := context.Background()
 	dir := t.TempDir()
 	vars := map[string]string{
-		"GRIDPAY_CORE_DB":   "sqlite:" + filepath.Join(dir, "core.db"),
-		"GRIDPAY_PORTAL_DB": "sqlite:" + filepath.Join(dir, "portal.db"),
-		"GRIDPAY_REDIS_URL": redistest.URL(t, redistest.DBApp),
-		"GRIDPAY_BUREAU":    bureau,
+		"GRIDPAY_CORE_DB":     "sqlite:" + filepath.Join(dir, "core.db"),
+		"GRIDPAY_PORTAL_DB":   "sqlite:" + filepath.Join(dir, "portal.db"),
+		"GRIDPAY_REDIS_URL":   redistest.URL(t, redistest.DBApp),
+		"GRIDPAY_BUREAU":      bureau,
+		"GRIDPAY_BANK_SECRET": strings.Repeat("b7", 32),
 	}
 	cfg, err := config.Load(func(k string) string { return vars[k] })
 	if err != nil {
@@ -107,7 +114,11 @@ func TestCustomersSeeTheConfiguredBureau(t *testing.T) {
 	}
 	site := httptest.NewServer(h)
 	t.Cleanup(site.Close)
+	wctx, stopWorker := context.WithCancel(ctx)
+	wait := startWorker(wctx, cfg, log, svc)
+	t.Cleanup(func() { stopWorker(); wait() })
 
+	var getBody func(path string) string
 	post := func(path, body string) string {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodPost, site.URL+path, strings.NewReader(body))
@@ -124,7 +135,26 @@ func TestCustomersSeeTheConfiguredBureau(t *testing.T) {
 		}
 		return string(b)
 	}
-	getBody := func(path string) string {
+	inboxText := func(phone, kind string) string {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			var inbox struct {
+				Messages []struct{ Kind, Text string } `json:"messages"`
+			}
+			json.Unmarshal([]byte(getBody("/dev/inbox.json?to="+phone)), &inbox)
+			for _, m := range inbox.Messages {
+				if m.Kind == kind {
+					return m.Text
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no %s message to %s in the dev inbox within 20 s", kind, phone)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	getBody = func(path string) string {
 		t.Helper()
 		resp, err := http.Get(site.URL + path)
 		if err != nil {
@@ -142,13 +172,23 @@ func TestCustomersSeeTheConfiguredBureau(t *testing.T) {
 		{"home page", func(t *testing.T) string { return getBody("/") }},
 		{"sign-in code's signature", func(t *testing.T) string {
 			post("/api/v1/otp", `{"phone":"13800138000"}`)
-			var inbox struct {
-				Messages []struct{ Text string } `json:"messages"`
+			return inboxText("13800138000", "otp")
+		}},
+		{"receipt message's signature", func(t *testing.T) string {
+			body := fmt.Sprintf(`{"txn_id":"ABC20261126000077","account_no":"3100000001","amount_fen":10000,"paid_at":%q}`,
+				time.Now().Format(time.RFC3339))
+			ts := strconv.FormatInt(time.Now().Unix(), 10)
+			key, _ := hex.DecodeString(vars["GRIDPAY_BANK_SECRET"])
+			req, _ := http.NewRequest(http.MethodPost, site.URL+"/callbacks/bank", strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set(bank.HeaderTimestamp, ts)
+			req.Header.Set(bank.HeaderSignature, bank.Sign(key, ts, []byte(body)))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("bank callback = %v, %v", resp, err)
 			}
-			if err := json.Unmarshal([]byte(getBody("/dev/inbox.json?to=13800138000")), &inbox); err != nil || len(inbox.Messages) == 0 {
-				t.Fatalf("no sign-in code in the dev inbox (%v)", err)
-			}
-			return inbox.Messages[0].Text
+			resp.Body.Close()
+			return inboxText("13800138000", "receipt")
 		}},
 		{"payment order's description", func(t *testing.T) string {
 			post("/api/v1/accounts/3100000001/payments", `{"channel":"wechat","amount_fen":1234}`)
