@@ -12,10 +12,12 @@ import (
 )
 
 // DevInbox is the channel of dev and test mode: instead of reaching a phone, every message is kept
-// in Redis (so `serve` and `worker` processes share one inbox) and shown at /dev/inbox.
+// in Redis (so `serve` and `worker` processes share one inbox) with its text rendered from the
+// kind's template, and shown at /dev/inbox.
 type DevInbox struct {
-	rdb redis.UniversalClient
-	now func() time.Time
+	rdb    redis.UniversalClient
+	bureau string
+	now    func() time.Time
 }
 
 // devInboxKey holds the newest messages first; devInboxMax bounds it.
@@ -24,31 +26,38 @@ const (
 	devInboxMax = 500
 )
 
-// NewDevInbox returns the dev inbox on rdb.
-func NewDevInbox(rdb redis.UniversalClient, now func() time.Time) *DevInbox {
-	return &DevInbox{rdb: rdb, now: now}
+// NewDevInbox returns the dev inbox on rdb; its messages are signed by bureau.
+func NewDevInbox(rdb redis.UniversalClient, bureau string, now func() time.Time) *DevInbox {
+	return &DevInbox{rdb: rdb, bureau: bureau, now: now}
 }
 
-// Delivery is a message as the dev inbox received it.
+// Delivery is a message as the dev inbox received it: its kind and parameters, and the text a
+// customer would read.
 type Delivery struct {
 	ID     string    `json:"id"`
-	To     string    `json:"to"`
-	Kind   string    `json:"kind"`
-	Text   string    `json:"text"`
+	To     string    `json:"to"` // the phone
+	OpenID string    `json:"open_id,omitempty"`
+	Kind   Kind      `json:"kind"`
+	Params Params    `json:"params"`
+	Text   string    `json:"text"`    // in Chinese
+	TextEn string    `json:"text_en"` // in English
 	SentAt time.Time `json:"sent_at"`
 }
 
 // Name implements Channel.
 func (d *DevInbox) Name() string { return "dev" }
 
-// Send implements Channel.
+// Send implements Channel: it keeps the message with its text rendered from the kind's template; a
+// message that fails Validate is refused and nothing is kept.
 func (d *DevInbox) Send(ctx context.Context, m Message) error {
-	if err := m.Validate(); err != nil {
+	text, err := m.Render(d.bureau)
+	if err != nil {
 		return err
 	}
 	var id [8]byte
 	rand.Read(id[:])
-	b, err := json.Marshal(Delivery{ID: hex.EncodeToString(id[:]), To: m.To, Kind: m.Kind, Text: m.Text, SentAt: d.now().UTC()})
+	b, err := json.Marshal(Delivery{ID: hex.EncodeToString(id[:]), To: m.To.Phone, OpenID: m.To.OpenID, Kind: m.Kind, Params: m.Params,
+		Text: text.Zh, TextEn: text.En, SentAt: d.now().UTC()})
 	if err != nil {
 		return fmt.Errorf("notify: dev inbox: %w", err)
 	}

@@ -1,19 +1,49 @@
-// Package notify sends text messages to customers through channels (SMS, WeChat template message,
-// e-mail, and in dev and tests the dev inbox) and falls back from one channel to the next.
+// Package notify sends messages to customers through channels (an SMS gateway, WeChat template
+// messages, and in dev and tests the dev inbox) and falls back from one channel to the next.
+//
+// A message is a kind with named parameters, never free text: Chinese SMS gateways send only
+// registered templates (an id and ordered parameters) and WeChat template messages take named
+// fields, so each channel picks its own form of a kind from one table (template.go).
 package notify
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"unicode"
 	"unicode/utf8"
+
+	"gridpay/internal/billing"
 )
 
-// Message is one text message to a customer.
+// Kind is what a message is about; each kind has one template per channel.
+type Kind string
+
+// The kinds of message gridpay sends.
+const (
+	OTP      Kind = "otp"       // a sign-in code
+	BindCode Kind = "bind_code" // a code that lets someone bind an account to their phone
+	Receipt  Kind = "receipt"   // a payment was posted to the account
+	Reminder Kind = "reminder"  // the account is in arrears (催交)
+	Notice   Kind = "notice"    // supply will be interrupted for arrears (停电通知)
+)
+
+// To is a message's recipient: a mobile phone for SMS, an OpenID for the bureau's WeChat official
+// account; a channel uses the one it can reach.
+type To struct {
+	Phone  string
+	OpenID string
+}
+
+// Params are a message's named parameters (ParamCode, ParamAmount, ...).
+type Params map[string]string
+
+// Message is one message to a customer: a kind, a recipient and the kind's parameters. The text
+// comes from the kind's template, chosen by each channel.
 type Message struct {
-	To   string // mobile phone
-	Kind string // otp | receipt | reminder | notice
-	Text string
+	Kind   Kind
+	To     To
+	Params Params
 }
 
 // Channel sends messages one way.
@@ -22,16 +52,49 @@ type Channel interface {
 	Send(ctx context.Context, m Message) error
 }
 
-// maxText bounds a message: an SMS of a few parts, never a page.
-const maxText = 500
+// Bounds of a recipient and of a parameter: SMS gateways take short variables, never a page.
+const (
+	maxPhone  = 32
+	maxOpenID = 64
+	maxParam  = 32
+)
 
-// Validate reports a message that no channel should send.
+// Validate reports a message that no channel should send, as billing.ErrInvalid: an unknown kind,
+// no recipient, a required parameter missing, a parameter the kind does not have, or a value that
+// is empty, too long or not plain text.
 func (m Message) Validate() error {
-	switch {
-	case m.To == "" || len(m.To) > 32:
-		return errors.New("notify: message without a valid recipient")
-	case m.Kind == "" || m.Text == "" || !utf8.ValidString(m.Text) || utf8.RuneCountInString(m.Text) > maxText:
-		return fmt.Errorf("notify: %s message must have 1 to %d characters of text", m.Kind, maxText)
+	tpl, ok := table[m.Kind]
+	if !ok {
+		return fmt.Errorf("notify: message of kind %q: no such kind: %w", m.Kind, billing.ErrInvalid)
+	}
+	if (m.To.Phone == "" && m.To.OpenID == "") || len(m.To.Phone) > maxPhone || len(m.To.OpenID) > maxOpenID {
+		return fmt.Errorf("notify: %s message without a valid recipient: %w", m.Kind, billing.ErrInvalid)
+	}
+	for _, name := range tpl.Required {
+		if _, ok := m.Params[name]; !ok {
+			return fmt.Errorf("notify: %s message without its %s: %w", m.Kind, name, billing.ErrInvalid)
+		}
+	}
+	for name, v := range m.Params {
+		if !tpl.has(name) {
+			return fmt.Errorf("notify: %s message has no parameter %q: %w", m.Kind, name, billing.ErrInvalid)
+		}
+		if err := checkParam(v); err != nil {
+			return fmt.Errorf("notify: %s message's %s %w: %w", m.Kind, name, err, billing.ErrInvalid)
+		}
+	}
+	return nil
+}
+
+// checkParam says what is wrong with a parameter's value.
+func checkParam(v string) error {
+	if v == "" || !utf8.ValidString(v) || utf8.RuneCountInString(v) > maxParam {
+		return fmt.Errorf("must have 1 to %d characters", maxParam)
+	}
+	for _, r := range v {
+		if unicode.IsControl(r) {
+			return errors.New("must be plain text on one line")
+		}
 	}
 	return nil
 }
@@ -56,7 +119,7 @@ func (f Fallback) Send(ctx context.Context, m Message) error {
 		errs = append(errs, fmt.Errorf("%s: %w", c.Name(), err))
 	}
 	if len(errs) == 0 {
-		return errors.New("notify: no channel configured")
+		return fmt.Errorf("notify: %s message: no channel configured", m.Kind)
 	}
 	return errors.Join(errs...)
 }

@@ -57,7 +57,7 @@ func newSite(t *testing.T, dev bool) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &site{rdb: rdb, inbox: notify.NewDevInbox(rdb, now)}
+	s := &site{rdb: rdb, inbox: notify.NewDevInbox(rdb, "云溪县供电公司", now)}
 	s.auth = portal.NewAuth(rdb, s.inbox, "云溪县供电公司", now)
 	core, pdb := seededDBs(t)
 	s.portal = store.NewPortal(pdb, now)

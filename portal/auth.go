@@ -9,7 +9,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
+	"strconv"
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
@@ -84,8 +86,7 @@ func (a *Auth) SendCode(ctx context.Context, phone, clientIP string) error {
 		limit{"code:phone:h:" + phone, limitCodePerPhoneHour}); err != nil {
 		return err
 	}
-	return a.issueCode(ctx, "login:"+phone, phone, "otp",
-		"【%s】您的登录验证码为%s，%d分钟内有效，请勿告诉他人。")
+	return a.issueCode(ctx, "login:"+phone, phone, notify.OTP, nil)
 }
 
 // SendBindCode sends a code to the registered phone of accountNo so that the holder of phone may
@@ -98,8 +99,7 @@ func (a *Auth) SendBindCode(ctx context.Context, phone, accountNo, registeredPho
 		limit{"bind:account:h:" + accountNo, limitCodePerPhoneHour}); err != nil {
 		return err
 	}
-	return a.issueCode(ctx, "bind:"+phone+":"+accountNo, registeredPhone, "bind",
-		"【%s】有人申请在网上营业厅绑定您的户号"+accountNo+"，验证码%s，%d分钟内有效。如非您本人或家人申请，请勿告诉他人。")
+	return a.issueCode(ctx, "bind:"+phone+":"+accountNo, registeredPhone, notify.BindCode, notify.Params{notify.ParamAccount: accountNo})
 }
 
 // CheckBindCode checks a binding code like a sign-in code: tries counted, single use.
@@ -114,8 +114,8 @@ func (a *Auth) CheckBindCode(ctx context.Context, phone, accountNo, code, client
 }
 
 // issueCode stores a new 6-digit code under purpose (replacing any earlier one) and texts it to
-// `to`; text is a format with the bureau, the code and the minutes it is valid.
-func (a *Auth) issueCode(ctx context.Context, purpose, to, kind, text string) error {
+// `to` as a message of kind with params, to which it adds the code and the minutes it is valid.
+func (a *Auth) issueCode(ctx context.Context, purpose, to string, kind notify.Kind, params notify.Params) error {
 	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
 	if err != nil {
 		return fmt.Errorf("portal: send code: %w", err)
@@ -131,7 +131,9 @@ func (a *Auth) issueCode(ctx context.Context, purpose, to, kind, text string) er
 	if err != nil {
 		return fmt.Errorf("portal: send code: %w", err)
 	}
-	msg := notify.Message{To: to, Kind: kind, Text: fmt.Sprintf(text, a.bureau, code, int(codeTTL/time.Minute))}
+	msg := notify.Message{Kind: kind, To: notify.To{Phone: to},
+		Params: notify.Params{notify.ParamCode: code, notify.ParamMinutes: strconv.Itoa(int(codeTTL / time.Minute))}}
+	maps.Copy(msg.Params, params)
 	if err := a.sms.Send(ctx, msg); err != nil {
 		return fmt.Errorf("portal: send code: %w", err)
 	}

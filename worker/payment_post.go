@@ -45,9 +45,8 @@ func NewPaymentPostTask(orderID, outboxID int64) (*asynq.Task, error) {
 // the receipt. Any failure before the acknowledgement is retried; nothing is ever posted twice.
 type PaymentPoster struct {
 	Orders *store.Portal
-	Core   store.CoreDB // the cached core, so that posting invalidates what the portal shows
-	SMS    notify.Channel
-	Bureau string
+	Core   store.CoreDB   // the cached core, so that posting invalidates what the portal shows
+	SMS    notify.Channel // signs the receipt message with the bureau's name
 	Loc    *time.Location // the bureau's zone: the payment date is the civil date there
 	Log    *slog.Logger
 }
@@ -123,11 +122,11 @@ func (p *PaymentPoster) textReceipt(ctx context.Context, o store.Order, r store.
 		}
 		to = a.Phone
 	}
-	text := fmt.Sprintf("【%s】户号%s缴费%s元已到账，收费流水号%s。", p.Bureau, o.AccountNo, r.Amount, r.No)
+	params := notify.Params{notify.ParamAccount: o.AccountNo, notify.ParamAmount: r.Amount.String(), notify.ParamReceiptNo: r.No}
 	if r.Prepaid > 0 {
-		text += fmt.Sprintf("其中%s元转为预存电费。", r.Prepaid)
+		params[notify.ParamPrepaid] = r.Prepaid.String()
 	}
-	if err := p.SMS.Send(ctx, notify.Message{To: to, Kind: "receipt", Text: text}); err != nil {
+	if err := p.SMS.Send(ctx, notify.Message{Kind: notify.Receipt, To: notify.To{Phone: to}, Params: params}); err != nil {
 		p.Log.Warn("receipt message not sent", "order_id", o.ID, "err", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -81,9 +82,9 @@ func newRig(t testing.TB, d storetest.Dialect) *rig {
 	client := asynq.NewClient(r.redis)
 	t.Cleanup(func() { client.Close() })
 	r.enqueuer = worker.NewEnqueuer(client)
-	r.inbox = notify.NewDevInbox(rdb, r.now)
+	r.inbox = notify.NewDevInbox(rdb, "云溪县供电公司", r.now)
 	r.cached = corecache.New(store.NewCore(r.core, billing.DefaultLateFeeRates(), r.now), rdb, r.log)
-	r.poster = &worker.PaymentPoster{Orders: r.orders, Core: r.cached, SMS: r.inbox, Bureau: "云溪县供电公司",
+	r.poster = &worker.PaymentPoster{Orders: r.orders, Core: r.cached, SMS: r.inbox,
 		Loc: time.FixedZone("CST", 8*3600), Log: r.log}
 	return r
 }
@@ -181,6 +182,55 @@ func testPaidOrderIsPostedOnceAndTheCustomerTold(t *testing.T, d storetest.Diale
 	msgs, _ := r.inbox.Recent(ctx, "13800138000", 5)
 	if len(msgs) == 0 || !strings.Contains(msgs[0].Text, o.PostedReceiptNo) || !strings.Contains(msgs[0].Text, "50.00") {
 		t.Errorf("receipt message = %+v", msgs)
+	}
+}
+
+// TestReceiptMessageIsAKindWithParameters: the payer is told by a receipt message whose parameters
+// are the account, the amount and the receipt number, and the prepaid money only when there is some.
+func TestReceiptMessageIsAKindWithParameters(t *testing.T) {
+	r := newRig(t, storetest.SQLite)
+	ctx := context.Background()
+	acc, err := r.cached.AccountByNumber(ctx, "3100000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	owed, err := r.cached.Arrears(ctx, acc.ID, today)
+	if err != nil || owed.Total < 200 {
+		t.Fatalf("account 3100000001 owes %s (%v); the test needs it to owe at least 2.00", owed.Total, err)
+	}
+	for _, tc := range []struct {
+		name    string
+		amount  billing.Money
+		prepaid bool
+	}{
+		{"part of what is due", 100, false},
+		{"more than is due", owed.Total + 10000, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := r.paidOrder(t, "3100000001", tc.amount)
+			task, err := worker.NewPaymentPostTask(res.Order.ID, res.OutboxID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := r.poster.ProcessTask(ctx, task); err != nil {
+				t.Fatal(err)
+			}
+			receipt, err := r.cached.ReceiptOf(ctx, "wechat", res.Order.OutTradeNo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := notify.Params{notify.ParamAccount: "3100000001", notify.ParamAmount: tc.amount.String(), notify.ParamReceiptNo: receipt.No}
+			if tc.prepaid {
+				want[notify.ParamPrepaid] = receipt.Prepaid.String()
+			}
+			msgs, err := r.inbox.Recent(ctx, "13800138000", 1)
+			if err != nil || len(msgs) != 1 || msgs[0].Kind != notify.Receipt || !maps.Equal(msgs[0].Params, want) {
+				t.Fatalf("receipt message = %+v (%v), want a receipt with %v", msgs, err, want)
+			}
+			if strings.Contains(msgs[0].Text, "预存") != tc.prepaid {
+				t.Errorf("receipt text %q: mentions prepaid money %v, want %v", msgs[0].Text, !tc.prepaid, tc.prepaid)
+			}
+		})
 	}
 }
 

@@ -219,6 +219,8 @@ func TestBadConfigurationStopsWithTheVariableNamed(t *testing.T) {
 		{"unknown environment", env{"GRIDPAY_ENV": "staging"}, "GRIDPAY_ENV"},
 		{"database of another kind", env{"GRIDPAY_CORE_DB": "postgres://x"}, "GRIDPAY_CORE_DB"},
 		{"production without redis", env{"GRIDPAY_ENV": "production", "GRIDPAY_PUBLIC_URL": "https://pay.example.cn"}, "GRIDPAY_REDIS_URL"},
+		{"production without the bureau's name", env{"GRIDPAY_ENV": "production", "GRIDPAY_PUBLIC_URL": "https://pay.example.cn",
+			"GRIDPAY_REDIS_URL": "redis://127.0.0.1:6379/0", "GRIDPAY_BANK_SECRET": strings.Repeat("5a", 32)}, "GRIDPAY_BUREAU"},
 		{"port already taken", nil, "GRIDPAY_ADDR"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -277,7 +279,7 @@ func TestSeedThenSeedIfEmptyKeepsData(t *testing.T) {
 
 func TestSeedIsRefusedInProduction(t *testing.T) {
 	e := env{"GRIDPAY_ENV": "production", "GRIDPAY_REDIS_URL": "redis://127.0.0.1:6379/0",
-		"GRIDPAY_PUBLIC_URL": "https://pay.example.cn", "GRIDPAY_BANK_SECRET": strings.Repeat("5a", 32)}
+		"GRIDPAY_PUBLIC_URL": "https://pay.example.cn", "GRIDPAY_BANK_SECRET": strings.Repeat("5a", 32), "GRIDPAY_BUREAU": "青山县供电公司"}
 	e = withDBs(t, e)
 	err := app.Run(context.Background(), []string{"seed"}, e.get, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "seed: refused in production") {
@@ -393,7 +395,7 @@ func TestProductionPaysThroughConfiguredProviders(t *testing.T) {
 		return p
 	}
 	addr := freeAddr(t)
-	e := withDBs(t, env{"GRIDPAY_ENV": "production", "GRIDPAY_PUBLIC_URL": "https://pay.example.cn",
+	e := withDBs(t, env{"GRIDPAY_ENV": "production", "GRIDPAY_PUBLIC_URL": "https://pay.example.cn", "GRIDPAY_BUREAU": "青山县供电公司",
 		"GRIDPAY_REDIS_URL": redistest.URL(t, redistest.DBApp), "GRIDPAY_BANK_SECRET": strings.Repeat("ab", 32),
 		"GRIDPAY_WECHAT_MCHID": keys.MchID, "GRIDPAY_WECHAT_APPID": keys.AppID, "GRIDPAY_WECHAT_CERT_SERIAL": keys.MerchantCertSerial,
 		"GRIDPAY_WECHAT_APIV3_KEY": keys.APIv3Key, "GRIDPAY_WECHAT_KEY_FILE": write("key.pem", keys.MerchantKeyPEM),

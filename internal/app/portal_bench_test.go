@@ -19,14 +19,12 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
 	"gridpay/internal/config"
 	"gridpay/internal/demo"
 	"gridpay/internal/redistest"
 	"gridpay/notify"
-	"gridpay/worker"
 )
 
 // BenchmarkPortal drives the signed-in bill page and the summary API with concurrent requests on
@@ -65,10 +63,12 @@ func BenchmarkPortal(b *testing.B) {
 	opts, _ := redis.ParseURL(cfg.RedisURL)
 	rdb := redis.NewClient(opts)
 	defer rdb.Close()
-	opt, _ := asynq.ParseRedisURI(cfg.RedisURL)
-	client := asynq.NewClient(opt)
-	defer client.Close()
-	h, err := newHandler(cfg, log, dbs, rdb, worker.NewEnqueuer(client), nil)
+	svc, err := newServices(cfg, log, dbs, rdb, cfg.RedisURL, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer svc.close()
+	h, err := newHandler(cfg, log, svc)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func signInForBench(b *testing.B, c *http.Client, base string, rdb *redis.Client
 		}
 	}
 	post("/api/v1/otp", `{"phone":"13800138000"}`)
-	msgs, err := notify.NewDevInbox(rdb, time.Now).Recent(context.Background(), "13800138000", 1)
+	msgs, err := notify.NewDevInbox(rdb, config.DefaultDevBureau, time.Now).Recent(context.Background(), "13800138000", 1)
 	if err != nil || len(msgs) == 0 {
 		b.Fatalf("no code in the dev inbox: %v", err)
 	}

@@ -5,19 +5,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/redis/go-redis/v9"
 
 	"gridpay/internal/billing"
 	"gridpay/internal/config"
-	"gridpay/internal/corecache"
 	"gridpay/internal/demo"
-	"gridpay/internal/store"
 	"gridpay/internal/web"
 	"gridpay/payments"
 	"gridpay/payments/bank"
@@ -25,44 +21,33 @@ import (
 	"gridpay/static"
 )
 
-// newHandler builds the whole HTTP surface (DESIGN.md, "HTTP surface").
-// qr are the QR payment providers (WeChat Pay, Alipay): in dev the ones wired to the sandboxes;
-// none yet in production, where the Pay buttons are then hidden.
-func newHandler(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.Client, enq payments.Enqueuer, qr map[string]payments.Provider) (http.Handler, error) {
+// newHandler builds the whole HTTP surface (DESIGN.md, "HTTP surface") on the process's services.
+func newHandler(cfg config.Config, log *slog.Logger, svc *services) (http.Handler, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	assets, err := web.NewAssets(static.FS)
 	if err != nil {
 		return nil, err
 	}
-	info := portal.Info{Bureau: demo.County + "供电公司", Env: cfg.Env, Dev: !cfg.Production()}
+	info := portal.Info{Bureau: cfg.Bureau, Env: cfg.Env, Dev: !cfg.Production()}
 	if !cfg.Production() {
 		info.DemoAccounts = []portal.DemoAccount{
 			{No: demo.DemoResidentialNo, Kind: "居民生活 residential", Phone: demo.DemoResidentialPhone},
 			{No: demo.DemoCommercialNo, Kind: "一般工商业 commercial", Phone: demo.DemoCommercialPhone},
 		}
 	}
-	now := time.Now
-	sms, inbox := textChannel(cfg, rdb)
-	// Internet traffic reaches the core database only through the cache (DESIGN.md).
-	core := corecache.New(store.NewCore(dbs.core, billing.DefaultLateFeeRates(), now), rdb, log)
+	now, core, rdb, dbs := svc.now, svc.core, svc.rdb, svc.dbs
 	reg.MustRegister(
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridpay_core_cache_hits_total",
 			Help: "Reads of the core database answered by the cache."}, func() float64 { h, _ := core.Stats(); return float64(h) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridpay_core_cache_misses_total",
 			Help: "Reads that went on to the core database."}, func() float64 { _, m := core.Stats(); return float64(m) }),
 	)
-	orders := store.NewPortal(dbs.portal, now)
-	var pay *payments.Service
-	if len(qr) > 0 {
-		pay = &payments.Service{Providers: qr, Orders: orders, Core: core, Bureau: info.Bureau, Now: now, Loc: cfg.Location, Log: log,
-			NotifyURL: func(provider string) string { return cfg.PublicURL + "/callbacks/" + provider }}
-	}
 	pages, err := portal.New(portal.Deps{
-		Payments: pay, Orders: orders, Now: now, PublicURL: cfg.PublicURL,
-		Log: log, Assets: assets, Info: info, Inbox: inbox, SecureCookies: cfg.Production(),
-		Auth:    portal.NewAuth(rdb, sms, info.Bureau, now),
-		Service: portal.NewService(core, store.NewPortal(dbs.portal, now), billing.DefaultLateFeeRates(), now, cfg.Location),
+		Payments: svc.payments, Orders: svc.orders, Now: now, PublicURL: cfg.PublicURL,
+		Log: log, Assets: assets, Info: info, Inbox: svc.inbox, SecureCookies: cfg.Production(),
+		Auth:    portal.NewAuth(rdb, svc.text, info.Bureau, now),
+		Service: portal.NewService(core, svc.orders, billing.DefaultLateFeeRates(), now, cfg.Location),
 	})
 	if err != nil {
 		return nil, err
@@ -83,12 +68,12 @@ func newHandler(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.C
 		return nil, fmt.Errorf("GRIDPAY_BANK_SECRET: %w", err)
 	}
 	callbackProviders := map[string]payments.Provider{payments.Bank: bankProvider}
-	for name, p := range qr {
+	for name, p := range svc.qr {
 		callbackProviders[name] = p
 	}
 	callbacks := &payments.Callbacks{
 		Providers: callbackProviders,
-		Orders:    orders, Accounts: core, Enqueuer: enq, Log: log, Now: now,
+		Orders:    svc.orders, Accounts: core, Enqueuer: svc.enqueuer, Log: log, Now: now,
 	}
 	e.POST("/callbacks/:provider", callbacks.Handle)
 	pages.Routes(e)

@@ -12,12 +12,10 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/gin-gonic/gin"
-	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
 	"gridpay/internal/config"
 	"gridpay/internal/demo"
-	"gridpay/worker"
 )
 
 // runServer runs the web tier (and, with all, the workers and the outbox sweeper) until ctx ends,
@@ -50,23 +48,17 @@ func runServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 	if err != nil {
 		return err
 	}
+	svc, err := newServices(cfg, log, dbs, rdb, redisURL, qr)
+	if err != nil {
+		return err
+	}
+	defer svc.close()
 	if all {
 		wctx, stopWorker := context.WithCancel(ctx)
-		wait, err := startWorker(wctx, cfg, log, dbs, rdb, redisURL, qr)
-		if err != nil {
-			stopWorker()
-			return err
-		}
+		wait := startWorker(wctx, cfg, log, svc)
 		defer func() { stopWorker(); wait() }()
 	}
-
-	opt, err := asynq.ParseRedisURI(redisURL)
-	if err != nil {
-		return fmt.Errorf("GRIDPAY_REDIS_URL: %w", err)
-	}
-	client := asynq.NewClient(opt)
-	defer client.Close()
-	handler, err := newHandler(cfg, log, dbs, rdb, worker.NewEnqueuer(client), qr)
+	handler, err := newHandler(cfg, log, svc)
 	if err != nil {
 		return err
 	}

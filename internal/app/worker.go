@@ -3,60 +3,31 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
-	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
-
-	"gridpay/internal/billing"
 	"gridpay/internal/config"
-	"gridpay/internal/corecache"
-	"gridpay/internal/demo"
-	"gridpay/internal/store"
-	"gridpay/notify"
 	"gridpay/payments"
 	"gridpay/payments/bank"
 	"gridpay/worker"
 )
 
-// textChannel is how gridpay texts customers: the dev inbox in dev; production has no SMS gateway
-// channel yet, so messages fail there with a logged error rather than vanish.
-func textChannel(cfg config.Config, rdb *redis.Client) (notify.Channel, *notify.DevInbox) {
-	if cfg.Production() {
-		return notify.Fallback{}, nil
-	}
-	inbox := notify.NewDevInbox(rdb, time.Now)
-	return inbox, inbox
-}
+// startWorker runs the asynq task handlers, the outbox sweeper, the active query and the daily
+// reconciliation on the process's services until ctx ends; the returned function waits for them to
+// stop.
+func startWorker(ctx context.Context, cfg config.Config, log *slog.Logger, svc *services) (wait func()) {
+	srv := worker.NewServer(svc.redis, cfg.WorkerConcurrency, log)
+	srv.Handle(worker.TypePaymentPost, &worker.PaymentPoster{Orders: svc.orders, Core: svc.core, SMS: svc.text, Loc: cfg.Location, Log: log})
+	sweeper := &worker.OutboxSweeper{Orders: svc.orders, Enqueuer: svc.enqueuer,
+		Grace: time.Minute, Every: 30 * time.Second, Now: svc.now, Log: log}
 
-// startWorker runs the asynq task handlers and the outbox sweeper until ctx ends; the returned
-// function waits for them to stop.
-// qr are the QR providers whose open orders the active query asks about.
-func startWorker(ctx context.Context, cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.Client, redisURL string,
-	qr map[string]payments.Provider) (wait func(), err error) {
-	opt, err := asynq.ParseRedisURI(redisURL)
-	if err != nil {
-		return nil, fmt.Errorf("GRIDPAY_REDIS_URL: %w", err)
-	}
-	client := asynq.NewClient(opt)
-	sms, _ := textChannel(cfg, rdb)
-	orders := store.NewPortal(dbs.portal, time.Now)
-	core := corecache.New(store.NewCore(dbs.core, billing.DefaultLateFeeRates(), time.Now), rdb, log)
-
-	srv := worker.NewServer(opt, cfg.WorkerConcurrency, log)
-	srv.Handle(worker.TypePaymentPost, &worker.PaymentPoster{Orders: orders, Core: core, SMS: sms,
-		Bureau: demo.County + "供电公司", Loc: cfg.Location, Log: log})
-	sweeper := &worker.OutboxSweeper{Orders: orders, Enqueuer: worker.NewEnqueuer(client),
-		Grace: time.Minute, Every: 30 * time.Second, Now: time.Now, Log: log}
-
-	query := &worker.ActiveQuery{Providers: qr, Orders: orders, Enqueuer: worker.NewEnqueuer(client),
-		Every: 10 * time.Second, Now: time.Now, Log: log}
+	// The QR providers whose open orders the active query asks about.
+	query := &worker.ActiveQuery{Providers: svc.qr, Orders: svc.orders, Enqueuer: svc.enqueuer,
+		Every: 10 * time.Second, Now: svc.now, Log: log}
 
 	sources := map[string]payments.StatementSource{}
-	for name, p := range qr {
+	for name, p := range svc.qr {
 		if src, ok := p.(payments.StatementSource); ok {
 			sources[name] = src
 		}
@@ -64,8 +35,8 @@ func startWorker(ctx context.Context, cfg config.Config, log *slog.Logger, dbs d
 	if cfg.BankStatementDir != "" {
 		sources[payments.Bank] = bank.StatementDir{Dir: cfg.BankStatementDir, Loc: cfg.Location}
 	}
-	rec := &payments.Reconciler{Sources: sources, Orders: orders, Receipts: core, Accounts: core,
-		Enqueuer: worker.NewEnqueuer(client), Loc: cfg.Location, Log: log}
+	rec := &payments.Reconciler{Sources: sources, Orders: svc.orders, Receipts: svc.core, Accounts: svc.core,
+		Enqueuer: svc.enqueuer, Loc: cfg.Location, Log: log}
 
 	var wg sync.WaitGroup
 	wg.Add(4)
@@ -79,7 +50,7 @@ func startWorker(ctx context.Context, cfg config.Config, log *slog.Logger, dbs d
 	}()
 	go func() { defer wg.Done(); sweeper.Run(ctx) }()
 	log.Info("worker running", "concurrency", cfg.WorkerConcurrency, "queues", worker.Queues)
-	return func() { wg.Wait(); client.Close() }, nil
+	return wg.Wait
 }
 
 // runWorker is `gridpay worker`: task handlers and the scheduler, no web.
@@ -103,10 +74,12 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	wait, err := startWorker(ctx, cfg, log, dbs, rdb, url, qr)
+	svc, err := newServices(cfg, log, dbs, rdb, url, qr)
 	if err != nil {
 		return err
 	}
+	defer svc.close()
+	wait := startWorker(ctx, cfg, log, svc)
 	<-ctx.Done()
 	wait()
 	log.Info("worker stopped")

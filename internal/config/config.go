@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Environments gridpay runs in.
@@ -26,6 +28,7 @@ const (
 // README lists them all with their defaults.
 type Config struct {
 	Env               string         // GRIDPAY_ENV: dev | production
+	Bureau            string         // GRIDPAY_BUREAU: the power supply company's name, as customers see it and messages are signed
 	Addr              string         // GRIDPAY_ADDR: listen address, host:port
 	PublicURL         string         // GRIDPAY_PUBLIC_URL: how users reach the site; derived from Addr when empty
 	CoreDB            string         // GRIDPAY_CORE_DB: DSN of the core marketing database
@@ -66,6 +69,9 @@ const (
 	DefaultPortalDB        = "sqlite:data/portal.db"
 	DefaultTimezone        = "Asia/Shanghai"
 	DefaultShutdownTimeout = 15 * time.Second
+	// DefaultDevBureau is the demo county's bureau (internal/demo), the name dev speaks in; production
+	// must name its own.
+	DefaultDevBureau = "云溪县供电公司"
 	// DefaultWorkerConcurrency bounds the writes one worker process makes to the core database.
 	DefaultWorkerConcurrency = 4
 )
@@ -96,6 +102,7 @@ func Load(getenv func(string) string) (Config, error) {
 
 	c := Config{
 		Env:       get("GRIDPAY_ENV", Dev),
+		Bureau:    get("GRIDPAY_BUREAU", ""),
 		Addr:      get("GRIDPAY_ADDR", DefaultAddr),
 		PublicURL: get("GRIDPAY_PUBLIC_URL", ""),
 		CoreDB:    get("GRIDPAY_CORE_DB", DefaultCoreDB),
@@ -122,6 +129,13 @@ func Load(getenv func(string) string) (Config, error) {
 		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
 			badSecret("GRIDPAY_REDIS_URL", "redis://[user:password@]host:port[/db] or rediss://...")
 		}
+	}
+	if c.Bureau != "" {
+		if err := checkBureau(c.Bureau); err != nil {
+			bad("GRIDPAY_BUREAU", c.Bureau, err.Error())
+		}
+	} else if c.Env != Production {
+		c.Bureau = DefaultDevBureau
 	}
 	level := get("GRIDPAY_LOG_LEVEL", "info")
 	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
@@ -212,6 +226,12 @@ func Load(getenv func(string) string) (Config, error) {
 		if c.BankSecret == nil {
 			errs = append(errs, errors.New("GRIDPAY_BANK_SECRET is empty: production needs the secret shared with the collecting bank"))
 		}
+		switch c.Bureau {
+		case "":
+			errs = append(errs, errors.New("GRIDPAY_BUREAU is empty: production needs the power supply company's name, e.g. 青山县供电公司 (it signs every message)"))
+		case DefaultDevBureau:
+			errs = append(errs, fmt.Errorf("GRIDPAY_BUREAU=%q is the demo county's bureau: production needs its own name", c.Bureau))
+		}
 		if c.RedisURL == "" {
 			errs = append(errs, errors.New("GRIDPAY_REDIS_URL is empty: production needs a real Redis (the embedded one keeps nothing)"))
 		}
@@ -223,6 +243,22 @@ func Load(getenv func(string) string) (Config, error) {
 		return Config{}, fmt.Errorf("configuration: %w", errors.Join(errs...))
 	}
 	return c, nil
+}
+
+// maxBureau bounds the bureau's name: it signs SMS messages, whose signatures are short.
+const maxBureau = 32
+
+// checkBureau says what is wrong with a bureau name, which signs messages as 【name】.
+func checkBureau(name string) error {
+	if !utf8.ValidString(name) || utf8.RuneCountInString(name) > maxBureau {
+		return fmt.Errorf("the company's name in at most %d characters, e.g. 青山县供电公司", maxBureau)
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) || strings.ContainsRune("【】[]", r) {
+			return errors.New("the company's name without brackets or control characters, e.g. 青山县供电公司")
+		}
+	}
+	return nil
 }
 
 func checkAddr(addr string) error {

@@ -21,7 +21,7 @@ func TestLoadDefaults(t *testing.T) {
 	if c.Env != config.Dev || c.Addr != ":8080" || c.PublicURL != "http://localhost:8080" ||
 		c.CoreDB != "sqlite:data/core.db" || c.PortalDB != "sqlite:data/portal.db" || !c.EmbeddedRedis() || c.LogLevel != slog.LevelInfo ||
 		c.Location.String() != "Asia/Shanghai" || c.ShutdownTimeout != 15*time.Second || c.Production() ||
-		c.WorkerConcurrency != 4 || len(c.BankSecret) != 32 {
+		c.WorkerConcurrency != 4 || len(c.BankSecret) != 32 || c.Bureau != "云溪县供电公司" {
 		t.Errorf("defaults = %+v", c)
 	}
 }
@@ -37,12 +37,13 @@ func TestLoadValues(t *testing.T) {
 		"GRIDPAY_TIMEZONE":         "Asia/Urumqi",
 		"GRIDPAY_SHUTDOWN_TIMEOUT": "3s",
 		"GRIDPAY_BANK_SECRET":      strings.Repeat("ab", 32),
+		"GRIDPAY_BUREAU":           " 青山县供电公司 ",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !c.Production() || c.Addr != "127.0.0.1:9000" || c.EmbeddedRedis() || c.LogLevel != slog.LevelDebug ||
-		c.Location.String() != "Asia/Urumqi" || c.ShutdownTimeout != 3*time.Second {
+		c.Location.String() != "Asia/Urumqi" || c.ShutdownTimeout != 3*time.Second || c.Bureau != "青山县供电公司" {
 		t.Errorf("values = %+v", c)
 	}
 }
@@ -70,6 +71,14 @@ func TestLoadRejects(t *testing.T) {
 		{"production without a bank secret", map[string]string{"GRIDPAY_ENV": "production", "GRIDPAY_PUBLIC_URL": "https://p.cn", "GRIDPAY_REDIS_URL": "redis://r:6379"}, []string{"GRIDPAY_BANK_SECRET"}},
 		{"bank secret too short", map[string]string{"GRIDPAY_BANK_SECRET": "abcd"}, []string{"GRIDPAY_BANK_SECRET"}},
 		{"bank secret not hex", map[string]string{"GRIDPAY_BANK_SECRET": strings.Repeat("zz", 32)}, []string{"GRIDPAY_BANK_SECRET"}},
+		{"production without a bureau", map[string]string{"GRIDPAY_ENV": "production", "GRIDPAY_PUBLIC_URL": "https://p.cn", "GRIDPAY_REDIS_URL": "redis://r:6379",
+			"GRIDPAY_BANK_SECRET": strings.Repeat("ab", 32)}, []string{"GRIDPAY_BUREAU", "production"}},
+		{"production in the demo county's name", map[string]string{"GRIDPAY_ENV": "production", "GRIDPAY_PUBLIC_URL": "https://p.cn", "GRIDPAY_REDIS_URL": "redis://r:6379",
+			"GRIDPAY_BANK_SECRET": strings.Repeat("ab", 32), "GRIDPAY_BUREAU": "云溪县供电公司"}, []string{"GRIDPAY_BUREAU", "demo"}},
+		{"bureau too long", map[string]string{"GRIDPAY_BUREAU": strings.Repeat("电", 33)}, []string{"GRIDPAY_BUREAU", "32"}},
+		{"bureau with the signature's brackets", map[string]string{"GRIDPAY_BUREAU": "【青山县供电公司】"}, []string{"GRIDPAY_BUREAU"}},
+		{"bureau with a line break", map[string]string{"GRIDPAY_BUREAU": "青山县\n供电公司"}, []string{"GRIDPAY_BUREAU"}},
+		{"bureau not UTF-8", map[string]string{"GRIDPAY_BUREAU": "青山\xff"}, []string{"GRIDPAY_BUREAU"}},
 		{"production over plain http", map[string]string{"GRIDPAY_ENV": "production", "GRIDPAY_REDIS_URL": "redis://r:6379"}, []string{"GRIDPAY_PUBLIC_URL", "https"}},
 		{"several at once are all named", map[string]string{"GRIDPAY_ADDR": "x", "GRIDPAY_LOG_LEVEL": "y"}, []string{"GRIDPAY_ADDR", "GRIDPAY_LOG_LEVEL"}},
 		{"hostile value is quoted, not echoed raw", map[string]string{"GRIDPAY_ADDR": "\x00\n:x"}, []string{`"\x00\n:x"`}},
