@@ -619,20 +619,20 @@ func (p *Portal) recordPaymentOnFlagged(ctx context.Context, tx *sql.Tx, id int6
 		fmt.Sprintf("paid %s while flagged: staff decide", c.paidAmount), now)
 }
 
-// InFlight reports whether the account has money on its way to posting: an order PAID and not yet
-// POSTED, or one FLAGGED for staff after its money arrived (paid after close, or the wrong amount).
-// Such money stops the legal clock (DOMAIN.md): no reminder and no notice while it is in flight.
-// A flagged order counts because the customer has paid; whether it is posted or refunded is staff's
-// decision, not grounds to disconnect.
+// InFlight reports whether the account has money on its way to posting: an order that received its
+// money and is in one of billing.InFlightStatuses (PAID, or FLAGGED for staff). The rule is
+// billing's (OrderStatus.InFlight); the query is built from its list of statuses, so that the two
+// cannot drift apart. Such money stops the legal clock (DOMAIN.md): no reminder and no notice while
+// it is in flight.
 func (p *Portal) InFlight(ctx context.Context, accountNo string) (bool, error) {
 	if !validAccountNo(accountNo) {
 		return false, fmt.Errorf("store: payments in flight for %q: %w", truncateOrderText(accountNo, 16), billing.ErrInvalid)
 	}
+	in, args := inList("inflight", billing.InFlightStatuses())
 	var n int
+	// Money received is paid_at set: MarkPaid sets it with the provider's transaction, and only it.
 	err := p.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM payment_orders WHERE account_no = @no
-AND (status = @paid OR (status = @flagged AND paid_at IS NOT NULL))`,
-		sql.Named("no", accountNo), sql.Named("paid", string(billing.OrderPaid)),
-		sql.Named("flagged", string(billing.OrderFlagged))).Scan(&n)
+AND paid_at IS NOT NULL AND status IN (`+in+`)`, append(args, sql.Named("no", accountNo))...).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("store: payments in flight for %s: %w", accountNo, err)
 	}
