@@ -5,9 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gridpay/internal/billing"
 )
@@ -104,17 +102,11 @@ type NewDispute struct {
 	Photo      *DisputePhoto // nil without a photo
 }
 
-// validDisputeText reports whether s is a non-blank text of valid UTF-8 that fits its column.
-func validDisputeText(s string) bool {
-	return utf8.ValidString(s) && strings.TrimSpace(s) != "" && utf16Len(s) <= MaxDisputeText &&
-		!strings.ContainsRune(s, 0)
-}
-
 func validateNewDispute(d NewDispute) error {
 	switch {
-	case !validPhone(d.Phone) || !validAccountNo(d.AccountNo):
+	case !billing.ValidPhone(d.Phone) || !billing.ValidAccountNo(d.AccountNo):
 		return fmt.Errorf("phone or account number: %w", billing.ErrInvalid)
-	case d.BillID < 0 || (d.BillID == 0) != (d.BillPeriod == 0) || (d.BillID > 0 && !validPeriod(d.BillPeriod)):
+	case d.BillID < 0 || (d.BillID == 0) != (d.BillPeriod == 0) || (d.BillID > 0 && !billing.Period(d.BillPeriod).Valid()):
 		return fmt.Errorf("bill %d of period %d: %w", d.BillID, d.BillPeriod, billing.ErrInvalid)
 	case !d.Category.Valid():
 		return fmt.Errorf("category %q: %w", truncateText(string(d.Category), 32), billing.ErrInvalid)
@@ -126,18 +118,6 @@ func validateNewDispute(d NewDispute) error {
 		return fmt.Errorf("photo of %d bytes: want 1 to %d: %w", len(d.Photo.Bytes), MaxDisputePhoto, billing.ErrInvalid)
 	}
 	return nil
-}
-
-// validPeriod reports whether p is a billing period YYYYMM.
-func validPeriod(p int) bool { return p >= 190001 && p <= 999912 && p%100 >= 1 && p%100 <= 12 }
-
-// truncateText cuts s to at most n bytes for an error message, on a rune boundary.
-func truncateText(s string, n int) string {
-	for len(s) > n {
-		_, size := utf8.DecodeLastRuneInString(s)
-		s = s[:len(s)-size]
-	}
-	return s
 }
 
 // FileDispute files a dispute: the dispute, its text as the first message of the thread, and its
@@ -243,20 +223,15 @@ WHERE dispute_id = @id ORDER BY id`, sql.Named("id", disputeID))
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	msgs := []DisputeMessage{}
-	for rows.Next() {
+	return collect(rows, func(row rowScanner) (DisputeMessage, error) {
 		var (
 			m  DisputeMessage
 			at timestamp
 		)
-		if err := rows.Scan(&m.ID, &m.Author, &m.Text, &at); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&m.ID, &m.Author, &m.Text, &at)
 		m.CreatedAt = time.Time(at)
-		msgs = append(msgs, m)
-	}
-	return msgs, rows.Err()
+		return m, err
+	})
 }
 
 // DisputePhoto returns the photo of a dispute filed from phone. A dispute without a photo, and
