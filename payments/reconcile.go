@@ -167,11 +167,7 @@ func (r *Reconciler) counterPaid(ctx context.Context, channel string, l Statemen
 		r.Log.Error("reconciliation: recording a statement collection failed", "txn", l.ProviderTxnID, "err", err)
 		return "", "could not record: " + err.Error()
 	}
-	if res.OutboxID != 0 {
-		if err := r.Enqueuer.EnqueuePaymentPost(ctx, res.Order.ID, res.OutboxID); err != nil {
-			r.Log.Warn("reconciliation: payment:post not queued; the outbox sweeper will", "order", out, "err", err)
-		}
-	}
+	QueuePosting(ctx, r.Enqueuer, r.Log, res.Order.ID, res.OutboxID)
 	return res.Order.OutTradeNo, "recorded from the statement; posting queued"
 }
 
@@ -182,11 +178,7 @@ func (r *Reconciler) markPaid(ctx context.Context, l StatementLine) string {
 		r.Log.Error("reconciliation: marking a statement payment failed", "order", l.OutTradeNo, "err", err)
 		return "could not mark paid: " + err.Error()
 	}
-	if res.OutboxID != 0 {
-		if err := r.Enqueuer.EnqueuePaymentPost(ctx, res.Order.ID, res.OutboxID); err != nil {
-			r.Log.Warn("reconciliation: payment:post not queued; the outbox sweeper will", "order", l.OutTradeNo, "err", err)
-		}
-	}
+	QueuePosting(ctx, r.Enqueuer, r.Log, res.Order.ID, res.OutboxID)
 	return "marked " + string(res.Order.Status) + " from the statement; posting queued"
 }
 
