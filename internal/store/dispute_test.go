@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"bytes"
+	"database/sql"
 	"errors"
 	"strings"
 	"testing"
@@ -362,6 +363,29 @@ func TestFileDisputeIsOneTransaction(t *testing.T) {
 		}
 		if n, m := countRows(t, db, "disputes"), countRows(t, db, "dispute_messages"); n != 0 || m != 0 {
 			t.Errorf("a failed filing left %d disputes and %d messages", n, m)
+		}
+	})
+}
+
+// TestDisputeSchemaTakesBillingsCodes keeps the CHECK constraints of the disputes table in step
+// with billing's lists: every category and status billing knows can be stored.
+func TestDisputeSchemaTakesBillingsCodes(t *testing.T) {
+	forEachEmptyDB(t, func(t *testing.T, db *store.DB) {
+		newDisputeStore(t, db)
+		insert := func(t *testing.T, category billing.DisputeCategory, status billing.DisputeStatus) {
+			t.Helper()
+			_, err := db.ExecContext(t.Context(), `INSERT INTO disputes (phone, account_no, category, text, status, created_at, updated_at)
+VALUES ('13800138000', '3100000001', @category, 'text', @status, '2026-11-26 08:00:00.000', '2026-11-26 08:00:00.000')`,
+				sql.Named("category", string(category)), sql.Named("status", string(status)))
+			if err != nil {
+				t.Errorf("storing a dispute of %s in %s: %v", category, status, err)
+			}
+		}
+		for _, c := range billing.DisputeCategories() {
+			t.Run(string(c), func(t *testing.T) { insert(t, c, billing.DisputeOpen) })
+		}
+		for _, s := range billing.DisputeStatuses() {
+			t.Run(string(s), func(t *testing.T) { insert(t, billing.DisputeReadingAmount, s) })
 		}
 	})
 }
