@@ -13,11 +13,6 @@ import (
 	"gridpay/internal/store"
 )
 
-// Enqueuer queues the posting of a paid order; the worker package implements it.
-type Enqueuer interface {
-	EnqueuePaymentPost(ctx context.Context, orderID, outboxID int64) error
-}
-
 // AccountFinder is the one core-database question callbacks ask: does this account exist.
 type AccountFinder interface {
 	AccountByNumber(ctx context.Context, accountNo string) (store.Account, error)
@@ -80,12 +75,7 @@ func (cb *Callbacks) Handle(c *gin.Context) {
 		reply(c, p.Nack("not taken, try again later"))
 		return
 	}
-	if res.OutboxID != 0 {
-		if err := cb.Enqueuer.EnqueuePaymentPost(ctx, res.Order.ID, res.OutboxID); err != nil {
-			// Committed already: the outbox sweeper queues it again.
-			cb.Log.Warn("payment:post not queued; the outbox sweeper will", "order_id", res.Order.ID, "err", err)
-		}
-	}
+	QueuePosting(ctx, cb.Enqueuer, cb.Log, res.Order.ID, res.OutboxID)
 	cb.Log.Info("callback taken", "provider", name, "order", n.OutTradeNo, "outcome", res.Outcome, "status", res.Order.Status)
 	reply(c, p.Ack())
 }

@@ -52,8 +52,8 @@ func TestStatusIsBillingOrderStatus(t *testing.T) {
 			}
 		})
 	}
-	if !payments.Paid.InFlight() || payments.Posted.InFlight() {
-		t.Error("InFlight: want true for PAID only")
+	if !payments.Paid.InFlight(true) || !payments.Flagged.InFlight(true) || payments.Posted.InFlight(true) {
+		t.Error("InFlight(money received): want true for PAID and FLAGGED, false once POSTED")
 	}
 }
 

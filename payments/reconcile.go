@@ -43,7 +43,8 @@ type ReceiptFinder interface {
 
 // Reconciler compares each provider's daily statement with our orders and the core database's
 // receipts (DESIGN.md, step 6), fixes what it safely can (a payment we never heard of is marked
-// paid and queued for posting), and stores the result for the staff page.
+// paid and queued for posting), and stores the result for the staff page. Now is its clock: an
+// order made for a collection found only in a statement is numbered and expires by it.
 type Reconciler struct {
 	Sources  map[string]StatementSource
 	Orders   *store.Portal
@@ -51,11 +52,15 @@ type Reconciler struct {
 	Accounts AccountFinder // bank collections found only in a statement are checked against it
 	Enqueuer Enqueuer
 	Loc      *time.Location
+	Now      func() time.Time
 	Log      *slog.Logger
 }
 
 // Run reconciles every channel for day and returns the items per channel.
 func (r *Reconciler) Run(ctx context.Context, day time.Time) (map[string][]store.ReconItem, error) {
+	if r.Now == nil {
+		return nil, errors.New("payments: reconcile: the Reconciler has no clock (Now)")
+	}
 	day = billing.DateOf(day.In(r.Loc))
 	from := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, r.Loc)
 	out := map[string][]store.ReconItem{}
@@ -153,19 +158,16 @@ func (r *Reconciler) counterPaid(ctx context.Context, channel string, l Statemen
 	if _, err := r.Accounts.AccountByNumber(ctx, l.AccountNo); err != nil {
 		return "", "no such account: " + err.Error()
 	}
-	out := NewOutTradeNo(channel, time.Now())
+	now := r.Now()
+	out := NewOutTradeNo(channel, now)
 	res, err := r.Orders.MarkCounterPaid(ctx,
-		store.NewOrder{OutTradeNo: out, AccountNo: l.AccountNo, Channel: channel, Amount: l.Amount, ExpiresAt: time.Now().Add(time.Hour)},
+		store.NewOrder{OutTradeNo: out, AccountNo: l.AccountNo, Channel: channel, Amount: l.Amount, ExpiresAt: now.Add(time.Hour)},
 		store.Callback{Provider: channel, ProviderTxnID: l.ProviderTxnID, Amount: l.Amount, PaidAt: l.PaidAt, Body: []byte("statement")})
 	if err != nil {
 		r.Log.Error("reconciliation: recording a statement collection failed", "txn", l.ProviderTxnID, "err", err)
 		return "", "could not record: " + err.Error()
 	}
-	if res.OutboxID != 0 {
-		if err := r.Enqueuer.EnqueuePaymentPost(ctx, res.Order.ID, res.OutboxID); err != nil {
-			r.Log.Warn("reconciliation: payment:post not queued; the outbox sweeper will", "order", out, "err", err)
-		}
-	}
+	QueuePosting(ctx, r.Enqueuer, r.Log, res.Order.ID, res.OutboxID)
 	return res.Order.OutTradeNo, "recorded from the statement; posting queued"
 }
 
@@ -176,11 +178,7 @@ func (r *Reconciler) markPaid(ctx context.Context, l StatementLine) string {
 		r.Log.Error("reconciliation: marking a statement payment failed", "order", l.OutTradeNo, "err", err)
 		return "could not mark paid: " + err.Error()
 	}
-	if res.OutboxID != 0 {
-		if err := r.Enqueuer.EnqueuePaymentPost(ctx, res.Order.ID, res.OutboxID); err != nil {
-			r.Log.Warn("reconciliation: payment:post not queued; the outbox sweeper will", "order", l.OutTradeNo, "err", err)
-		}
-	}
+	QueuePosting(ctx, r.Enqueuer, r.Log, res.Order.ID, res.OutboxID)
 	return "marked " + string(res.Order.Status) + " from the statement; posting queued"
 }
 

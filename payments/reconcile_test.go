@@ -48,7 +48,7 @@ func TestReconcileWeChat(t *testing.T) {
 	client := asynq.NewClient(opt)
 	defer client.Close()
 	rec := &payments.Reconciler{Sources: map[string]payments.StatementSource{"wechat": r.p}, Orders: r.orders, Receipts: r.core, Accounts: r.core,
-		Enqueuer: worker.NewEnqueuer(client), Loc: cst, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Enqueuer: worker.NewEnqueuer(client), Loc: cst, Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	got, err := rec.Run(ctx, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +110,7 @@ func TestReconcileBankStatement(t *testing.T) {
 	client := asynq.NewClient(opt)
 	defer client.Close()
 	rec := &payments.Reconciler{Sources: map[string]payments.StatementSource{"bank": bank.StatementDir{Dir: dir, Loc: cst}},
-		Orders: r.orders, Receipts: r.core, Accounts: r.core, Enqueuer: worker.NewEnqueuer(client), Loc: cst,
+		Orders: r.orders, Receipts: r.core, Accounts: r.core, Enqueuer: worker.NewEnqueuer(client), Loc: cst, Now: time.Now,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	got, err := rec.Run(ctx, today)
 	if err != nil {
@@ -136,5 +136,61 @@ func TestReconcileBankStatement(t *testing.T) {
 	}
 	if o, err := r.orders.OrderByProviderTxn(ctx, "bank", "ABC2"); err != nil || o.Status != billing.OrderPaid {
 		t.Errorf("ABC2 after a second run: %+v, %v", o, err)
+	}
+}
+
+// TestReconcileRecordsOnItsClock records a bank collection found only in a statement on the
+// Reconciler's clock: the order made for it is numbered and expires by that clock, not by the
+// machine's.
+func TestReconcileRecordsOnItsClock(t *testing.T) {
+	cst := time.FixedZone("CST", 8*3600)
+	for _, tc := range []struct {
+		name   string
+		now    time.Time
+		prefix string // the order number's channel letter and time in China
+	}{
+		{"a morning years ahead", time.Date(2031, 5, 6, 7, 8, 9, 0, cst), "GPB20310506070809"},
+		{"late evening in UTC is the next day in China", time.Date(2030, 12, 31, 17, 30, 0, 0, time.UTC), "GPB20310101013000"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newCallbackRig(t)
+			ctx := context.Background()
+			clock := func() time.Time { return tc.now }
+			orders := store.NewPortal(r.portalDB, clock) // the store on the same clock: the order must not look expired
+			day := tc.now.In(cst).AddDate(0, 0, -1)
+			paidAt := time.Date(day.Year(), day.Month(), day.Day(), 10, 0, 0, 0, cst)
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, day.Format("20060102")+".csv"), []byte("txn_id,account_no,amount_fen,paid_at\n"+
+				"XYZ9,3100000002,2000,"+paidAt.Format(time.RFC3339)+"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			opt, _ := asynq.ParseRedisURI(redistest.URL(t, redistest.DBPayments))
+			client := asynq.NewClient(opt)
+			defer client.Close()
+			rec := &payments.Reconciler{Sources: map[string]payments.StatementSource{"bank": bank.StatementDir{Dir: dir, Loc: cst}},
+				Orders: orders, Receipts: r.core, Accounts: r.core, Enqueuer: worker.NewEnqueuer(client), Loc: cst, Now: clock,
+				Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+			if _, err := rec.Run(ctx, day); err != nil {
+				t.Fatal(err)
+			}
+			o, err := orders.OrderByProviderTxn(ctx, "bank", "XYZ9")
+			if err != nil {
+				t.Fatalf("the statement's collection was not recorded: %v", err)
+			}
+			if !strings.HasPrefix(o.OutTradeNo, tc.prefix) {
+				t.Errorf("order number %s, want it to start %s (the clock's time in China)", o.OutTradeNo, tc.prefix)
+			}
+			if want := tc.now.Add(time.Hour); !o.ExpiresAt.Equal(want) {
+				t.Errorf("order expires at %v, want %v (an hour after the clock)", o.ExpiresAt, want)
+			}
+		})
+	}
+}
+
+// TestReconcileWithoutClock refuses to run rather than record orders on no clock at all.
+func TestReconcileWithoutClock(t *testing.T) {
+	rec := &payments.Reconciler{Loc: time.UTC, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if _, err := rec.Run(context.Background(), time.Now()); err == nil || !strings.Contains(err.Error(), "Now") {
+		t.Errorf("Run without Now = %v, want an error naming it", err)
 	}
 }

@@ -88,11 +88,7 @@ func (q *ActiveQuery) ask(ctx context.Context, p payments.Provider, o store.Orde
 		return false, err
 	}
 	q.Log.Info("active query found a payment", "order", o.OutTradeNo, "outcome", res.Outcome)
-	if res.OutboxID != 0 {
-		if err := q.Enqueuer.EnqueuePaymentPost(ctx, res.Order.ID, res.OutboxID); err != nil {
-			q.Log.Warn("payment:post not queued; the outbox sweeper will", "order_id", res.Order.ID, "err", err)
-		}
-	}
+	payments.QueuePosting(ctx, q.Enqueuer, q.Log, res.Order.ID, res.OutboxID)
 	return true, nil
 }
 

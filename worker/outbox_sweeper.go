@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"gridpay/internal/store"
+	"gridpay/payments"
 )
 
 // OutboxSweeper queues again every payment whose outbox row is not acknowledged within Grace:
@@ -31,7 +32,8 @@ func (s *OutboxSweeper) Sweep(ctx context.Context) (int, error) {
 		if it.Kind != store.OutboxPostPayment {
 			continue
 		}
-		if err := s.Enqueuer.EnqueuePaymentPost(ctx, it.OrderID, it.ID); err != nil {
+		// No log here: the first failure ends the sweep, and Run reports it.
+		if err := payments.QueuePosting(ctx, s.Enqueuer, nil, it.OrderID, it.ID); err != nil {
 			return n, err
 		}
 		n++

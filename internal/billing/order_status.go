@@ -1,6 +1,9 @@
 package billing
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // OrderStatus is where a payment order stands, from the moment a customer taps Pay until the money
 // is posted to the account (销账) or given back.
@@ -68,9 +71,23 @@ func (s OrderStatus) CanMoveTo(t OrderStatus) bool {
 // account has at most one open order per channel.
 func (s OrderStatus) Open() bool { return s == OrderCreated || s == OrderPending }
 
-// InFlight reports whether an order in status s holds money on its way to the account: paid, not
-// yet posted. Such money stops the legal clock (DOMAIN.md): no reminder and no notice for it.
-func (s OrderStatus) InFlight() bool { return s == OrderPaid }
+// inFlightStatuses are the statuses in which an order that received its money holds it on the way
+// to the account: PAID, waiting for its posting, and FLAGGED, waiting for staff (paid after close,
+// or the wrong amount). Whether a flagged payment is posted or given back is staff's decision; until
+// then the customer has paid.
+var inFlightStatuses = []OrderStatus{OrderPaid, OrderFlagged}
+
+// InFlightStatuses returns the statuses in which an order with its money received is in flight (see
+// InFlight), for queries that select such orders. It returns a new slice each time.
+func InFlightStatuses() []OrderStatus { return slices.Clone(inFlightStatuses) }
+
+// InFlight reports whether an order in status s holds money on its way to the account: the money
+// was received (moneyReceived: the provider reported it paid) and the order is PAID, not yet
+// posted, or FLAGGED for staff. Such money stops the legal clock (DOMAIN.md): no reminder and no
+// notice for it.
+func (s OrderStatus) InFlight(moneyReceived bool) bool {
+	return moneyReceived && slices.Contains(inFlightStatuses, s)
+}
 
 // TransitionOrder returns nil when an order may move from one status to the other, and otherwise an
 // error wrapping ErrConflict that names both.

@@ -2,6 +2,7 @@ package billing_test
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -86,19 +87,19 @@ func TestOrderTransitionUnknownStatus(t *testing.T) {
 
 func TestOrderStatusPredicates(t *testing.T) {
 	for _, tc := range []struct {
-		s                     billing.OrderStatus
-		valid, open, inFlight bool
+		s           billing.OrderStatus
+		valid, open bool
 	}{
-		{billing.OrderCreated, true, true, false},
-		{billing.OrderPending, true, true, false},
-		{billing.OrderPaid, true, false, true},
-		{billing.OrderPosted, true, false, false},
-		{billing.OrderClosed, true, false, false},
-		{billing.OrderFlagged, true, false, false},
-		{billing.OrderRefunding, true, false, false},
-		{billing.OrderRefunded, true, false, false},
-		{"paid", false, false, false},
-		{"", false, false, false},
+		{billing.OrderCreated, true, true},
+		{billing.OrderPending, true, true},
+		{billing.OrderPaid, true, false},
+		{billing.OrderPosted, true, false},
+		{billing.OrderClosed, true, false},
+		{billing.OrderFlagged, true, false},
+		{billing.OrderRefunding, true, false},
+		{billing.OrderRefunded, true, false},
+		{"paid", false, false},
+		{"", false, false},
 	} {
 		t.Run(string(tc.s), func(t *testing.T) {
 			if got := tc.s.Valid(); got != tc.valid {
@@ -107,9 +108,57 @@ func TestOrderStatusPredicates(t *testing.T) {
 			if got := tc.s.Open(); got != tc.open {
 				t.Errorf("%q.Open() = %v, want %v", tc.s, got, tc.open)
 			}
-			if got := tc.s.InFlight(); got != tc.inFlight {
-				t.Errorf("%q.InFlight() = %v, want %v", tc.s, got, tc.inFlight)
+		})
+	}
+}
+
+// TestOrderInFlight is the definition of a payment in flight (DOMAIN.md, the legal clock): the
+// customer's money has arrived and is neither posted nor being given back. A FLAGGED order with its
+// money is in flight: staff decide whether it is posted or refunded, and until then the customer
+// has paid.
+func TestOrderInFlight(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		s             billing.OrderStatus
+		moneyReceived bool
+		want          bool
+	}{
+		{"created", billing.OrderCreated, false, false},
+		{"pending", billing.OrderPending, false, false},
+		{"paid", billing.OrderPaid, true, true},
+		{"posted", billing.OrderPosted, true, false},
+		{"closed unpaid", billing.OrderClosed, false, false},
+		{"flagged with its money", billing.OrderFlagged, true, true},
+		{"flagged without money", billing.OrderFlagged, false, false},
+		{"refunding", billing.OrderRefunding, true, false},
+		{"refunded", billing.OrderRefunded, true, false},
+		{"unknown status with money", "paid", true, false},
+		{"empty status", "", true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.s.InFlight(tc.moneyReceived); got != tc.want {
+				t.Errorf("%q.InFlight(%v) = %v, want %v", tc.s, tc.moneyReceived, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestInFlightStatuses checks the list the store builds its query from against the predicate: a
+// status is listed exactly when an order in it with its money is in flight.
+func TestInFlightStatuses(t *testing.T) {
+	listed := billing.InFlightStatuses()
+	for _, s := range billing.OrderStatuses() {
+		t.Run(string(s), func(t *testing.T) {
+			if got, want := slices.Contains(listed, s), s.InFlight(true); got != want {
+				t.Errorf("InFlightStatuses() lists %s: %v, want %v (InFlight(true))", s, got, want)
+			}
+			if s.InFlight(false) {
+				t.Errorf("%s.InFlight(false) = true: no money, nothing in flight", s)
+			}
+		})
+	}
+	listed[0] = "changed"
+	if again := billing.InFlightStatuses(); again[0] == "changed" {
+		t.Error("InFlightStatuses() returns a slice its caller can change")
 	}
 }

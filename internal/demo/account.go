@@ -14,7 +14,7 @@ import (
 type generator struct {
 	o       Options
 	today   time.Time
-	periods []int // billed periods, oldest first; periods[0] only has the opening reading
+	periods []billing.Period // billed periods, oldest first; periods[0] only has the opening reading
 	county  county
 
 	meterID, billID, receiptID, ledgerID int64
@@ -25,20 +25,16 @@ type generator struct {
 func newGenerator(o Options) *generator {
 	g := &generator{o: o, today: billing.DateOf(o.Today)}
 	// The newest billed period is last month: its bill was issued on the 1st of this month.
-	last := time.Date(g.today.Year(), g.today.Month()-1, 1, 0, 0, 0, 0, time.UTC)
+	last := billing.PeriodOfDate(g.today).Prev()
 	for m := o.Months; m >= 0; m-- {
-		p := last.AddDate(0, -m, 0)
-		g.periods = append(g.periods, p.Year()*100+int(p.Month()))
+		g.periods = append(g.periods, last.AddMonths(-m))
 	}
 	return g
 }
 
-func periodStart(p int) time.Time {
-	return time.Date(p/100, time.Month(p%100), 1, 0, 0, 0, 0, time.UTC)
-}
-func issuedOn(p int) time.Time { return periodStart(p).AddDate(0, 1, 0) }
-func dueOn(p int) time.Time    { return periodStart(p).AddDate(0, 1, 19) } // the 20th of the next month
-func readOn(p int) time.Time   { return periodStart(p).AddDate(0, 1, -1) } // the period's last day
+func issuedOn(p billing.Period) time.Time { return p.FirstDay().AddDate(0, 1, 0) }
+func dueOn(p billing.Period) time.Time    { return p.FirstDay().AddDate(0, 1, 19) } // the 20th of the next month
+func readOn(p billing.Period) time.Time   { return p.FirstDay().AddDate(0, 1, -1) } // the period's last day
 
 // behaviour is how an account pays.
 type behaviour int
@@ -163,7 +159,7 @@ func (g *generator) profile(r *rand.Rand, i int) profile {
 		p.tariff, p.tou, p.meter, p.capacity, p.baseKWh = tariffs[2], false, billing.Meter{Digits: 6, Multiplier: 1}, 50, 1500
 		p.behaviour, p.lateShare = arrears, 0
 		// Closed for renovation since last November and stopped paying: arrears from last year.
-		p.unpaidFrom = slices.Index(g.periods, (g.today.Year()-1)*100+11)
+		p.unpaidFrom = slices.Index(g.periods, billing.PeriodOf(g.today.Year()-1, time.November))
 		if p.unpaidFrom < 1 {
 			p.unpaidFrom = 1
 		}
@@ -172,7 +168,7 @@ func (g *generator) profile(r *rand.Rand, i int) profile {
 		k := 1
 		switch z := r.Float64(); {
 		case z < 0.15: // cross-year: unpaid since a bill that fell overdue last year
-			if j := slices.Index(g.periods, (g.today.Year()-1)*100+11); j > 0 {
+			if j := slices.Index(g.periods, billing.PeriodOf(g.today.Year()-1, time.November)); j > 0 {
 				k = last - j + 1
 			}
 		case z < 0.5:

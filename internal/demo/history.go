@@ -33,7 +33,7 @@ func (g *generator) account(l *store.Loader, i int) {
 	accountID := int64(i + 1)
 	g.meterID++
 	meterID := g.meterID
-	opened := periodStart(g.periods[0]).AddDate(0, -r.IntN(120), -r.IntN(28))
+	opened := g.periods[0].FirstDay().AddDate(0, -r.IntN(120), -r.IntN(28))
 
 	// Readings: the opening one at the end of periods[0], then one per billed period.
 	sp := span(p.meter)
@@ -51,7 +51,7 @@ func (g *generator) account(l *store.Loader, i int) {
 	history[0] = regs
 	for j := 1; j < len(g.periods); j++ {
 		per := g.periods[j]
-		kwh := p.baseKWh * seasonal(p.class, per%100) * (0.85 + 0.3*r.Float64())
+		kwh := p.baseKWh * seasonal(p.class, int(per.Month())) * (0.85 + 0.3*r.Float64())
 		if i == 1 && j >= p.unpaidFrom+2 {
 			kwh *= 0.08 // closed for renovation: lights and a fridge
 		}
@@ -61,9 +61,9 @@ func (g *generator) account(l *store.Loader, i int) {
 	for j, per := range g.periods {
 		h := history[j]
 		if p.tou {
-			l.Add("readings", meterID, per, readOn(per), h[regTotal], h[regPeak], h[regFlat], h[regValley])
+			l.Add("readings", meterID, int(per), readOn(per), h[regTotal], h[regPeak], h[regFlat], h[regValley])
 		} else {
-			l.Add("readings", meterID, per, readOn(per), h[regTotal], noReading, noReading, noReading)
+			l.Add("readings", meterID, int(per), readOn(per), h[regTotal], noReading, noReading, noReading)
 		}
 	}
 	g.stats.Readings += len(g.periods)
@@ -85,7 +85,7 @@ func (g *generator) account(l *store.Loader, i int) {
 	for _, ev := range events {
 		if ev.period >= 0 {
 			per := g.periods[ev.period]
-			u := billing.Usage{CapacityKVA: p.capacity, PriorYearKWh: yearKWh[per/100]}
+			u := billing.Usage{CapacityKVA: p.capacity, PriorYearKWh: yearKWh[per.Year()]}
 			prev, cur := history[ev.period-1], history[ev.period]
 			if p.tou {
 				u.Registers = map[billing.Register]int64{
@@ -99,17 +99,17 @@ func (g *generator) account(l *store.Loader, i int) {
 			} else {
 				u.KWh = mustConsume(p.meter, prev[regTotal], cur[regTotal])
 			}
-			yearKWh[per/100] += u.KWh
+			yearKWh[per.Year()] += u.KWh
 			items, err := p.tariff.Bill(u)
 			if err != nil {
 				panic(fmt.Sprintf("demo: tariff %s: %v", p.tariff.Code, err))
 			}
 			g.billID++
-			b := billing.BillBalance{ID: g.billID, Period: per, Class: p.class, Due: dueOn(per), Principal: billing.Total(items)}
+			b := billing.BillBalance{ID: g.billID, Period: int(per), Class: p.class, Due: dueOn(per), Principal: billing.Total(items)}
 			for n, it := range items {
 				l.Add("bill_items", b.ID, n+1, it.Code, it.Quantity, int64(it.UnitPrice), int64(it.Amount))
 			}
-			billTable = append(billTable, []any{b.ID, accountID, per, string(p.class), p.tariff.id, issuedOn(per), dueOn(per), u.KWh})
+			billTable = append(billTable, []any{b.ID, accountID, int(per), string(p.class), p.tariff.id, issuedOn(per), dueOn(per), u.KWh})
 			billIDs[b.ID] = len(bills)
 			if used, a := billing.ApplyPrepaid(prepaid, b, ev.on, rates); used > 0 {
 				b = a.Bills[0].After
@@ -292,7 +292,7 @@ func (g *generator) dailyReadings(l *store.Loader, r *rand.Rand, meterID int64, 
 		var start, end time.Time
 		var from, to registers
 		if j <= last {
-			start, end = periodStart(g.periods[j]), readOn(g.periods[j])
+			start, end = g.periods[j].FirstDay(), readOn(g.periods[j])
 			if end.Before(first) {
 				continue
 			}

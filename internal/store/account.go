@@ -33,8 +33,8 @@ func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
 
 // AccountByNumber returns the account with the 10-digit number accountNo.
 func (c *Core) AccountByNumber(ctx context.Context, accountNo string) (Account, error) {
-	if !validAccountNo(accountNo) {
-		return Account{}, fmt.Errorf("store: account %q: %w", accountNo, billing.ErrInvalid)
+	if !billing.ValidAccountNo(accountNo) {
+		return Account{}, fmt.Errorf("store: account %q: %w", truncateText(accountNo, 16), billing.ErrInvalid)
 	}
 	a, err := scanAccount(c.db.QueryRowContext(ctx, accountSelect+` WHERE a.account_no = @no`, sql.Named("no", accountNo)))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -58,17 +58,4 @@ func (c *Core) AccountsByPhone(ctx context.Context, phone string) ([]Account, er
 		return nil, fmt.Errorf("store: accounts by phone: %w", err)
 	}
 	return accounts, nil
-}
-
-// validAccountNo reports whether s is a 10-digit account number.
-func validAccountNo(s string) bool {
-	if len(s) != 10 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

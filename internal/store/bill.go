@@ -70,7 +70,7 @@ FROM bills b JOIN tariffs tf ON tf.id = b.tariff_id WHERE b.id = @id AND b.accou
 		if d.Items, err = billItems(ctx, q, billID); err != nil {
 			return err
 		}
-		if d.Readings, err = billReadings(ctx, q, accountID, d.Period); err != nil {
+		if d.Readings, err = billReadings(ctx, q, accountID, billing.Period(d.Period)); err != nil {
 			return err
 		}
 		d.Tariff, err = tariffByCode(ctx, q, d.TariffCode)
@@ -88,52 +88,37 @@ WHERE bill_id = @id ORDER BY line_no`, sql.Named("id", billID))
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var items []billing.LineItem
-	for rows.Next() {
+	return collect(rows, func(row rowScanner) (billing.LineItem, error) {
 		var it billing.LineItem
-		if err := rows.Scan(&it.Code, &it.Quantity, &it.UnitPrice, &it.Amount); err != nil {
-			return nil, err
-		}
-		items = append(items, it)
-	}
-	return items, rows.Err()
+		err := row.Scan(&it.Code, &it.Quantity, &it.UnitPrice, &it.Amount)
+		return it, err
+	})
 }
 
 // billReadings returns, per meter of the account, the readings that close the period and the
 // previous one.
-func billReadings(ctx context.Context, q querier, accountID int64, period int) ([]MeterReading, error) {
+func billReadings(ctx context.Context, q querier, accountID int64, period billing.Period) ([]MeterReading, error) {
 	rows, err := q.QueryContext(ctx, `
 SELECT m.asset_no, m.digits, m.multiplier, COALESCE(p.total, cur.total), cur.total
 FROM meters m
 JOIN readings cur ON cur.meter_id = m.id AND cur.period = @period
 LEFT JOIN readings p ON p.meter_id = m.id AND p.period = @prev
 WHERE m.account_id = @acc ORDER BY m.asset_no`,
-		sql.Named("acc", accountID), sql.Named("period", period), sql.Named("prev", previousPeriod(period)))
+		sql.Named("acc", accountID), sql.Named("period", period), sql.Named("prev", period.Prev()))
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []MeterReading
-	for rows.Next() {
+	return collect(rows, func(row rowScanner) (MeterReading, error) {
 		var r MeterReading
-		if err := rows.Scan(&r.AssetNo, &r.Digits, &r.Multiplier, &r.Previous, &r.Current); err != nil {
-			return nil, err
+		if err := row.Scan(&r.AssetNo, &r.Digits, &r.Multiplier, &r.Previous, &r.Current); err != nil {
+			return r, err
 		}
+		var err error
 		if r.KWh, err = billing.Consumption(billing.Meter{Digits: r.Digits, Multiplier: r.Multiplier}, r.Previous, r.Current); err != nil {
-			return nil, fmt.Errorf("meter %s: %w", r.AssetNo, err)
+			return r, fmt.Errorf("meter %s: %w", r.AssetNo, err)
 		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-// previousPeriod returns the YYYYMM period before p.
-func previousPeriod(p int) int {
-	if p%100 == 1 {
-		return (p/100-1)*100 + 12
-	}
-	return p - 1
+		return r, nil
+	})
 }
 
 // tariffByCode loads a tariff with its prices.
@@ -154,24 +139,28 @@ WHERE tariff_id = @id ORDER BY seq`, sql.Named("id", id))
 	if err != nil {
 		return billing.Tariff{}, fmt.Errorf("tariff %s: %w", code, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			item  string
-			upTo  int64
-			price billing.Price
-		)
-		if err := rows.Scan(&item, &upTo, &price); err != nil {
-			return billing.Tariff{}, fmt.Errorf("tariff %s: %w", code, err)
-		}
+	type priceRow struct {
+		item  string
+		upTo  int64
+		price billing.Price
+	}
+	prices, err := collect(rows, func(row rowScanner) (priceRow, error) {
+		var p priceRow
+		err := row.Scan(&p.item, &p.upTo, &p.price)
+		return p, err
+	})
+	if err != nil {
+		return billing.Tariff{}, fmt.Errorf("tariff %s: %w", code, err)
+	}
+	for _, p := range prices {
 		if t.Kind == billing.TimeOfUse {
 			if t.Registers == nil {
 				t.Registers = map[billing.Register]billing.Price{}
 			}
-			t.Registers[billing.Register(item)] = price
+			t.Registers[billing.Register(p.item)] = p.price
 		} else {
-			t.Tiers = append(t.Tiers, billing.Tier{UpTo: upTo, Price: price})
+			t.Tiers = append(t.Tiers, billing.Tier{UpTo: p.upTo, Price: p.price})
 		}
 	}
-	return t, rows.Err()
+	return t, nil
 }

@@ -32,7 +32,7 @@ const maxCallbackBody = 64 << 10
 // PaymentDuplicate.
 func (p *Portal) MarkPaidFromCallback(ctx context.Context, cb Callback) (MarkPaidResult, error) {
 	fail := func(err error) (MarkPaidResult, error) {
-		return MarkPaidResult{}, fmt.Errorf("store: callback %s/%s: %w", cb.Provider, truncateOrderText(cb.ProviderTxnID, 64), err)
+		return MarkPaidResult{}, fmt.Errorf("store: callback %s/%s: %w", cb.Provider, truncateText(cb.ProviderTxnID, 64), err)
 	}
 	if !identifier(cb.Provider, 16) || !identifier(cb.ProviderTxnID, 64) || len(cb.Body) > maxCallbackBody {
 		return fail(billing.ErrInvalid)
@@ -115,7 +115,7 @@ VALUES (@p, @txn, @out, @h, @b, @at)`, sql.Named("p", cb.Provider), sql.Named("t
 // same bank transaction again changes nothing and reports PaymentDuplicate with its order.
 func (p *Portal) MarkCounterPaid(ctx context.Context, o NewOrder, cb Callback) (MarkPaidResult, error) {
 	fail := func(err error) (MarkPaidResult, error) {
-		return MarkPaidResult{}, fmt.Errorf("store: counter payment %s/%s: %w", cb.Provider, truncateOrderText(cb.ProviderTxnID, 64), err)
+		return MarkPaidResult{}, fmt.Errorf("store: counter payment %s/%s: %w", cb.Provider, truncateText(cb.ProviderTxnID, 64), err)
 	}
 	now := p.now().UTC().Truncate(time.Millisecond)
 	if err := validateNewOrder(o, now); err != nil {

@@ -5,61 +5,40 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gridpay/internal/billing"
 )
 
-// DisputeCategory is what a customer disputes (客户异议, DOMAIN.md).
-type DisputeCategory string
+// DisputeCategory is what a customer disputes. It is billing.DisputeCategory under the name this
+// package's callers know: the categories are a rule of the domain.
+type DisputeCategory = billing.DisputeCategory
 
-// The dispute categories.
+// The dispute categories; see billing.DisputeCategory.
 const (
-	DisputeReadingAmount DisputeCategory = "reading_amount"  // 电量电费异议: the reading or the amount
-	DisputeNotCredited   DisputeCategory = "not_credited"    // 缴费未到账: paid, but not credited
-	DisputePaidTwice     DisputeCategory = "paid_twice"      // 重复缴费: paid twice
-	DisputeLateFeeWaiver DisputeCategory = "late_fee_waiver" // 违约金减免: asks for the late fee to be waived
-	DisputeFaultyMeter   DisputeCategory = "faulty_meter"    // 表计故障: the meter is faulty
+	DisputeReadingAmount = billing.DisputeReadingAmount
+	DisputeNotCredited   = billing.DisputeNotCredited
+	DisputePaidTwice     = billing.DisputePaidTwice
+	DisputeLateFeeWaiver = billing.DisputeLateFeeWaiver
+	DisputeFaultyMeter   = billing.DisputeFaultyMeter
 )
 
 // DisputeCategories returns every category, in the order a form offers them.
-func DisputeCategories() []DisputeCategory {
-	return []DisputeCategory{DisputeReadingAmount, DisputeNotCredited, DisputePaidTwice, DisputeLateFeeWaiver, DisputeFaultyMeter}
-}
+func DisputeCategories() []DisputeCategory { return billing.DisputeCategories() }
 
-// Valid reports whether c is one of the categories.
-func (c DisputeCategory) Valid() bool {
-	switch c {
-	case DisputeReadingAmount, DisputeNotCredited, DisputePaidTwice, DisputeLateFeeWaiver, DisputeFaultyMeter:
-		return true
-	}
-	return false
-}
+// DisputeStatus is where a dispute stands. It is billing.DisputeStatus, whose table of legal moves
+// AddStaffReply checks inside its transaction.
+type DisputeStatus = billing.DisputeStatus
 
-// DisputeStatus is where a dispute stands: open when filed, in review while staff check the
-// evidence, then settled as adjusted, refunded or rejected, and closed.
-type DisputeStatus string
-
-// The dispute statuses.
+// The dispute statuses; see billing.DisputeStatus for the legal moves between them.
 const (
-	DisputeOpen     DisputeStatus = "open"
-	DisputeInReview DisputeStatus = "in_review"
-	DisputeAdjusted DisputeStatus = "adjusted"
-	DisputeRefunded DisputeStatus = "refunded"
-	DisputeRejected DisputeStatus = "rejected"
-	DisputeClosed   DisputeStatus = "closed"
+	DisputeOpen     = billing.DisputeOpen
+	DisputeInReview = billing.DisputeInReview
+	DisputeAdjusted = billing.DisputeAdjusted
+	DisputeRefunded = billing.DisputeRefunded
+	DisputeRejected = billing.DisputeRejected
+	DisputeClosed   = billing.DisputeClosed
 )
-
-// Valid reports whether s is one of the statuses.
-func (s DisputeStatus) Valid() bool {
-	switch s {
-	case DisputeOpen, DisputeInReview, DisputeAdjusted, DisputeRefunded, DisputeRejected, DisputeClosed:
-		return true
-	}
-	return false
-}
 
 // Authors of dispute messages.
 const (
@@ -123,17 +102,11 @@ type NewDispute struct {
 	Photo      *DisputePhoto // nil without a photo
 }
 
-// validDisputeText reports whether s is a non-blank text of valid UTF-8 that fits its column.
-func validDisputeText(s string) bool {
-	return utf8.ValidString(s) && strings.TrimSpace(s) != "" && utf16Len(s) <= MaxDisputeText &&
-		!strings.ContainsRune(s, 0)
-}
-
 func validateNewDispute(d NewDispute) error {
 	switch {
-	case !validPhone(d.Phone) || !validAccountNo(d.AccountNo):
+	case !billing.ValidPhone(d.Phone) || !billing.ValidAccountNo(d.AccountNo):
 		return fmt.Errorf("phone or account number: %w", billing.ErrInvalid)
-	case d.BillID < 0 || (d.BillID == 0) != (d.BillPeriod == 0) || (d.BillID > 0 && !validPeriod(d.BillPeriod)):
+	case d.BillID < 0 || (d.BillID == 0) != (d.BillPeriod == 0) || (d.BillID > 0 && !billing.Period(d.BillPeriod).Valid()):
 		return fmt.Errorf("bill %d of period %d: %w", d.BillID, d.BillPeriod, billing.ErrInvalid)
 	case !d.Category.Valid():
 		return fmt.Errorf("category %q: %w", truncateText(string(d.Category), 32), billing.ErrInvalid)
@@ -145,18 +118,6 @@ func validateNewDispute(d NewDispute) error {
 		return fmt.Errorf("photo of %d bytes: want 1 to %d: %w", len(d.Photo.Bytes), MaxDisputePhoto, billing.ErrInvalid)
 	}
 	return nil
-}
-
-// validPeriod reports whether p is a billing period YYYYMM.
-func validPeriod(p int) bool { return p >= 190001 && p <= 999912 && p%100 >= 1 && p%100 <= 12 }
-
-// truncateText cuts s to at most n bytes for an error message, on a rune boundary.
-func truncateText(s string, n int) string {
-	for len(s) > n {
-		_, size := utf8.DecodeLastRuneInString(s)
-		s = s[:len(s)-size]
-	}
-	return s
 }
 
 // FileDispute files a dispute: the dispute, its text as the first message of the thread, and its
@@ -262,20 +223,15 @@ WHERE dispute_id = @id ORDER BY id`, sql.Named("id", disputeID))
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	msgs := []DisputeMessage{}
-	for rows.Next() {
+	return collect(rows, func(row rowScanner) (DisputeMessage, error) {
 		var (
 			m  DisputeMessage
 			at timestamp
 		)
-		if err := rows.Scan(&m.ID, &m.Author, &m.Text, &at); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&m.ID, &m.Author, &m.Text, &at)
 		m.CreatedAt = time.Time(at)
-		msgs = append(msgs, m)
-	}
-	return msgs, rows.Err()
+		return m, err
+	})
 }
 
 // DisputePhoto returns the photo of a dispute filed from phone. A dispute without a photo, and
@@ -295,7 +251,10 @@ JOIN disputes d ON d.id = ph.dispute_id WHERE d.id = @id AND d.phone = @phone`,
 }
 
 // AddStaffReply adds a staff reply to a dispute's thread and moves the dispute to status; an empty
-// status leaves it where it is. A missing dispute is not found.
+// status, or the one it has, leaves it where it is. The move must be one billing allows
+// (billing.TransitionDispute), checked against the status the dispute has inside the transaction
+// that changes it: a refused move, and a dispute another reply moved meanwhile, are conflicts and
+// change nothing. A missing dispute is not found.
 func (p *Portal) AddStaffReply(ctx context.Context, id int64, text string, status DisputeStatus) (DisputeMessage, error) {
 	if !validDisputeText(text) {
 		return DisputeMessage{}, fmt.Errorf("store: reply to dispute %d: text must be valid UTF-8 of 1 to %d characters: %w",
@@ -306,18 +265,32 @@ func (p *Portal) AddStaffReply(ctx context.Context, id int64, text string, statu
 	}
 	m := DisputeMessage{Author: AuthorStaff, Text: text, CreatedAt: p.now().UTC().Truncate(time.Millisecond)}
 	err := p.db.Transact(ctx, func(tx *sql.Tx) error {
-		q, args := `UPDATE disputes SET updated_at = @at WHERE id = @id`, []any{sql.Named("at", timestamp(m.CreatedAt)), sql.Named("id", id)}
-		if status != "" {
-			q, args = `UPDATE disputes SET status = @status, updated_at = @at WHERE id = @id`, append(args, sql.Named("status", string(status)))
+		var current string
+		err := tx.QueryRowContext(ctx, `SELECT status FROM disputes WHERE id = @id`, sql.Named("id", id)).Scan(&current)
+		if errors.Is(err, sql.ErrNoRows) {
+			return billing.ErrNotFound
 		}
-		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		from, to := DisputeStatus(current), status
+		if to == "" {
+			to = from
+		}
+		if to != from {
+			if err := billing.TransitionDispute(from, to); err != nil {
+				return err
+			}
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE disputes SET status = @to, updated_at = @at WHERE id = @id AND status = @from`,
+			sql.Named("to", string(to)), sql.Named("at", timestamp(m.CreatedAt)), sql.Named("id", id), sql.Named("from", string(from)))
 		if err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return billing.ErrNotFound
+			return fmt.Errorf("dispute left %s meanwhile: %w", from, billing.ErrConflict)
 		}
 		m.ID, err = p.insertDisputeMessage(ctx, tx, id, m)
 		return err

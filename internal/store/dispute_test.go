@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"bytes"
+	"database/sql"
 	"errors"
 	"strings"
 	"testing"
@@ -237,10 +238,111 @@ func TestAddStaffReply(t *testing.T) {
 		if got, _ := p.Dispute(ctx, phone, d.ID); got.Status != store.DisputeInReview {
 			t.Errorf("refused replies changed the status to %s", got.Status)
 		}
-		for _, s := range []store.DisputeStatus{store.DisputeOpen, store.DisputeInReview, store.DisputeAdjusted,
-			store.DisputeRefunded, store.DisputeRejected, store.DisputeClosed} {
+		for _, s := range []store.DisputeStatus{store.DisputeInReview, store.DisputeAdjusted, store.DisputeClosed, store.DisputeClosed, ""} {
 			if _, err := p.AddStaffReply(ctx, d.ID, "状态："+string(s), s); err != nil {
-				t.Errorf("status %s refused: %v", s, err)
+				t.Errorf("status %q refused: %v", s, err)
+			}
+		}
+		if got, _ := p.Dispute(ctx, phone, d.ID); got.Status != store.DisputeClosed || len(got.Messages) != 8 {
+			t.Errorf("after settling: %s with %d messages, want closed with 8 (a reply that keeps the status is a reply)",
+				got.Status, len(got.Messages))
+		}
+	})
+}
+
+// disputePath is how a dispute gets from open to each status through staff replies.
+var disputePath = map[store.DisputeStatus][]store.DisputeStatus{
+	store.DisputeOpen:     {},
+	store.DisputeInReview: {store.DisputeInReview},
+	store.DisputeAdjusted: {store.DisputeInReview, store.DisputeAdjusted},
+	store.DisputeRefunded: {store.DisputeInReview, store.DisputeRefunded},
+	store.DisputeRejected: {store.DisputeInReview, store.DisputeRejected},
+	store.DisputeClosed:   {store.DisputeInReview, store.DisputeRejected, store.DisputeClosed},
+}
+
+// TestAddStaffReplyFollowsTheDisputeMoves tries every status a staff reply can ask for on a dispute
+// in every status: billing's table decides, inside the store's transaction. A refused move changes
+// nothing: no message, the status and the time it was last changed as they were.
+func TestAddStaffReplyFollowsTheDisputeMoves(t *testing.T) {
+	forEachEmptyDB(t, func(t *testing.T, db *store.DB) {
+		p, clock := newDisputeStore(t, db)
+		ctx := t.Context()
+		const phone = "13800138000"
+		inStatus := func(t *testing.T, s store.DisputeStatus) store.Dispute {
+			t.Helper()
+			d, err := p.FileDispute(ctx, store.NewDispute{Phone: phone, AccountNo: "3100000001",
+				Category: store.DisputeReadingAmount, Text: "电量异常，请核实。"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, to := range disputePath[s] {
+				if _, err := p.AddStaffReply(ctx, d.ID, "处理中", to); err != nil {
+					t.Fatalf("moving a dispute to %s on the way to %s: %v", to, s, err)
+				}
+			}
+			if d, err = p.Dispute(ctx, phone, d.ID); err != nil || d.Status != s {
+				t.Fatalf("made a dispute in %s, %v; want %s", d.Status, err, s)
+			}
+			return d
+		}
+		for _, tc := range []struct {
+			name     string
+			from, to store.DisputeStatus
+			err      error
+		}{
+			{"a reply to a closed dispute cannot reopen it", store.DisputeClosed, store.DisputeOpen, billing.ErrConflict},
+			{"a closed dispute is not reviewed again", store.DisputeClosed, store.DisputeInReview, billing.ErrConflict},
+			{"a closed dispute is not settled again", store.DisputeClosed, store.DisputeRefunded, billing.ErrConflict},
+			{"a rejected dispute is not reopened", store.DisputeRejected, store.DisputeOpen, billing.ErrConflict},
+			{"a rejected dispute is not reviewed again", store.DisputeRejected, store.DisputeInReview, billing.ErrConflict},
+			{"a settled dispute keeps its outcome", store.DisputeAdjusted, store.DisputeRefunded, billing.ErrConflict},
+			{"review does not go back to open", store.DisputeInReview, store.DisputeOpen, billing.ErrConflict},
+			{"open into review", store.DisputeOpen, store.DisputeInReview, nil},
+			{"open rejected at once", store.DisputeOpen, store.DisputeRejected, nil},
+			{"open closed as it stands", store.DisputeOpen, store.DisputeClosed, nil},
+			{"review to adjusted", store.DisputeInReview, store.DisputeAdjusted, nil},
+			{"review to refunded", store.DisputeInReview, store.DisputeRefunded, nil},
+			{"refunded closed", store.DisputeRefunded, store.DisputeClosed, nil},
+			{"a reply to a closed dispute that keeps it closed", store.DisputeClosed, store.DisputeClosed, nil},
+			{"a reply to a closed dispute without a status", store.DisputeClosed, "", nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				d := inStatus(t, tc.from)
+				clock.t = clock.t.Add(time.Minute)
+				before := countRows(t, db, "dispute_messages")
+				_, err := p.AddStaffReply(ctx, d.ID, "回复", tc.to)
+				if !errors.Is(err, tc.err) || (tc.err == nil) != (err == nil) {
+					t.Fatalf("AddStaffReply(%s -> %q) = %v, want %v", tc.from, tc.to, err, tc.err)
+				}
+				got, gerr := p.Dispute(ctx, phone, d.ID)
+				if gerr != nil {
+					t.Fatal(gerr)
+				}
+				want, wantMessages, wantUpdated := tc.from, before, d.UpdatedAt
+				if err == nil {
+					wantMessages, wantUpdated = before+1, clock.t.Truncate(time.Millisecond)
+					if tc.to != "" {
+						want = tc.to
+					}
+				}
+				if got.Status != want || !got.UpdatedAt.Equal(wantUpdated) {
+					t.Errorf("dispute is %s, updated %v; want %s, updated %v", got.Status, got.UpdatedAt, want, wantUpdated)
+				}
+				if after := countRows(t, db, "dispute_messages"); after != wantMessages {
+					t.Errorf("%d messages, want %d", after, wantMessages)
+				}
+			})
+		}
+		// Every pair, against billing's table: the store adds no rule of its own and drops none.
+		for _, from := range billing.DisputeStatuses() {
+			for _, to := range billing.DisputeStatuses() {
+				t.Run("every pair/"+string(from)+"->"+string(to), func(t *testing.T) {
+					d := inStatus(t, from)
+					_, err := p.AddStaffReply(ctx, d.ID, "回复", to)
+					if legal := from == to || from.CanMoveTo(to); legal != (err == nil) || (!legal && !errors.Is(err, billing.ErrConflict)) {
+						t.Errorf("AddStaffReply(%s -> %s) = %v; billing says legal: %v", from, to, err, legal)
+					}
+				})
 			}
 		}
 	})
@@ -261,6 +363,29 @@ func TestFileDisputeIsOneTransaction(t *testing.T) {
 		}
 		if n, m := countRows(t, db, "disputes"), countRows(t, db, "dispute_messages"); n != 0 || m != 0 {
 			t.Errorf("a failed filing left %d disputes and %d messages", n, m)
+		}
+	})
+}
+
+// TestDisputeSchemaTakesBillingsCodes keeps the CHECK constraints of the disputes table in step
+// with billing's lists: every category and status billing knows can be stored.
+func TestDisputeSchemaTakesBillingsCodes(t *testing.T) {
+	forEachEmptyDB(t, func(t *testing.T, db *store.DB) {
+		newDisputeStore(t, db)
+		insert := func(t *testing.T, category billing.DisputeCategory, status billing.DisputeStatus) {
+			t.Helper()
+			_, err := db.ExecContext(t.Context(), `INSERT INTO disputes (phone, account_no, category, text, status, created_at, updated_at)
+VALUES ('13800138000', '3100000001', @category, 'text', @status, '2026-11-26 08:00:00.000', '2026-11-26 08:00:00.000')`,
+				sql.Named("category", string(category)), sql.Named("status", string(status)))
+			if err != nil {
+				t.Errorf("storing a dispute of %s in %s: %v", category, status, err)
+			}
+		}
+		for _, c := range billing.DisputeCategories() {
+			t.Run(string(c), func(t *testing.T) { insert(t, c, billing.DisputeOpen) })
+		}
+		for _, s := range billing.DisputeStatuses() {
+			t.Run(string(s), func(t *testing.T) { insert(t, billing.DisputeReadingAmount, s) })
 		}
 	})
 }

@@ -5,9 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gridpay/internal/billing"
 )
@@ -83,37 +81,13 @@ type orderChange struct {
 	paidAt        time.Time
 }
 
-// validOrderChannel reports whether c is a channel orders are taken through.
-func validOrderChannel(c string) bool { return c == "wechat" || c == "alipay" || c == "bank" }
-
-// validOrderNote reports whether s fits an event's note: valid UTF-8, no NUL, at most MaxOrderNote.
-func validOrderNote(s string) bool {
-	return utf8.ValidString(s) && !strings.ContainsRune(s, 0) && utf16Len(s) <= MaxOrderNote
-}
-
-// validCodeURL reports whether s is 1 to MaxCodeURL bytes of printable ASCII without spaces, as
-// every provider's code_url is.
-func validCodeURL(s string) bool {
-	if s == "" || len(s) > MaxCodeURL {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] > '~' {
-			return false
-		}
-	}
-	return true
-}
-
-func validOrderAmount(m billing.Money) bool { return m > 0 && m <= MaxOrderAmount }
-
 func validateNewOrder(o NewOrder, now time.Time) error {
 	switch {
 	case !identifier(o.OutTradeNo, 32):
 		return fmt.Errorf("order number: want 1 to 32 of 0-9 A-Z a-z _ -: %w", billing.ErrInvalid)
-	case !validAccountNo(o.AccountNo):
+	case !billing.ValidAccountNo(o.AccountNo):
 		return fmt.Errorf("account number: %w", billing.ErrInvalid)
-	case o.PayerPhone != "" && !validPhone(o.PayerPhone):
+	case o.PayerPhone != "" && !billing.ValidPhone(o.PayerPhone):
 		return fmt.Errorf("payer phone: %w", billing.ErrInvalid)
 	case !validOrderChannel(o.Channel):
 		return fmt.Errorf("channel: want wechat, alipay or bank: %w", billing.ErrInvalid)
@@ -331,7 +305,7 @@ func (p *Portal) OpenOrder(ctx context.Context, accountNo, channel string) (Orde
 		sql.Named("no", accountNo), sql.Named("channel", channel),
 		sql.Named("created", string(billing.OrderCreated)), sql.Named("pending", string(billing.OrderPending)))
 	if err != nil {
-		return Order{}, fmt.Errorf("store: open order of %s on %s: %w", truncateOrderText(accountNo, 16), truncateOrderText(channel, 16), err)
+		return Order{}, fmt.Errorf("store: open order of %s on %s: %w", truncateText(accountNo, 16), truncateText(channel, 16), err)
 	}
 	return o, nil
 }
@@ -339,7 +313,7 @@ func (p *Portal) OpenOrder(ctx context.Context, accountNo, channel string) (Orde
 // OrderByOutTradeNo returns the order with our order number outTradeNo, without its timeline.
 func (p *Portal) OrderByOutTradeNo(ctx context.Context, outTradeNo string) (Order, error) {
 	if !identifier(outTradeNo, 32) {
-		return Order{}, fmt.Errorf("store: order %q: %w", truncateOrderText(outTradeNo, 40), billing.ErrInvalid)
+		return Order{}, fmt.Errorf("store: order %q: %w", truncateText(outTradeNo, 40), billing.ErrInvalid)
 	}
 	o, err := p.orderWhere(ctx, p.db, "out_trade_no = @out", sql.Named("out", outTradeNo))
 	if err != nil {
@@ -366,22 +340,17 @@ WHERE order_id = @order ORDER BY id`, sql.Named("order", orderID))
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	events := []OrderEvent{}
-	for rows.Next() {
+	return collect(rows, func(row rowScanner) (OrderEvent, error) {
 		var (
 			e    OrderEvent
 			at   timestamp
 			from sql.NullString
 			to   string
 		)
-		if err := rows.Scan(&e.ID, &at, &from, &to, &e.Note); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&e.ID, &at, &from, &to, &e.Note)
 		e.At, e.From, e.To = time.Time(at), billing.OrderStatus(from.String), billing.OrderStatus(to)
-		events = append(events, e)
-	}
-	return events, rows.Err()
+		return e, err
+	})
 }
 
 // listLimit gives a list 100 rows when it asks for none and at most maxOrdersListed.
@@ -425,8 +394,8 @@ func (p *Portal) MoveOrder(ctx context.Context, id int64, from, to billing.Order
 		set(&u)
 	}
 	fail := func(err error) (Order, error) {
-		return Order{}, fmt.Errorf("store: move order %d from %s to %s: %w", id, truncateOrderText(string(from), 16),
-			truncateOrderText(string(to), 16), err)
+		return Order{}, fmt.Errorf("store: move order %d from %s to %s: %w", id, truncateText(string(from), 16),
+			truncateText(string(to), 16), err)
 	}
 	if err := billing.TransitionOrder(from, to); err != nil {
 		return fail(err)
@@ -508,7 +477,7 @@ type MarkPaidResult struct {
 // billing.ErrConflict; an unknown order is billing.ErrNotFound.
 func (p *Portal) MarkPaid(ctx context.Context, outTradeNo, providerTxnID string, amount billing.Money, paidAt time.Time) (MarkPaidResult, error) {
 	fail := func(err error) (MarkPaidResult, error) {
-		return MarkPaidResult{}, fmt.Errorf("store: mark order %s paid: %w", truncateOrderText(outTradeNo, 40), err)
+		return MarkPaidResult{}, fmt.Errorf("store: mark order %s paid: %w", truncateText(outTradeNo, 40), err)
 	}
 	switch {
 	case !identifier(outTradeNo, 32):
@@ -619,33 +588,22 @@ func (p *Portal) recordPaymentOnFlagged(ctx context.Context, tx *sql.Tx, id int6
 		fmt.Sprintf("paid %s while flagged: staff decide", c.paidAmount), now)
 }
 
-// InFlight reports whether the account has money on its way to posting: an order PAID and not yet
-// POSTED, or one FLAGGED for staff after its money arrived (paid after close, or the wrong amount).
-// Such money stops the legal clock (DOMAIN.md): no reminder and no notice while it is in flight.
-// A flagged order counts because the customer has paid; whether it is posted or refunded is staff's
-// decision, not grounds to disconnect.
+// InFlight reports whether the account has money on its way to posting: an order that received its
+// money and is in one of billing.InFlightStatuses (PAID, or FLAGGED for staff). The rule is
+// billing's (OrderStatus.InFlight); the query is built from its list of statuses, so that the two
+// cannot drift apart. Such money stops the legal clock (DOMAIN.md): no reminder and no notice while
+// it is in flight.
 func (p *Portal) InFlight(ctx context.Context, accountNo string) (bool, error) {
-	if !validAccountNo(accountNo) {
-		return false, fmt.Errorf("store: payments in flight for %q: %w", truncateOrderText(accountNo, 16), billing.ErrInvalid)
+	if !billing.ValidAccountNo(accountNo) {
+		return false, fmt.Errorf("store: payments in flight for %q: %w", truncateText(accountNo, 16), billing.ErrInvalid)
 	}
+	in, args := inList("inflight", billing.InFlightStatuses())
 	var n int
+	// Money received is paid_at set: MarkPaid sets it with the provider's transaction, and only it.
 	err := p.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM payment_orders WHERE account_no = @no
-AND (status = @paid OR (status = @flagged AND paid_at IS NOT NULL))`,
-		sql.Named("no", accountNo), sql.Named("paid", string(billing.OrderPaid)),
-		sql.Named("flagged", string(billing.OrderFlagged))).Scan(&n)
+AND paid_at IS NOT NULL AND status IN (`+in+`)`, append(args, sql.Named("no", accountNo))...).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("store: payments in flight for %s: %w", accountNo, err)
 	}
 	return n > 0, nil
-}
-
-// truncateOrderText cuts s to at most n bytes on a rune boundary and makes it valid UTF-8, for an
-// error message about hostile input.
-func truncateOrderText(s string, n int) string {
-	s = strings.ToValidUTF8(s, "?")
-	for len(s) > n {
-		_, size := utf8.DecodeLastRuneInString(s)
-		s = s[:len(s)-size]
-	}
-	return s
 }

@@ -735,6 +735,45 @@ func TestInFlight(t *testing.T) {
 	})
 }
 
+// TestInFlightFollowsBilling checks the store's question against billing's rule for an order in
+// every status, with and without its money: the query is built from billing.InFlightStatuses, and
+// the two must never disagree.
+func TestInFlightFollowsBilling(t *testing.T) {
+	forEachEmptyDB(t, func(t *testing.T, db *store.DB) {
+		p, _ := newOrderPortal(t, db)
+		ctx := t.Context()
+		type named struct {
+			name string
+			o    store.Order
+		}
+		var orders []named
+		for s, o := range ordersInEveryStatus(t, p) {
+			orders = append(orders, named{string(s), o})
+		}
+		// Paid after close: FLAGGED with its money, where ordersInEveryStatus's FLAGGED has none.
+		c := mustCreate(t, p, newOrder("GPW20261126160000000000009999", "3100000999", 17500))
+		mustMove(t, p, c.ID, billing.OrderCreated, billing.OrderClosed, nil)
+		res, err := p.MarkPaid(ctx, c.OutTradeNo, "4200000001202611269999", 17500, orderStart)
+		if err != nil || res.Order.Status != billing.OrderFlagged {
+			t.Fatalf("MarkPaid on a closed order = %+v, %v; want it flagged", res, err)
+		}
+		orders = append(orders, named{"FLAGGED with its money", res.Order})
+		for _, tc := range orders {
+			t.Run(tc.name, func(t *testing.T) {
+				want := tc.o.Status.InFlight(!tc.o.PaidAt.IsZero())
+				got, err := p.InFlight(ctx, tc.o.AccountNo)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got != want {
+					t.Errorf("InFlight(%s) with one order %s (paid at %v) = %v; billing says %v",
+						tc.o.AccountNo, tc.o.Status, tc.o.PaidAt, got, want)
+				}
+			})
+		}
+	})
+}
+
 func TestOpenOrders(t *testing.T) {
 	forEachEmptyDB(t, func(t *testing.T, db *store.DB) {
 		p, clock := newOrderPortal(t, db)

@@ -52,20 +52,16 @@ WHERE acked_at IS NULL AND created_at < @before ORDER BY created_at, id`+p.db.di
 	if err != nil {
 		return nil, fmt.Errorf("store: unacknowledged outbox: %w", err)
 	}
-	defer rows.Close()
-	items := []OutboxItem{}
-	for rows.Next() {
+	items, err := collect(rows, func(row rowScanner) (OutboxItem, error) {
 		var (
 			it OutboxItem
 			at timestamp
 		)
-		if err := rows.Scan(&it.ID, &it.Kind, &it.OrderID, &at, &it.Attempts, &it.LastError); err != nil {
-			return nil, fmt.Errorf("store: unacknowledged outbox: %w", err)
-		}
+		err := row.Scan(&it.ID, &it.Kind, &it.OrderID, &at, &it.Attempts, &it.LastError)
 		it.CreatedAt = time.Time(at)
-		items = append(items, it)
-	}
-	if err := rows.Err(); err != nil {
+		return it, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("store: unacknowledged outbox: %w", err)
 	}
 	return items, nil

@@ -47,10 +47,10 @@ func (c *Core) PostPayment(ctx context.Context, p Payment) (Receipt, error) {
 
 func validatePayment(p Payment) error {
 	switch {
-	case !validAccountNo(p.AccountNo):
-		return fmt.Errorf("account number %q: %w", p.AccountNo, billing.ErrInvalid)
+	case !billing.ValidAccountNo(p.AccountNo):
+		return fmt.Errorf("account number %q: %w", truncateText(p.AccountNo, 16), billing.ErrInvalid)
 	case !identifier(p.Channel, 16):
-		return fmt.Errorf("channel %q: %w", p.Channel, billing.ErrInvalid)
+		return fmt.Errorf("channel %q: %w", truncateText(p.Channel, 16), billing.ErrInvalid)
 	case !identifier(p.OrderNo, 64):
 		return fmt.Errorf("order number: want 1 to 64 of 0-9 A-Z a-z _ -: %w", billing.ErrInvalid)
 	case p.Amount <= 0:
@@ -224,21 +224,6 @@ WHERE id = @acc AND prepaid_fen + @d >= 0`, sql.Named("d", delta), sql.Named("ac
 	return balance, nil
 }
 
-// identifier reports whether s is 1 to max characters of [0-9A-Za-z_-]: what providers use for
-// order numbers, and nothing that collations could fold or trim.
-func identifier(s string, max int) bool {
-	if s == "" || len(s) > max {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
 // ReceiptNo formats a receipt number (收费流水号): "SF", the payment date, and an 8-digit sequence.
 func ReceiptNo(paidOn time.Time, seq int64) string {
 	return fmt.Sprintf("SF%s%08d", paidOn.Format("20060102"), seq)
@@ -284,13 +269,13 @@ JOIN bills b ON b.id = a.bill_id WHERE a.receipt_id = @r ORDER BY b.due_on, b.pe
 	if err != nil {
 		return Receipt{}, "", err
 	}
-	defer rows.Close()
-	for rows.Next() {
+	r.Allocations, err = collect(rows, func(row rowScanner) (Allocation, error) {
 		var a Allocation
-		if err := rows.Scan(&a.BillID, &a.Fee, &a.Principal); err != nil {
-			return Receipt{}, "", err
-		}
-		r.Allocations = append(r.Allocations, a)
+		err := row.Scan(&a.BillID, &a.Fee, &a.Principal)
+		return a, err
+	})
+	if err != nil {
+		return Receipt{}, "", err
 	}
-	return r, accountNo, rows.Err()
+	return r, accountNo, nil
 }

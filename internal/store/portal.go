@@ -23,7 +23,7 @@ func NewPortal(db *DB, now func() time.Time) *Portal {
 // Bind records that the holder of phone may see and pay accountNo. Binding twice is not an error;
 // created says whether this call made the binding.
 func (p *Portal) Bind(ctx context.Context, phone, accountNo string) (created bool, err error) {
-	if !validPhone(phone) || !validAccountNo(accountNo) {
+	if !billing.ValidPhone(phone) || !billing.ValidAccountNo(accountNo) {
 		return false, fmt.Errorf("store: bind %s: %w", accountNo, billing.ErrInvalid)
 	}
 	_, err = p.db.ExecContext(ctx, `INSERT INTO bindings (phone, account_no, bound_at) VALUES (@phone, @no, @at)`,
@@ -59,30 +59,13 @@ func (p *Portal) Bindings(ctx context.Context, phone string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: bindings: %w", err)
 	}
-	defer rows.Close()
-	nos := []string{}
-	for rows.Next() {
+	nos, err := collect(rows, func(row rowScanner) (string, error) {
 		var no string
-		if err := rows.Scan(&no); err != nil {
-			return nil, fmt.Errorf("store: bindings: %w", err)
-		}
-		nos = append(nos, no)
-	}
-	if err := rows.Err(); err != nil {
+		err := row.Scan(&no)
+		return no, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("store: bindings: %w", err)
 	}
 	return nos, nil
-}
-
-// validPhone reports whether s is a mainland mobile number: 11 digits starting with 1.
-func validPhone(s string) bool {
-	if len(s) != 11 || s[0] != '1' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -24,28 +24,22 @@ FROM receipts WHERE account_id = @acc ORDER BY paid_on DESC, id DESC`+c.db.diale
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: receipts of account %d: %w", accountID, err)
 	}
-	receipts, err := collectReceipts(rows)
+	receipts, err := collect(rows, scanReceiptRow)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: receipts of account %d: %w", accountID, err)
 	}
 	return receipts, total, nil
 }
 
-func collectReceipts(rows *sql.Rows) ([]Receipt, error) {
-	defer rows.Close()
-	receipts := []Receipt{}
-	for rows.Next() {
-		var (
-			r        Receipt
-			paidOn   date
-			postedAt timestamp
-		)
-		if err := rows.Scan(&r.ID, &r.No, &r.AccountID, &r.Channel, &r.OrderNo, &r.Amount, &r.Fee,
-			&r.Principal, &r.Prepaid, &paidOn, &postedAt); err != nil {
-			return nil, err
-		}
-		r.PaidOn, r.PostedAt = timeOf(paidOn), time.Time(postedAt)
-		receipts = append(receipts, r)
-	}
-	return receipts, rows.Err()
+// scanReceiptRow scans a receipt without its allocations.
+func scanReceiptRow(row rowScanner) (Receipt, error) {
+	var (
+		r        Receipt
+		paidOn   date
+		postedAt timestamp
+	)
+	err := row.Scan(&r.ID, &r.No, &r.AccountID, &r.Channel, &r.OrderNo, &r.Amount, &r.Fee,
+		&r.Principal, &r.Prepaid, &paidOn, &postedAt)
+	r.PaidOn, r.PostedAt = timeOf(paidOn), time.Time(postedAt)
+	return r, err
 }

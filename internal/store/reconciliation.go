@@ -39,7 +39,7 @@ func (p *Portal) SaveReconciliation(ctx context.Context, day time.Time, channel 
 VALUES (@day, @channel, @out, @txn, @status, @pf, @of, @receipt, @note, @at)`,
 				sql.Named("day", date(day)), sql.Named("channel", channel), sql.Named("out", it.OutTradeNo),
 				sql.Named("txn", it.ProviderTxnID), sql.Named("status", it.Status), sql.Named("pf", it.ProviderAmount),
-				sql.Named("of", it.OrderAmount), sql.Named("receipt", it.ReceiptNo), sql.Named("note", truncateOrderText(it.Note, 500)),
+				sql.Named("of", it.OrderAmount), sql.Named("receipt", it.ReceiptNo), sql.Named("note", truncateText(it.Note, 500)),
 				sql.Named("at", timestamp(now))); err != nil {
 				return err
 			}
@@ -60,16 +60,15 @@ FROM recon_items WHERE day = @day AND channel = @channel ORDER BY out_trade_no`,
 	if err != nil {
 		return nil, fmt.Errorf("store: reconciliation: %w", err)
 	}
-	defer rows.Close()
-	items := []ReconItem{}
-	for rows.Next() {
+	items, err := collect(rows, func(row rowScanner) (ReconItem, error) {
 		var it ReconItem
-		if err := rows.Scan(&it.OutTradeNo, &it.ProviderTxnID, &it.Status, &it.ProviderAmount, &it.OrderAmount, &it.ReceiptNo, &it.Note); err != nil {
-			return nil, fmt.Errorf("store: reconciliation: %w", err)
-		}
-		items = append(items, it)
+		err := row.Scan(&it.OutTradeNo, &it.ProviderTxnID, &it.Status, &it.ProviderAmount, &it.OrderAmount, &it.ReceiptNo, &it.Note)
+		return it, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: reconciliation: %w", err)
 	}
-	return items, rows.Err()
+	return items, nil
 }
 
 // OrdersPaidBetween returns the channel's orders the provider reported paid in [from, to).
@@ -91,7 +90,7 @@ func (p *Portal) OrderByProviderTxn(ctx context.Context, channel, providerTxnID 
 	o, err := p.orderWhere(ctx, p.db, "channel = @channel AND provider_txn_id = @txn",
 		sql.Named("channel", channel), sql.Named("txn", providerTxnID))
 	if err != nil {
-		return Order{}, fmt.Errorf("store: order of transaction %s: %w", truncateOrderText(providerTxnID, 64), err)
+		return Order{}, fmt.Errorf("store: order of transaction %s: %w", truncateText(providerTxnID, 64), err)
 	}
 	return o, nil
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"gridpay/internal/billing"
@@ -55,14 +54,6 @@ func validateReminder(r Reminder) error {
 		return fmt.Errorf("reminder date and sending time are required: %w", billing.ErrInvalid)
 	}
 	return nil
-}
-
-func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
-		n += utf16.RuneLen(r)
-	}
-	return n
 }
 
 func (c *Core) reminder(ctx context.Context, key Reminder) (Reminder, error) {

@@ -223,3 +223,16 @@ func collect[T any](rows *sql.Rows, scan func(rowScanner) (T, error)) ([]T, erro
 	}
 	return list, rows.Err()
 }
+
+// inList returns a list of named parameters for an IN (...) clause, @prefix0, @prefix1, ..., and
+// their arguments, so that a query can select by a list a rule in billing keeps. values must not be
+// empty: "IN ()" is no SQL.
+func inList[S ~string](prefix string, values []S) (string, []any) {
+	names := make([]string, len(values))
+	args := make([]any, len(values))
+	for i, v := range values {
+		name := fmt.Sprintf("%s%d", prefix, i)
+		names[i], args[i] = "@"+name, sql.Named(name, string(v))
+	}
+	return strings.Join(names, ", "), args
+}

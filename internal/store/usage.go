@@ -36,16 +36,17 @@ ORDER BY period DESC`+c.db.dialect.page("@limit", "@offset"),
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
+	monthly, err := collect(rows, func(row rowScanner) (MonthlyUsage, error) {
 		var m MonthlyUsage
-		if err := rows.Scan(&m.Period, &m.KWh, &m.Amount); err != nil {
-			return err
-		}
-		u.Monthly = append(u.Monthly, m)
+		err := row.Scan(&m.Period, &m.KWh, &m.Amount)
+		return m, err
+	})
+	if err != nil {
+		return err
 	}
-	slices.Reverse(u.Monthly)
-	return rows.Err()
+	slices.Reverse(monthly)
+	u.Monthly = append(u.Monthly, monthly...)
+	return nil
 }
 
 // dailyUsage turns consecutive daily register readings into daily energy, summed over the account's
@@ -64,35 +65,37 @@ ORDER BY d.meter_id, d.read_on`,
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	perDay := map[time.Time]int64{}
-	var (
-		prevMeter int64 = -1
-		prevDay   time.Time
-		prevTotal billing.Reading
-	)
-	for rows.Next() {
-		var (
-			meterID int64
-			m       billing.Meter
-			day     date
-			total   billing.Reading
-		)
-		if err := rows.Scan(&meterID, &m.Digits, &m.Multiplier, &day, &total); err != nil {
-			return err
-		}
-		d := timeOf(day)
-		if meterID == prevMeter && d.Equal(prevDay.AddDate(0, 0, 1)) {
-			kwh, err := billing.Consumption(m, prevTotal, total)
-			if err != nil {
-				return fmt.Errorf("meter %d on %s: %w", meterID, d.Format(dateLayout), err)
-			}
-			perDay[d] += kwh
-		}
-		prevMeter, prevDay, prevTotal = meterID, d, total
+	type dailyRow struct {
+		meterID int64
+		meter   billing.Meter
+		day     time.Time
+		total   billing.Reading
 	}
-	if err := rows.Err(); err != nil {
+	readings, err := collect(rows, func(row rowScanner) (dailyRow, error) {
+		var (
+			r   dailyRow
+			day date
+		)
+		err := row.Scan(&r.meterID, &r.meter.Digits, &r.meter.Multiplier, &day, &r.total)
+		r.day = timeOf(day)
+		return r, err
+	})
+	if err != nil {
 		return err
+	}
+	perDay := map[time.Time]int64{}
+	for i, r := range readings {
+		if i == 0 {
+			continue
+		}
+		prev := readings[i-1]
+		if r.meterID == prev.meterID && r.day.Equal(prev.day.AddDate(0, 0, 1)) {
+			kwh, err := billing.Consumption(r.meter, prev.total, r.total)
+			if err != nil {
+				return fmt.Errorf("meter %d on %s: %w", r.meterID, r.day.Format(dateLayout), err)
+			}
+			perDay[r.day] += kwh
+		}
 	}
 	for d := from.AddDate(0, 0, 1); !d.After(asOf); d = d.AddDate(0, 0, 1) {
 		if kwh, ok := perDay[d]; ok {

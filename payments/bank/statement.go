@@ -60,7 +60,7 @@ func ParseStatement(r io.Reader) ([]payments.StatementLine, error) {
 	for i, row := range rows[1:] {
 		amount, err := strconv.ParseInt(row[2], 10, 64)
 		at, terr := time.Parse(time.RFC3339, row[3])
-		if err != nil || amount <= 0 || terr != nil || row[0] == "" || len(row[0]) > 64 || len(row[1]) != 10 {
+		if err != nil || amount <= 0 || terr != nil || row[0] == "" || len(row[0]) > 64 || !billing.ValidAccountNo(row[1]) {
 			return nil, fmt.Errorf("bank: statement line %d is malformed: %w", i+2, billing.ErrInvalid)
 		}
 		lines = append(lines, payments.StatementLine{ProviderTxnID: row[0], AccountNo: row[1], Amount: billing.Money(amount), PaidAt: at})

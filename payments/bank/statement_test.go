@@ -28,11 +28,12 @@ func TestStatementDir(t *testing.T) {
 		t.Errorf("a day without a file = %v, want ErrNotFound", err)
 	}
 	for name, body := range map[string]string{
-		"no header":       "ABC1,3100000001,10000,2026-11-26T10:00:00+08:00\n",
-		"negative amount": "txn_id,account_no,amount_fen,paid_at\nABC1,3100000001,-5,2026-11-26T10:00:00+08:00\n",
-		"bad time":        "txn_id,account_no,amount_fen,paid_at\nABC1,3100000001,5,26/11/2026\n",
-		"short account":   "txn_id,account_no,amount_fen,paid_at\nABC1,31000,5,2026-11-26T10:00:00+08:00\n",
-		"three fields":    "txn_id,account_no,amount_fen,paid_at\nABC1,3100000001,5\n",
+		"no header":              "ABC1,3100000001,10000,2026-11-26T10:00:00+08:00\n",
+		"negative amount":        "txn_id,account_no,amount_fen,paid_at\nABC1,3100000001,-5,2026-11-26T10:00:00+08:00\n",
+		"bad time":               "txn_id,account_no,amount_fen,paid_at\nABC1,3100000001,5,26/11/2026\n",
+		"short account":          "txn_id,account_no,amount_fen,paid_at\nABC1,31000,5,2026-11-26T10:00:00+08:00\n",
+		"letters in the account": "txn_id,account_no,amount_fen,paid_at\nABC1,31000000AB,5,2026-11-26T10:00:00+08:00\n",
+		"three fields":           "txn_id,account_no,amount_fen,paid_at\nABC1,3100000001,5\n",
 	} {
 		if _, err := bank.ParseStatement(strings.NewReader(body)); !errors.Is(err, billing.ErrInvalid) {
 			t.Errorf("%s: %v, want ErrInvalid", name, err)

@@ -1,0 +1,82 @@
+package billing
+
+import (
+	"fmt"
+	"slices"
+)
+
+// DisputeCategory is what a customer disputes (客户异议, DOMAIN.md).
+type DisputeCategory string
+
+// The dispute categories.
+const (
+	DisputeReadingAmount DisputeCategory = "reading_amount"  // 电量电费异议: the reading or the amount
+	DisputeNotCredited   DisputeCategory = "not_credited"    // 缴费未到账: paid, but not credited
+	DisputePaidTwice     DisputeCategory = "paid_twice"      // 重复缴费: paid twice
+	DisputeLateFeeWaiver DisputeCategory = "late_fee_waiver" // 违约金减免: asks for the late fee to be waived
+	DisputeFaultyMeter   DisputeCategory = "faulty_meter"    // 表计故障: the meter is faulty
+)
+
+var disputeCategories = []DisputeCategory{DisputeReadingAmount, DisputeNotCredited, DisputePaidTwice,
+	DisputeLateFeeWaiver, DisputeFaultyMeter}
+
+// DisputeCategories returns every category, in the order a form offers them. It returns a new slice
+// each time.
+func DisputeCategories() []DisputeCategory { return slices.Clone(disputeCategories) }
+
+// Valid reports whether c is one of the categories.
+func (c DisputeCategory) Valid() bool { return slices.Contains(disputeCategories, c) }
+
+// DisputeStatus is where a dispute stands: open when filed, in review while staff check the
+// evidence, then settled as adjusted, refunded or rejected, and closed.
+//
+// Like OrderStatus, the state machine lives here because internal/store checks every change of a
+// dispute's status against it inside the transaction that makes the change.
+type DisputeStatus string
+
+// The dispute statuses, in the order of a dispute's life.
+const (
+	DisputeOpen     DisputeStatus = "open"
+	DisputeInReview DisputeStatus = "in_review"
+	DisputeAdjusted DisputeStatus = "adjusted" // settled: the bill or the account was corrected
+	DisputeRefunded DisputeStatus = "refunded" // settled: money given back
+	DisputeRejected DisputeStatus = "rejected" // settled: nothing to correct, with a reason
+	DisputeClosed   DisputeStatus = "closed"
+)
+
+// DisputeStatuses returns every dispute status in the order of a dispute's life. It returns a new
+// slice each time.
+func DisputeStatuses() []DisputeStatus {
+	return []DisputeStatus{DisputeOpen, DisputeInReview, DisputeAdjusted, DisputeRefunded, DisputeRejected, DisputeClosed}
+}
+
+// disputeMoves is the set of legal moves. Anything not listed is refused; in particular nothing goes
+// back to open or into review once settled or closed: a customer who disagrees with the outcome
+// files a new dispute, so that every outcome told to a customer stays on record as told.
+var disputeMoves = map[DisputeStatus][]DisputeStatus{
+	// A plain case may be settled at once; a withdrawn or duplicate one closed as it stands.
+	DisputeOpen:     {DisputeInReview, DisputeAdjusted, DisputeRefunded, DisputeRejected, DisputeClosed},
+	DisputeInReview: {DisputeAdjusted, DisputeRefunded, DisputeRejected, DisputeClosed},
+	DisputeAdjusted: {DisputeClosed},
+	DisputeRefunded: {DisputeClosed},
+	DisputeRejected: {DisputeClosed},
+	DisputeClosed:   nil,
+}
+
+// Valid reports whether s is one of the dispute statuses.
+func (s DisputeStatus) Valid() bool {
+	_, ok := disputeMoves[s]
+	return ok
+}
+
+// CanMoveTo reports whether a dispute may move from s to t. Staying put is not a move.
+func (s DisputeStatus) CanMoveTo(t DisputeStatus) bool { return slices.Contains(disputeMoves[s], t) }
+
+// TransitionDispute returns nil when a dispute may move from one status to the other, and otherwise
+// an error wrapping ErrConflict that names both.
+func TransitionDispute(from, to DisputeStatus) error {
+	if !from.CanMoveTo(to) {
+		return fmt.Errorf("dispute status %q cannot move to %q: %w", string(from), string(to), ErrConflict)
+	}
+	return nil
+}

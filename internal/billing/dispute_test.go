@@ -1,0 +1,119 @@
+package billing_test
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"gridpay/internal/billing"
+)
+
+// legalDisputeMoves is the dispute's life as DOMAIN.md tells it, written out on its own so that the
+// test does not read the table it checks: staff take an open dispute into review, settle it by an
+// adjustment, a refund or a rejection (at once when the case is plain), and close it; an open
+// dispute may also be closed as it stands (withdrawn, a duplicate). Nothing goes back: a settled or
+// closed dispute is never open again, and a customer who disagrees files a new one.
+var legalDisputeMoves = map[[2]billing.DisputeStatus]bool{
+	{billing.DisputeOpen, billing.DisputeInReview}:     true,
+	{billing.DisputeOpen, billing.DisputeAdjusted}:     true,
+	{billing.DisputeOpen, billing.DisputeRefunded}:     true,
+	{billing.DisputeOpen, billing.DisputeRejected}:     true,
+	{billing.DisputeOpen, billing.DisputeClosed}:       true,
+	{billing.DisputeInReview, billing.DisputeAdjusted}: true,
+	{billing.DisputeInReview, billing.DisputeRefunded}: true,
+	{billing.DisputeInReview, billing.DisputeRejected}: true,
+	{billing.DisputeInReview, billing.DisputeClosed}:   true,
+	{billing.DisputeAdjusted, billing.DisputeClosed}:   true,
+	{billing.DisputeRefunded, billing.DisputeClosed}:   true,
+	{billing.DisputeRejected, billing.DisputeClosed}:   true,
+}
+
+func TestDisputeTransitionEveryPair(t *testing.T) {
+	all := billing.DisputeStatuses()
+	if len(all) != 6 {
+		t.Fatalf("DisputeStatuses() has %d statuses, want 6", len(all))
+	}
+	legal := 0
+	for _, from := range all {
+		for _, to := range all {
+			want := legalDisputeMoves[[2]billing.DisputeStatus{from, to}]
+			if want {
+				legal++
+			}
+			t.Run(string(from)+"->"+string(to), func(t *testing.T) {
+				if got := from.CanMoveTo(to); got != want {
+					t.Errorf("%s.CanMoveTo(%s) = %v, want %v", from, to, got, want)
+				}
+				err := billing.TransitionDispute(from, to)
+				if want {
+					if err != nil {
+						t.Errorf("TransitionDispute(%s, %s) = %v, want nil", from, to, err)
+					}
+					return
+				}
+				if !errors.Is(err, billing.ErrConflict) {
+					t.Fatalf("TransitionDispute(%s, %s) = %v, want ErrConflict", from, to, err)
+				}
+				if msg := err.Error(); !strings.Contains(msg, `"`+string(from)+`"`) || !strings.Contains(msg, `"`+string(to)+`"`) {
+					t.Errorf("TransitionDispute(%s, %s) = %q, want both statuses named", from, to, msg)
+				}
+			})
+		}
+	}
+	if legal != len(legalDisputeMoves) {
+		t.Errorf("%d legal moves among the statuses, want %d: a listed move names an unknown status", legal, len(legalDisputeMoves))
+	}
+}
+
+func TestDisputeTransitionUnknownStatus(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		from, to billing.DisputeStatus
+	}{
+		{"upper case", "OPEN", billing.DisputeClosed},
+		{"empty to", billing.DisputeOpen, ""},
+		{"empty from", "", billing.DisputeOpen},
+		{"made up", billing.DisputeInReview, "approved"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := billing.TransitionDispute(tc.from, tc.to); !errors.Is(err, billing.ErrConflict) {
+				t.Errorf("TransitionDispute(%q, %q) = %v, want ErrConflict", tc.from, tc.to, err)
+			}
+		})
+	}
+}
+
+func TestDisputeStatusesAndCategories(t *testing.T) {
+	wantStatuses := []billing.DisputeStatus{"open", "in_review", "adjusted", "refunded", "rejected", "closed"}
+	if got := billing.DisputeStatuses(); !slices.Equal(got, wantStatuses) {
+		t.Errorf("DisputeStatuses() = %v, want %v", got, wantStatuses)
+	}
+	wantCategories := []billing.DisputeCategory{"reading_amount", "not_credited", "paid_twice", "late_fee_waiver", "faulty_meter"}
+	got := billing.DisputeCategories()
+	if !slices.Equal(got, wantCategories) {
+		t.Errorf("DisputeCategories() = %v, want %v", got, wantCategories)
+	}
+	got[0] = "changed"
+	if again := billing.DisputeCategories(); again[0] != wantCategories[0] {
+		t.Error("DisputeCategories() returns a slice its caller can change")
+	}
+	for _, tc := range []struct {
+		name  string
+		s     billing.DisputeStatus
+		c     billing.DisputeCategory
+		valid bool
+	}{
+		{"first", billing.DisputeOpen, billing.DisputeReadingAmount, true},
+		{"last", billing.DisputeClosed, billing.DisputeFaultyMeter, true},
+		{"empty", "", "", false},
+		{"upper case", "OPEN", "PAID_TWICE", false},
+		{"made up", "approved", "other", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.s.Valid() != tc.valid || tc.c.Valid() != tc.valid {
+				t.Errorf("%q.Valid() = %v, %q.Valid() = %v; want %v", tc.s, tc.s.Valid(), tc.c, tc.c.Valid(), tc.valid)
+			}
+		})
+	}
+}
