@@ -36,11 +36,11 @@ func startWorker(ctx context.Context, cfg config.Config, log *slog.Logger, svc *
 		sources[payments.Bank] = bank.StatementDir{Dir: cfg.BankStatementDir, Loc: cfg.Location}
 	}
 	rec := &payments.Reconciler{Sources: sources, Orders: svc.orders, Receipts: svc.core, Accounts: svc.core,
-		Enqueuer: svc.enqueuer, Loc: cfg.Location, Log: log}
+		Enqueuer: svc.enqueuer, Loc: cfg.Location, Now: svc.now, Log: log}
 
 	var wg sync.WaitGroup
 	wg.Add(4)
-	go func() { defer wg.Done(); reconcileDaily(ctx, rec, cfg.Location, log) }()
+	go func() { defer wg.Done(); reconcileDaily(ctx, rec, svc.now, cfg.Location, log) }()
 	go func() { defer wg.Done(); query.Run(ctx) }()
 	go func() {
 		defer wg.Done()
@@ -88,11 +88,11 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 
 // reconcileDaily reconciles yesterday every hour (providers publish the day's statement in the
 // morning; a run replaces the last one), and once at start.
-func reconcileDaily(ctx context.Context, rec *payments.Reconciler, loc *time.Location, log *slog.Logger) {
+func reconcileDaily(ctx context.Context, rec *payments.Reconciler, now func() time.Time, loc *time.Location, log *slog.Logger) {
 	tick := time.NewTicker(time.Hour)
 	defer tick.Stop()
 	for {
-		yesterday := time.Now().In(loc).AddDate(0, 0, -1)
+		yesterday := now().In(loc).AddDate(0, 0, -1)
 		if items, err := rec.Run(ctx, yesterday); err != nil {
 			log.Warn("reconciliation failed", "day", yesterday.Format("2006-01-02"), "err", err)
 		} else {
