@@ -12,8 +12,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gridpay/internal/billing"
+	"gridpay/internal/i18n"
 	"gridpay/internal/web"
-	"gridpay/portal/i18n"
 )
 
 // maxJSONBody bounds every JSON request body of the API.

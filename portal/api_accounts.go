@@ -9,8 +9,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gridpay/internal/billing"
+	"gridpay/internal/i18n"
 	"gridpay/internal/store"
-	"gridpay/portal/i18n"
 )
 
 // accountNo reads the :no path parameter: ten digits, or invalid input.

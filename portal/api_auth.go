@@ -7,8 +7,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gridpay/internal/billing"
+	"gridpay/internal/i18n"
 	"gridpay/internal/pii"
-	"gridpay/portal/i18n"
 )
 
 type codeRequest struct {

@@ -9,9 +9,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gridpay/internal/billing"
+	"gridpay/internal/i18n"
 	"gridpay/internal/pii"
 	"gridpay/internal/web"
-	"gridpay/portal/i18n"
 )
 
 // disputeID reads the :id path parameter: a positive dispute id, or invalid input.

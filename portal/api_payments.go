@@ -6,8 +6,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gridpay/internal/billing"
+	"gridpay/internal/i18n"
 	"gridpay/internal/store"
-	"gridpay/portal/i18n"
 )
 
 // paymentJSON is a posted payment (收费流水) in the API.

@@ -11,9 +11,9 @@ import (
 	"github.com/go-redis/redis_rate/v10"
 
 	"gridpay/internal/billing"
+	"gridpay/internal/i18n"
 	"gridpay/internal/pii"
 	"gridpay/internal/web"
-	"gridpay/portal/i18n"
 )
 
 // validAccountNo reports whether s is a 10-digit account number.

@@ -9,8 +9,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gridpay/internal/billing"
+	"gridpay/internal/i18n"
 	"gridpay/internal/web"
-	"gridpay/portal/i18n"
 )
 
 type disputeFormPage struct {

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"gridpay/internal/i18n"
 	"gridpay/internal/store"
-	"gridpay/portal/i18n"
 )
 
 // disputeView is a dispute as its customer sees it, in the API and on the pages: codes with their

@@ -3,8 +3,8 @@ package portal
 import (
 	"strings"
 
+	"gridpay/internal/i18n"
 	"gridpay/internal/store"
-	"gridpay/portal/i18n"
 )
 
 // itemLabel names a bill line item in the customer's language.

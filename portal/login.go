@@ -9,9 +9,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gridpay/internal/billing"
+	"gridpay/internal/i18n"
 	"gridpay/internal/pii"
 	"gridpay/internal/web"
-	"gridpay/portal/i18n"
 )
 
 // formCSRFCookie holds the token that sign-in forms, which have no session yet, send back.

@@ -6,7 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gridpay/internal/billing"
-	"gridpay/portal/i18n"
+	"gridpay/internal/i18n"
 )
 
 // page is what every page template gets: the site, the language, the session's CSRF token.

@@ -9,9 +9,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gridpay/internal/billing"
+	"gridpay/internal/i18n"
 	"gridpay/internal/store"
 	"gridpay/payments"
-	"gridpay/portal/i18n"
 )
 
 // orderJSON is a payment order in the API.

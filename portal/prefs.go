@@ -7,7 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"gridpay/portal/i18n"
+	"gridpay/internal/i18n"
 )
 
 // careCookie switches on large text (关怀模式).

@@ -9,8 +9,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gridpay/internal/billing"
+	"gridpay/internal/i18n"
 	"gridpay/portal/chart"
-	"gridpay/portal/i18n"
 )
 
 // usagePage shows an account's use: 24 months beside last year, the annual tier progress, and the
