@@ -53,15 +53,10 @@ func decodeJSON(c *gin.Context, v any) error {
 // language, Retry-After when it is a rate limit; internals go to the log only.
 func (h *Handler) apiError(c *gin.Context, err error) {
 	status, kind := web.Kind(err)
-	l := lang(c)
-	msg := i18n.T(l, "error."+kind)
+	msg := web.Message(lang(c), err)
 	var tooMany *web.TooManyRequests
 	if errors.As(err, &tooMany) {
 		c.Header("Retry-After", strconv.Itoa(tooMany.RetrySeconds()))
-		msg = i18n.T(l, "login.rate_limited", tooMany.RetrySeconds())
-	}
-	if kind == "unauthorized" && c.FullPath() == "/api/v1/login" {
-		msg = i18n.T(l, "login.wrong_code")
 	}
 	if status >= 500 {
 		h.log.Error("request failed", "request_id", c.GetString("request_id"), "route", c.FullPath(), "err", err)

@@ -151,7 +151,7 @@ func (a *Auth) checkCode(ctx context.Context, purpose, code string) error {
 	case -2:
 		return &web.TooManyRequests{What: "code tries", RetryAfter: time.Minute}
 	default:
-		return fmt.Errorf("portal: wrong or expired code: %w", billing.ErrUnauthorized)
+		return &web.InputError{Key: "login.wrong_code", Kind: fmt.Errorf("portal: wrong or expired code: %w", billing.ErrUnauthorized)}
 	}
 }
 

@@ -118,7 +118,7 @@ func (h *Handler) sendBindCode(c *gin.Context) {
 	}
 	masked, err := h.startBind(c, s.Phone, p.AccountNo)
 	if err != nil {
-		h.formError(c, "bind", &p.page, p, err)
+		h.formError(c, "bind", &p.page, &p, err)
 		return
 	}
 	p.CodeSent, p.PhoneMasked = true, masked
@@ -134,7 +134,7 @@ func (h *Handler) bind(c *gin.Context) {
 		return
 	}
 	if err := h.finishBind(c, s.Phone, p.AccountNo, c.PostForm("code")); err != nil {
-		h.formError(c, "bind", &p.page, p, err)
+		h.formError(c, "bind", &p.page, &p, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/")
@@ -160,23 +160,16 @@ func (h *Handler) unbind(c *gin.Context) {
 
 // formError shows a form page again with what went wrong, in the customer's language.
 func (h *Handler) formError(c *gin.Context, name string, p *page, data any, err error) {
-	status, kind := web.Kind(err)
+	status, _ := web.Kind(err)
 	if status >= 500 {
 		h.pageError(c, err)
 		return
 	}
 	var tooMany *web.TooManyRequests
-	switch {
-	case errors.As(err, &tooMany):
+	if errors.As(err, &tooMany) {
 		c.Header("Retry-After", fmt.Sprint(tooMany.RetrySeconds()))
-		p.Error = i18n.T(p.Lang, "login.rate_limited", tooMany.RetrySeconds())
-	case kind == "unauthorized":
-		p.Error = i18n.T(p.Lang, "login.wrong_code")
-	case kind == "conflict" && name == "bind":
-		p.Error = i18n.T(p.Lang, "bind.already")
-	default:
-		p.Error = i18n.T(p.Lang, "error."+kind)
 	}
+	p.Error = web.Message(p.Lang, err)
 	h.render(c, status, name, data)
 }
 
@@ -228,7 +221,7 @@ func (h *Handler) showPayFor(c *gin.Context) {
 			h.render(c, status, "payfor", p)
 			return
 		}
-		h.formError(c, "payfor", &p.page, p, err)
+		h.formError(c, "payfor", &p.page, &p, err)
 		return
 	}
 	p.Found = &v

@@ -6,6 +6,7 @@ import (
 
 	"gridpay/internal/billing"
 	"gridpay/internal/pii"
+	"gridpay/internal/web"
 )
 
 // BindTarget checks that accountNo exists and is not already the phone's, and returns the phone the
@@ -16,7 +17,8 @@ func (s *Service) BindTarget(ctx context.Context, phone, accountNo string) (regi
 		return "", err
 	}
 	if _, err := s.account(ctx, phone, accountNo); err == nil {
-		return "", fmt.Errorf("portal: bind %s: already the customer's: %w", pii.AccountNo(accountNo), billing.ErrConflict)
+		return "", &web.InputError{Key: "bind.already",
+			Kind: fmt.Errorf("portal: bind %s: already the customer's: %w", pii.AccountNo(accountNo), billing.ErrConflict)}
 	}
 	return a.Phone, nil
 }

@@ -118,16 +118,14 @@ func (h *Handler) loginError(c *gin.Context, p loginPage, err error) {
 	switch {
 	case errors.As(err, &tooMany):
 		c.Header("Retry-After", fmt.Sprint(tooMany.RetrySeconds()))
-		p.Error = i18n.T(p.Lang, "login.rate_limited", tooMany.RetrySeconds())
 	case kind == "unauthorized":
-		p.Error = i18n.T(p.Lang, "login.wrong_code")
 	case kind == "invalid":
-		p.Error = i18n.T(p.Lang, "error.invalid")
 		p.CodeSent = p.CodeSent && ValidPhone(p.Phone)
 	default:
 		h.pageError(c, err)
 		return
 	}
+	p.Error = web.Message(p.Lang, err)
 	h.render(c, status, "login", p)
 }
 
