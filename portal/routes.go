@@ -4,7 +4,7 @@ import "github.com/gin-gonic/gin"
 
 // Routes registers the customer pages and the JSON API.
 func (h *Handler) Routes(r gin.IRouter) {
-	pages := r.Group("/", h.loadSession)
+	pages := r.Group("/", h.loadSession(h.pageError))
 	pages.GET("/", h.showHome)
 	pages.GET("/login", h.showLogin)
 	pages.POST("/login/code", h.sendLoginCode)
@@ -24,7 +24,7 @@ func (h *Handler) Routes(r gin.IRouter) {
 	pages.GET("/accounts/:no/bills", h.requireSignIn, h.showBills)
 	pages.GET("/accounts/:no/bills/:id", h.requireSignIn, h.showBill)
 
-	api := r.Group("/api/v1", h.loadSession)
+	api := r.Group("/api/v1", h.loadSession(h.apiError))
 	api.POST("/otp", h.sameOrigin, h.apiSendCode)
 	api.POST("/login", h.sameOrigin, h.apiLogin)
 	api.POST("/logout", h.sameOriginOrToken, h.apiLogout)

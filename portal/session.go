@@ -18,17 +18,21 @@ const sessionCookie = "gridpay_session"
 // csrfHeader carries the session's CSRF token on API calls from clients that send no Origin.
 const csrfHeader = "X-CSRF-Token"
 
-// loadSession attaches the caller's session, if the cookie names a live one.
-func (h *Handler) loadSession(c *gin.Context) {
-	if id, err := c.Cookie(sessionCookie); err == nil && id != "" {
-		if s, err := h.auth.Session(c.Request.Context(), id); err == nil {
-			c.Set("session", s)
-		} else if !errors.Is(err, billing.ErrUnauthorized) {
-			h.apiError(c, err)
-			return
+// loadSession attaches the caller's session, if the cookie names a live one. When the session
+// store fails, fail answers: the error page for pages, JSON for the API.
+func (h *Handler) loadSession(fail func(*gin.Context, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if id, err := c.Cookie(sessionCookie); err == nil && id != "" {
+			if s, err := h.auth.Session(c.Request.Context(), id); err == nil {
+				c.Set("session", s)
+			} else if !errors.Is(err, billing.ErrUnauthorized) {
+				fail(c, err)
+				c.Abort()
+				return
+			}
 		}
+		c.Next()
 	}
-	c.Next()
 }
 
 // session returns the caller's session.
