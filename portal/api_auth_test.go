@@ -42,8 +42,20 @@ type site struct {
 var seededToday = time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
 
 // newSite starts a portal on loopback: real Redis, and real SQLite core and portal databases,
-// the core one holding a small demo county seeded as of seededToday.
+// the core one holding a small demo county seeded as of seededToday; the bureau's clock is Beijing's.
 func newSite(t *testing.T, dev bool) *site {
+	t.Helper()
+	return startSite(t, siteOptions{dev: dev, loc: time.FixedZone("CST", 8*3600)})
+}
+
+// siteOptions are what tests vary between sites.
+type siteOptions struct {
+	dev bool           // the dev inbox is served
+	loc *time.Location // the bureau's time zone
+}
+
+// startSite starts a portal on loopback as newSite does, with the given options.
+func startSite(t *testing.T, o siteOptions) *site {
 	t.Helper()
 	opts, err := redis.ParseURL(redistest.URL(t, redistest.DBPortal))
 	if err != nil {
@@ -62,9 +74,10 @@ func newSite(t *testing.T, dev bool) *site {
 	core, pdb := seededDBs(t)
 	s.portal = store.NewPortal(pdb, now)
 	rates := billing.DefaultLateFeeRates()
-	svc := portal.NewService(store.NewCore(core, rates, now), s.portal, rates, now, time.FixedZone("CST", 8*3600))
-	deps := portal.Deps{Log: log, Assets: assets, Auth: s.auth, Service: svc, Info: portal.Info{Bureau: "云溪县供电公司", Dev: dev}}
-	if dev {
+	svc := portal.NewService(store.NewCore(core, rates, now), s.portal, rates, now, o.loc)
+	deps := portal.Deps{Log: log, Assets: assets, Auth: s.auth, Service: svc, Orders: s.portal, Now: now, Location: o.loc,
+		Info: portal.Info{Bureau: "云溪县供电公司", Dev: o.dev}}
+	if o.dev {
 		deps.Inbox = s.inbox
 	}
 	h, err := portal.New(deps)

@@ -130,9 +130,10 @@ type payPage struct {
 	page
 	Order    orderJSON
 	Expired  bool
-	Done     bool // paid or posted: no more refreshing
-	InWeChat bool // the page is open inside WeChat: long-press the code instead of scanning it
-	InAlipay bool // inside Alipay: its link opens the payment directly
+	Done     bool           // paid or posted: no more refreshing
+	InWeChat bool           // the page is open inside WeChat: long-press the code instead of scanning it
+	InAlipay bool           // inside Alipay: its link opens the payment directly
+	Loc      *time.Location // the bureau's clock, on which the expiry is read
 }
 
 // startPay handles the Pay buttons (a signed-in customer's account, or 代缴): an order, then its page.
@@ -177,7 +178,7 @@ func (h *Handler) showPay(c *gin.Context) {
 		return
 	}
 	ua := c.GetHeader("User-Agent")
-	p := payPage{page: h.newPage(c), Order: toOrderJSON(o),
+	p := payPage{page: h.newPage(c), Order: toOrderJSON(o), Loc: h.loc,
 		InWeChat: strings.Contains(ua, "MicroMessenger"), InAlipay: strings.Contains(ua, "AlipayClient")}
 	p.Done = o.Status == payments.Paid || o.Status == payments.Posted
 	p.Expired = !p.Done && o.Status != payments.Flagged && h.now().After(o.ExpiresAt)
@@ -232,7 +233,7 @@ func (h *Handler) qr(c *gin.Context, o store.Order) ([]byte, error) {
 
 // ExpiresText shows the expiry time in the bureau's clock, e.g. 14:35.
 func (p payPage) ExpiresText() string {
-	return p.Order.ExpiresAt.In(time.FixedZone("CST", 8*3600)).Format("15:04")
+	return p.Order.ExpiresAt.In(p.Loc).Format("15:04")
 }
 
 // StatusText names the order's status for the customer.

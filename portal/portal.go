@@ -50,7 +50,8 @@ type Deps struct {
 	PublicURL     string           // how customers reach the site, for codes printed on paper
 	Inbox         *notify.DevInbox // the dev inbox, served at /dev/inbox; nil in production
 	Info          Info
-	SecureCookies bool // cookies only over HTTPS (production)
+	SecureCookies bool           // cookies only over HTTPS (production)
+	Location      *time.Location // the bureau's time zone (GRIDPAY_TIMEZONE): times on pages are read on its clock
 }
 
 // Handler serves the portal's pages and JSON API.
@@ -67,12 +68,16 @@ type Handler struct {
 	pages         map[string]*template.Template
 	info          Info
 	secureCookies bool
+	loc           *time.Location
 }
 
 // New parses every page once and checks each renders.
 func New(d Deps) (*Handler, error) {
 	h := &Handler{log: d.Log, assets: d.Assets, auth: d.Auth, svc: d.Service, pay: d.Payments, orders: d.Orders, now: d.Now, publicURL: d.PublicURL, inbox: d.Inbox, pages: map[string]*template.Template{},
-		info: d.Info, secureCookies: d.SecureCookies}
+		info: d.Info, secureCookies: d.SecureCookies, loc: d.Location}
+	if d.Location == nil {
+		return nil, fmt.Errorf("portal: no time zone")
+	}
 	funcs := template.FuncMap{"asset": d.Assets.URL}
 	// Every templates/*.html but the layout is a page, parsed once here; a broken one stops start-up.
 	files, err := fs.Glob(templateFS, "templates/*.html")
