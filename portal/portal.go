@@ -3,19 +3,17 @@
 package portal
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"path"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"gridpay/internal/i18n"
 	"gridpay/internal/store"
 	"gridpay/internal/web"
 	"gridpay/notify"
@@ -65,52 +63,47 @@ type Handler struct {
 	now           func() time.Time
 	publicURL     string
 	inbox         *notify.DevInbox
-	pages         map[string]*template.Template
+	pages         *web.Templates
 	info          Info
 	secureCookies bool
 	loc           *time.Location
 }
 
-// New parses every page once and checks each renders.
+// New parses every page once and renders each with an empty value, so that a broken page stops
+// start-up.
 func New(d Deps) (*Handler, error) {
-	h := &Handler{log: d.Log, assets: d.Assets, auth: d.Auth, svc: d.Service, pay: d.Payments, orders: d.Orders, now: d.Now, publicURL: d.PublicURL, inbox: d.Inbox, pages: map[string]*template.Template{},
+	h := &Handler{log: d.Log, assets: d.Assets, auth: d.Auth, svc: d.Service, pay: d.Payments, orders: d.Orders, now: d.Now, publicURL: d.PublicURL, inbox: d.Inbox,
 		info: d.Info, secureCookies: d.SecureCookies, loc: d.Location}
 	if d.Location == nil {
 		return nil, fmt.Errorf("portal: no time zone")
 	}
-	funcs := template.FuncMap{"asset": d.Assets.URL}
-	// Every templates/*.html but the layout is a page, parsed once here; a broken one stops start-up.
-	files, err := fs.Glob(templateFS, "templates/*.html")
+	sub, err := fs.Sub(templateFS, "templates")
 	if err != nil {
 		return nil, fmt.Errorf("portal: templates: %w", err)
 	}
-	for _, f := range files {
-		name := strings.TrimSuffix(path.Base(f), ".html")
-		if name == "layout" {
-			continue
-		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
-		if err != nil {
-			return nil, fmt.Errorf("portal: page %s: %w", name, err)
-		}
-		h.pages[name] = t
+	if h.pages, err = web.NewTemplates(sub, template.FuncMap{"asset": d.Assets.URL}, h.samplePages()); err != nil {
+		return nil, fmt.Errorf("portal: %w", err)
 	}
 	return h, nil
 }
 
+// samplePages are the portal's pages, each with an empty value of its own data, which start-up
+// renders every page with (web.NewTemplates).
+func (h *Handler) samplePages() map[string]any {
+	p := page{Info: h.info, Lang: i18n.ZH}
+	return map[string]any{
+		"bill": billPage{page: p}, "bills": billsPage{page: p}, "bind": bindPage{page: p},
+		"dev_inbox": devInboxPage{page: p}, "dispute": disputePage{page: p}, "dispute_new": disputeFormPage{page: p},
+		"disputes": disputesPage{page: p}, "error": p, "home": homePage{page: p}, "login": loginPage{page: p},
+		"pay": payPage{page: p, Loc: h.loc}, "payfor": payForPage{page: p}, "payments": paymentsPage{page: p},
+		"usage": usagePage{page: p},
+	}
+}
+
 // render writes a page, or logs and answers 500 if the template fails before anything was sent.
 func (h *Handler) render(c *gin.Context, status int, page string, data any) {
-	t, ok := h.pages[page]
-	if !ok {
-		h.log.Error("render: no such page", "page", page, "request_id", c.GetString("request_id"))
-		c.String(http.StatusInternalServerError, "系统繁忙，请稍后再试。 Something went wrong; please try again later.")
-		return
-	}
-	var buf bytes.Buffer
-	if err := t.Execute(&buf, data); err != nil {
+	if err := h.pages.Render(c, status, page, data); err != nil {
 		h.log.Error("render", "page", page, "request_id", c.GetString("request_id"), "err", err)
 		c.String(http.StatusInternalServerError, "系统繁忙，请稍后再试。 Something went wrong; please try again later.")
-		return
 	}
-	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
