@@ -1,8 +1,12 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"time"
+
+	"github.com/go-redis/redis_rate/v10"
+	"github.com/redis/go-redis/v9"
 )
 
 // TooManyRequests is the error of a request refused by a rate limit or a lockout; RetryAfter tells
@@ -19,4 +23,42 @@ func (e *TooManyRequests) Error() string {
 // RetrySeconds is RetryAfter in whole seconds, at least 1.
 func (e *TooManyRequests) RetrySeconds() int {
 	return max(1, int((e.RetryAfter+time.Second-1)/time.Second))
+}
+
+// Limiter counts requests against rate limits kept in Redis, so that every web process shares them.
+type Limiter struct {
+	l *redis_rate.Limiter
+}
+
+// NewLimiter returns a limiter keeping its counts in rdb.
+func NewLimiter(rdb redis.UniversalClient) *Limiter {
+	return &Limiter{l: redis_rate.NewLimiter(rdb)}
+}
+
+// Rule is one rate limit on one key, e.g. sign-in codes per phone.
+type Rule struct {
+	Key   string // what is counted, e.g. "code:phone:m:13800138000"
+	Limit redis_rate.Limit
+}
+
+// Allow takes one token from rule, or says when to come back with a *TooManyRequests.
+func (l *Limiter) Allow(ctx context.Context, rule Rule) error {
+	res, err := l.l.Allow(ctx, "gridpay:rate:"+rule.Key, rule.Limit)
+	if err != nil {
+		return fmt.Errorf("web: rate limit: %w", err)
+	}
+	if res.Allowed == 0 {
+		return &TooManyRequests{What: rule.Key, RetryAfter: res.RetryAfter}
+	}
+	return nil
+}
+
+// AllowAll takes a token from every rule in order, stopping at the first that refuses.
+func (l *Limiter) AllowAll(ctx context.Context, rules ...Rule) error {
+	for _, r := range rules {
+		if err := l.Allow(ctx, r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
