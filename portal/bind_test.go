@@ -10,20 +10,6 @@ import (
 	"gridpay/internal/i18n"
 )
 
-func del(t *testing.T, c *http.Client, u string, headers ...string) int {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodDelete, u, nil)
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
-}
-
 func TestBindAndUnbindThroughTheAPI(t *testing.T) {
 	s := newSite(t, true)
 	c := s.signIn(t, "13800138000")

@@ -1,23 +1,25 @@
 // Package portal is the customer's side of gridpay: pages for phones and the same data as JSON under
-// /api/v1/. Staff pages arrive in portal/admin.
+// /api/v1/. Staff pages arrive in portal/admin. The HTTP habits (templates, CSRF, parameters, rate
+// limits, cookies, the path from an error to a response) come from internal/web; sign-in and
+// sessions from portal/auth.
 package portal
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net/http"
 	"time"
 
-	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
 
-	"gridpay/internal/i18n"
 	"gridpay/internal/store"
 	"gridpay/internal/web"
 	"gridpay/notify"
 	"gridpay/payments"
+	"gridpay/portal/auth"
 )
 
 //go:embed templates
@@ -40,10 +42,11 @@ type DemoAccount struct {
 type Deps struct {
 	Log           *slog.Logger
 	Assets        *web.Assets
-	Auth          *Auth
+	Auth          *auth.Auth
 	Service       *Service
-	Payments      *payments.Service // nil: no payment channel is configured
-	Orders        *store.Portal     // payment orders, for their pages
+	Redis         redis.UniversalClient // rate limits of look-ups, and the QR images of orders
+	Payments      *payments.Service     // nil: no payment channel is configured
+	Orders        *store.Portal         // payment orders, for their pages
 	Now           func() time.Time
 	PublicURL     string           // how customers reach the site, for codes printed on paper
 	Inbox         *notify.DevInbox // the dev inbox, served at /dev/inbox; nil in production
@@ -54,56 +57,40 @@ type Deps struct {
 
 // Handler serves the portal's pages and JSON API.
 type Handler struct {
-	log           *slog.Logger
-	assets        *web.Assets
-	auth          *Auth
-	svc           *Service
-	pay           *payments.Service
-	orders        *store.Portal
-	now           func() time.Time
-	publicURL     string
-	inbox         *notify.DevInbox
-	pages         *web.Templates
-	info          Info
-	secureCookies bool
-	loc           *time.Location
+	log       *slog.Logger
+	auth      *auth.Auth
+	svc       *Service
+	rdb       redis.UniversalClient
+	limiter   *web.Limiter
+	pay       *payments.Service
+	orders    *store.Portal
+	now       func() time.Time
+	publicURL string
+	inbox     *notify.DevInbox
+	info      Info
+	cookies   web.Cookies
+	loc       *time.Location
+	pages     *web.Pages
+	api       *web.API
 }
 
-// New parses every page once and renders each with an empty value, so that a broken page stops
-// start-up.
+// New parses every page once and renders each with an empty value of its data, so that a broken
+// page stops start-up.
 func New(d Deps) (*Handler, error) {
-	h := &Handler{log: d.Log, assets: d.Assets, auth: d.Auth, svc: d.Service, pay: d.Payments, orders: d.Orders, now: d.Now, publicURL: d.PublicURL, inbox: d.Inbox,
-		info: d.Info, secureCookies: d.SecureCookies, loc: d.Location}
-	if d.Location == nil {
-		return nil, fmt.Errorf("portal: no time zone")
+	if d.Location == nil || d.Redis == nil {
+		return nil, errors.New("portal: a time zone and Redis are needed")
 	}
+	h := &Handler{log: d.Log, auth: d.Auth, svc: d.Service, rdb: d.Redis, limiter: web.NewLimiter(d.Redis), pay: d.Payments,
+		orders: d.Orders, now: d.Now, publicURL: d.PublicURL, inbox: d.Inbox, info: d.Info,
+		cookies: web.Cookies{Secure: d.SecureCookies}, loc: d.Location, api: web.NewAPI(d.Log)}
 	sub, err := fs.Sub(templateFS, "templates")
 	if err != nil {
 		return nil, fmt.Errorf("portal: templates: %w", err)
 	}
-	if h.pages, err = web.NewTemplates(sub, template.FuncMap{"asset": d.Assets.URL}, h.samplePages()); err != nil {
+	tpl, err := web.NewTemplates(sub, template.FuncMap{"asset": d.Assets.URL}, h.samplePages())
+	if err != nil {
 		return nil, fmt.Errorf("portal: %w", err)
 	}
+	h.pages = web.NewPages(d.Log, tpl, h.errorPage)
 	return h, nil
-}
-
-// samplePages are the portal's pages, each with an empty value of its own data, which start-up
-// renders every page with (web.NewTemplates).
-func (h *Handler) samplePages() map[string]any {
-	p := page{Info: h.info, Lang: i18n.ZH}
-	return map[string]any{
-		"bill": billPage{page: p}, "bills": billsPage{page: p}, "bind": bindPage{page: p},
-		"dev_inbox": devInboxPage{page: p}, "dispute": disputePage{page: p}, "dispute_new": disputeFormPage{page: p},
-		"disputes": disputesPage{page: p}, "error": p, "home": homePage{page: p}, "login": loginPage{page: p},
-		"pay": payPage{page: p, Loc: h.loc}, "payfor": payForPage{page: p}, "payments": paymentsPage{page: p},
-		"usage": usagePage{page: p},
-	}
-}
-
-// render writes a page, or logs and answers 500 if the template fails before anything was sent.
-func (h *Handler) render(c *gin.Context, status int, page string, data any) {
-	if err := h.pages.Render(c, status, page, data); err != nil {
-		h.log.Error("render", "page", page, "request_id", c.GetString("request_id"), "err", err)
-		c.String(http.StatusInternalServerError, "系统繁忙，请稍后再试。 Something went wrong; please try again later.")
-	}
 }

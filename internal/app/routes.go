@@ -22,6 +22,7 @@ import (
 	"gridpay/payments"
 	"gridpay/payments/bank"
 	"gridpay/portal"
+	"gridpay/portal/auth"
 	"gridpay/static"
 )
 
@@ -61,7 +62,7 @@ func newHandler(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.C
 	pages, err := portal.New(portal.Deps{
 		Payments: pay, Orders: orders, Now: now, PublicURL: cfg.PublicURL,
 		Log: log, Assets: assets, Info: info, Inbox: inbox, SecureCookies: cfg.Production(), Location: cfg.Location,
-		Auth:    portal.NewAuth(rdb, sms, info.Bureau, now),
+		Auth: auth.New(rdb, sms, info.Bureau, now), Redis: rdb,
 		Service: portal.NewService(core, store.NewPortal(dbs.portal, now), billing.DefaultLateFeeRates(), now, cfg.Location),
 	})
 	if err != nil {

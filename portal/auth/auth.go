@@ -1,10 +1,12 @@
-package portal
+// Package auth holds the customer rules that every HTTP area needs: sign-in by SMS code, sessions
+// kept in Redis, and their revocation. The customer pages use it and so will the staff pages, which
+// must not import the customer pages.
+package auth
 
 import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -22,15 +24,20 @@ import (
 
 // Sign-in rules (issue: sign-in by SMS code).
 const (
-	codeTTL      = 5 * time.Minute
-	codeMaxTries = 5
-	sessionTTL   = 12 * time.Hour
-	keyPrefix    = "gridpay:"
+	// CodeTTL is how long a sign-in or binding code is good for.
+	CodeTTL = 5 * time.Minute
+	// CodeMaxTries is how many tries one code gets before it is gone.
+	CodeMaxTries = 5
+	// ResendAfter is how soon one phone may ask for another code.
+	ResendAfter = time.Minute
+	// SessionTTL is how long a session lives.
+	SessionTTL = 12 * time.Hour
+	keyPrefix  = "gridpay:"
 )
 
 // Rate limits: per phone, per client address, and on code checks.
 var (
-	limitCodePerPhoneMinute = redis_rate.Limit{Rate: 1, Burst: 1, Period: time.Minute}
+	limitCodePerPhoneMinute = redis_rate.Limit{Rate: 1, Burst: 1, Period: ResendAfter}
 	limitCodePerPhoneHour   = redis_rate.Limit{Rate: 5, Burst: 5, Period: time.Hour}
 	limitCodePerIP          = redis_rate.Limit{Rate: 20, Burst: 20, Period: time.Hour}
 	limitCheckPerIP         = redis_rate.Limit{Rate: 30, Burst: 30, Period: time.Hour}
@@ -40,23 +47,15 @@ var (
 // and revocation by staff take effect at once on every web process.
 type Auth struct {
 	rdb     redis.UniversalClient
-	limiter *redis_rate.Limiter
+	limiter *web.Limiter
 	sms     notify.Channel
 	bureau  string
 	now     func() time.Time
 }
 
-// NewAuth returns the sign-in service. Codes go out through sms.
-func NewAuth(rdb redis.UniversalClient, sms notify.Channel, bureau string, now func() time.Time) *Auth {
-	return &Auth{rdb: rdb, limiter: redis_rate.NewLimiter(rdb), sms: sms, bureau: bureau, now: now}
-}
-
-// Session is a signed-in customer.
-type Session struct {
-	ID      string    `json:"-"`
-	Phone   string    `json:"phone"`
-	CSRF    string    `json:"csrf"`
-	Created time.Time `json:"created"`
+// New returns the sign-in service. Codes go out through sms.
+func New(rdb redis.UniversalClient, sms notify.Channel, bureau string, now func() time.Time) *Auth {
+	return &Auth{rdb: rdb, limiter: web.NewLimiter(rdb), sms: sms, bureau: bureau, now: now}
 }
 
 // ValidPhone reports whether s is a mainland mobile number: 11 digits starting with 1.
@@ -76,12 +75,12 @@ func ValidPhone(s string) bool {
 // whether or not any account has this phone, so nobody can learn which phones are customers.
 func (a *Auth) SendCode(ctx context.Context, phone, clientIP string) error {
 	if !ValidPhone(phone) {
-		return fmt.Errorf("portal: send code: phone: %w", billing.ErrInvalid)
+		return fmt.Errorf("auth: send code: phone: %w", billing.ErrInvalid)
 	}
-	if err := a.allowAll(ctx,
-		limit{"code:ip:" + clientIP, limitCodePerIP},
-		limit{"code:phone:m:" + phone, limitCodePerPhoneMinute},
-		limit{"code:phone:h:" + phone, limitCodePerPhoneHour}); err != nil {
+	if err := a.limiter.AllowAll(ctx,
+		web.Rule{Key: "code:ip:" + clientIP, Limit: limitCodePerIP},
+		web.Rule{Key: "code:phone:m:" + phone, Limit: limitCodePerPhoneMinute},
+		web.Rule{Key: "code:phone:h:" + phone, Limit: limitCodePerPhoneHour}); err != nil {
 		return err
 	}
 	return a.issueCode(ctx, "login:"+phone, phone, "otp",
@@ -91,11 +90,11 @@ func (a *Auth) SendCode(ctx context.Context, phone, clientIP string) error {
 // SendBindCode sends a code to the registered phone of accountNo so that the holder of phone may
 // bind the account: whoever holds the account's own phone says yes by passing the code on.
 func (a *Auth) SendBindCode(ctx context.Context, phone, accountNo, registeredPhone, clientIP string) error {
-	if err := a.allowAll(ctx,
-		limit{"code:ip:" + clientIP, limitCodePerIP},
-		limit{"bind:phone:m:" + phone, limitCodePerPhoneMinute},
-		limit{"bind:phone:h:" + phone, limitCodePerPhoneHour},
-		limit{"bind:account:h:" + accountNo, limitCodePerPhoneHour}); err != nil {
+	if err := a.limiter.AllowAll(ctx,
+		web.Rule{Key: "code:ip:" + clientIP, Limit: limitCodePerIP},
+		web.Rule{Key: "bind:phone:m:" + phone, Limit: limitCodePerPhoneMinute},
+		web.Rule{Key: "bind:phone:h:" + phone, Limit: limitCodePerPhoneHour},
+		web.Rule{Key: "bind:account:h:" + accountNo, Limit: limitCodePerPhoneHour}); err != nil {
 		return err
 	}
 	return a.issueCode(ctx, "bind:"+phone+":"+accountNo, registeredPhone, "bind",
@@ -105,9 +104,9 @@ func (a *Auth) SendBindCode(ctx context.Context, phone, accountNo, registeredPho
 // CheckBindCode checks a binding code like a sign-in code: tries counted, single use.
 func (a *Auth) CheckBindCode(ctx context.Context, phone, accountNo, code, clientIP string) error {
 	if len(code) != 6 {
-		return fmt.Errorf("portal: bind: code: %w", billing.ErrInvalid)
+		return fmt.Errorf("auth: bind: code: %w", billing.ErrInvalid)
 	}
-	if err := a.allow(ctx, "check:ip:"+clientIP, limitCheckPerIP); err != nil {
+	if err := a.limiter.Allow(ctx, web.Rule{Key: "check:ip:" + clientIP, Limit: limitCheckPerIP}); err != nil {
 		return err
 	}
 	return a.checkCode(ctx, "bind:"+phone+":"+accountNo, code)
@@ -118,22 +117,22 @@ func (a *Auth) CheckBindCode(ctx context.Context, phone, accountNo, code, client
 func (a *Auth) issueCode(ctx context.Context, purpose, to, kind, text string) error {
 	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
 	if err != nil {
-		return fmt.Errorf("portal: send code: %w", err)
+		return fmt.Errorf("auth: send code: %w", err)
 	}
 	code := fmt.Sprintf("%06d", n.Int64())
 	key := keyPrefix + "otp:" + purpose
 	_, err = a.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, key)
 		p.HSet(ctx, key, "h", codeHash(purpose, code), "tries", 0)
-		p.Expire(ctx, key, codeTTL)
+		p.Expire(ctx, key, CodeTTL)
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("portal: send code: %w", err)
+		return fmt.Errorf("auth: send code: %w", err)
 	}
-	msg := notify.Message{To: to, Kind: kind, Text: fmt.Sprintf(text, a.bureau, code, int(codeTTL/time.Minute))}
+	msg := notify.Message{To: to, Kind: kind, Text: fmt.Sprintf(text, a.bureau, code, int(CodeTTL/time.Minute))}
 	if err := a.sms.Send(ctx, msg); err != nil {
-		return fmt.Errorf("portal: send code: %w", err)
+		return fmt.Errorf("auth: send code: %w", err)
 	}
 	return nil
 }
@@ -141,9 +140,9 @@ func (a *Auth) issueCode(ctx context.Context, purpose, to, kind, text string) er
 // checkCode counts a try on the code stored under purpose and compares: nil when right (the code is
 // then gone), unauthorized when wrong or absent, too many requests past the last try.
 func (a *Auth) checkCode(ctx context.Context, purpose, code string) error {
-	res, err := checkCodeScript.Run(ctx, a.rdb, []string{keyPrefix + "otp:" + purpose}, codeHash(purpose, code), codeMaxTries).Int()
+	res, err := checkCodeScript.Run(ctx, a.rdb, []string{keyPrefix + "otp:" + purpose}, codeHash(purpose, code), CodeMaxTries).Int()
 	if err != nil {
-		return fmt.Errorf("portal: check code: %w", err)
+		return fmt.Errorf("auth: check code: %w", err)
 	}
 	switch res {
 	case 1:
@@ -151,7 +150,7 @@ func (a *Auth) checkCode(ctx context.Context, purpose, code string) error {
 	case -2:
 		return &web.TooManyRequests{What: "code tries", RetryAfter: time.Minute}
 	default:
-		return &web.InputError{Key: "login.wrong_code", Kind: fmt.Errorf("portal: wrong or expired code: %w", billing.ErrUnauthorized)}
+		return &web.InputError{Key: "login.wrong_code", Kind: fmt.Errorf("auth: wrong or expired code: %w", billing.ErrUnauthorized)}
 	}
 }
 
@@ -161,7 +160,7 @@ func codeHash(purpose, code string) string {
 }
 
 // checkCodeScript counts a try and compares, atomically, so that a code is used at most once and
-// never tried more than codeMaxTries times. Results: 1 right, 0 wrong, -1 no code, -2 too many tries.
+// never tried more than CodeMaxTries times. Results: 1 right, 0 wrong, -1 no code, -2 too many tries.
 var checkCodeScript = redis.NewScript(`
 local h = redis.call('HGET', KEYS[1], 'h')
 if not h then return -1 end
@@ -175,27 +174,27 @@ return 0
 // on one code is refused and the code is gone.
 func (a *Auth) SignIn(ctx context.Context, phone, code, clientIP string) (Session, error) {
 	if !ValidPhone(phone) || len(code) != 6 {
-		return Session{}, fmt.Errorf("portal: sign in: phone or code: %w", billing.ErrInvalid)
+		return Session{}, fmt.Errorf("auth: sign in: phone or code: %w", billing.ErrInvalid)
 	}
-	if err := a.allow(ctx, "check:ip:"+clientIP, limitCheckPerIP); err != nil {
+	if err := a.limiter.Allow(ctx, web.Rule{Key: "check:ip:" + clientIP, Limit: limitCheckPerIP}); err != nil {
 		return Session{}, err
 	}
 	if err := a.checkCode(ctx, "login:"+phone, code); err != nil {
 		return Session{}, err
 	}
-	s := Session{ID: randomToken(), Phone: phone, CSRF: randomToken(), Created: a.now().UTC()}
+	s := Session{ID: web.NewToken(), Phone: phone, CSRF: web.NewToken(), Created: a.now().UTC()}
 	b, err := json.Marshal(s)
 	if err != nil {
-		return Session{}, fmt.Errorf("portal: sign in: %w", err)
+		return Session{}, fmt.Errorf("auth: sign in: %w", err)
 	}
 	_, err = a.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, sessionKey(s.ID), b, sessionTTL)
+		p.Set(ctx, sessionKey(s.ID), b, SessionTTL)
 		p.SAdd(ctx, keyPrefix+"sessions:"+phone, sessionHash(s.ID))
-		p.Expire(ctx, keyPrefix+"sessions:"+phone, sessionTTL)
+		p.Expire(ctx, keyPrefix+"sessions:"+phone, SessionTTL)
 		return nil
 	})
 	if err != nil {
-		return Session{}, fmt.Errorf("portal: sign in: %w", err)
+		return Session{}, fmt.Errorf("auth: sign in: %w", err)
 	}
 	return s, nil
 }
@@ -210,11 +209,11 @@ func (a *Auth) Session(ctx context.Context, id string) (Session, error) {
 		return Session{}, billing.ErrUnauthorized
 	}
 	if err != nil {
-		return Session{}, fmt.Errorf("portal: session: %w", err)
+		return Session{}, fmt.Errorf("auth: session: %w", err)
 	}
 	var s Session
 	if err := json.Unmarshal(b, &s); err != nil {
-		return Session{}, fmt.Errorf("portal: session: %w", err)
+		return Session{}, fmt.Errorf("auth: session: %w", err)
 	}
 	s.ID = id
 	return s, nil
@@ -228,7 +227,7 @@ func (a *Auth) SignOut(ctx context.Context, s Session) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("portal: sign out: %w", err)
+		return fmt.Errorf("auth: sign out: %w", err)
 	}
 	return nil
 }
@@ -238,7 +237,7 @@ func (a *Auth) RevokeAll(ctx context.Context, phone string) (int, error) {
 	set := keyPrefix + "sessions:" + phone
 	hashes, err := a.rdb.SMembers(ctx, set).Result()
 	if err != nil {
-		return 0, fmt.Errorf("portal: revoke: %w", err)
+		return 0, fmt.Errorf("auth: revoke: %w", err)
 	}
 	keys := []string{set}
 	for _, h := range hashes {
@@ -246,37 +245,9 @@ func (a *Auth) RevokeAll(ctx context.Context, phone string) (int, error) {
 	}
 	n, err := a.rdb.Del(ctx, keys...).Result()
 	if err != nil {
-		return 0, fmt.Errorf("portal: revoke: %w", err)
+		return 0, fmt.Errorf("auth: revoke: %w", err)
 	}
 	return int(max(n-1, 0)), nil
-}
-
-// limit is one rate limit on one key.
-type limit struct {
-	key string
-	l   redis_rate.Limit
-}
-
-// allowAll takes a token from every limit in order, stopping at the first that refuses.
-func (a *Auth) allowAll(ctx context.Context, limits ...limit) error {
-	for _, l := range limits {
-		if err := a.allow(ctx, l.key, l.l); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// allow takes one token from a limit, or says when to come back.
-func (a *Auth) allow(ctx context.Context, key string, l redis_rate.Limit) error {
-	res, err := a.limiter.Allow(ctx, keyPrefix+"rate:"+key, l)
-	if err != nil {
-		return fmt.Errorf("portal: rate limit: %w", err)
-	}
-	if res.Allowed == 0 {
-		return &web.TooManyRequests{What: key, RetryAfter: res.RetryAfter}
-	}
-	return nil
 }
 
 // Sessions are stored under a hash of their id, so a Redis dump does not hand out live cookies.
@@ -286,9 +257,3 @@ func sessionHash(id string) string {
 }
 
 func sessionKey(id string) string { return keyPrefix + "session:" + sessionHash(id) }
-
-func randomToken() string {
-	var b [24]byte
-	rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}
