@@ -63,15 +63,15 @@ func (h *Handler) showBills(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	pg, err := web.IntQuery(c, "page", 1, 1, 1000)
+	paging, err := web.ParsePage(c, billsPerPage)
 	if err != nil {
 		return err
 	}
-	paging := web.Paging{Page: pg, Size: billsPerPage}
 	bills, total, err := h.svc.Bills(c.Request.Context(), s.Phone, no, store.Page{Limit: paging.Size, Offset: paging.Offset()})
 	if err != nil {
 		return err
 	}
+	pg := paging.Page
 	p := billsPage{page: h.newPage(c), AccountNo: no, Page: pg, Pages: paging.Pages(total)}
 	for _, b := range bills {
 		p.Bills = append(p.Bills, h.billRow(p.Lang, b))

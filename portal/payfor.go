@@ -4,10 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/go-redis/redis_rate/v10"
 
 	"gridpay/internal/billing"
 	"gridpay/internal/web"
@@ -16,7 +14,7 @@ import (
 
 // limitPayForPerIP bounds look-ups of other people's accounts from one address (代缴 needs no
 // sign-in, so without it anyone could read through the county's accounts).
-var limitPayForPerIP = redis_rate.Limit{Rate: 30, Burst: 30, Period: time.Minute}
+var limitPayForPerIP = web.PerMinute(30)
 
 // allowPayFor takes one look-up from the caller's address.
 func (h *Handler) allowPayFor(c *gin.Context) error {

@@ -44,16 +44,15 @@ func (h *Handler) showPayments(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	n, err := web.IntQuery(c, "page", 1, 1, 1000)
+	pg, err := web.ParsePage(c, paymentsPerPage)
 	if err != nil {
 		return err
 	}
-	pg := web.Paging{Page: n, Size: paymentsPerPage}
 	receipts, total, err := h.svc.Payments(c.Request.Context(), s.Phone, no, store.Page{Limit: pg.Size, Offset: pg.Offset()})
 	if err != nil {
 		return err
 	}
-	return h.pages.Render(c, http.StatusOK, "payments", newPaymentsPage(h.newPage(c), no, receipts, total, n))
+	return h.pages.Render(c, http.StatusOK, "payments", newPaymentsPage(h.newPage(c), no, receipts, total, pg.Page))
 }
 
 // newPaymentsPage puts one page of receipts into the customer's words, with links to its neighbours.

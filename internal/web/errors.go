@@ -47,6 +47,7 @@ type InputError struct {
 	Kind  error
 }
 
+// Error says what was wrong with the input, for the log.
 func (e *InputError) Error() string {
 	if e.Field != "" {
 		return fmt.Sprintf("input %s: %s: %v", e.Field, e.Key, e.Kind)

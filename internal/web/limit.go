@@ -16,6 +16,7 @@ type TooManyRequests struct {
 	RetryAfter time.Duration
 }
 
+// Error says which limit refused and for how long, for the log.
 func (e *TooManyRequests) Error() string {
 	return fmt.Sprintf("too many requests (%s): retry after %s", e.What, e.RetryAfter)
 }
@@ -33,6 +34,16 @@ type Limiter struct {
 // NewLimiter returns a limiter keeping its counts in rdb.
 func NewLimiter(rdb redis.UniversalClient) *Limiter {
 	return &Limiter{l: redis_rate.NewLimiter(rdb)}
+}
+
+// PerMinute is a limit of n requests a minute, which may all come at once.
+func PerMinute(n int) redis_rate.Limit {
+	return redis_rate.Limit{Rate: n, Burst: n, Period: time.Minute}
+}
+
+// PerHour is a limit of n requests an hour, which may all come at once.
+func PerHour(n int) redis_rate.Limit {
+	return redis_rate.Limit{Rate: n, Burst: n, Period: time.Hour}
 }
 
 // Rule is one rate limit on one key, e.g. sign-in codes per phone.

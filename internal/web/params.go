@@ -82,6 +82,15 @@ func (p Paging) Offset() int { return (p.Page - 1) * p.Size }
 // Pages is how many pages total rows make, at least one (an empty list is one empty page).
 func (p Paging) Pages(total int) int { return max(1, (total+p.Size-1)/p.Size) }
 
+// ParsePage reads ?page= (1 to 1000, default 1), for pages whose size is fixed.
+func ParsePage(c *gin.Context, size int) (Paging, error) {
+	page, err := IntQuery(c, "page", 1, 1, maxPage)
+	if err != nil {
+		return Paging{}, err
+	}
+	return Paging{Page: page, Size: size}, nil
+}
+
 // ParsePaging reads ?page= (1 to 1000, default 1) and ?per_page= (1 to 100, default size).
 func ParsePaging(c *gin.Context, size int) (Paging, error) {
 	page, err := IntQuery(c, "page", 1, 1, maxPage)

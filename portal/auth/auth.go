@@ -14,7 +14,6 @@ import (
 	"math/big"
 	"time"
 
-	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
 
 	"gridpay/internal/billing"
@@ -37,10 +36,10 @@ const (
 
 // Rate limits: per phone, per client address, and on code checks.
 var (
-	limitCodePerPhoneMinute = redis_rate.Limit{Rate: 1, Burst: 1, Period: ResendAfter}
-	limitCodePerPhoneHour   = redis_rate.Limit{Rate: 5, Burst: 5, Period: time.Hour}
-	limitCodePerIP          = redis_rate.Limit{Rate: 20, Burst: 20, Period: time.Hour}
-	limitCheckPerIP         = redis_rate.Limit{Rate: 30, Burst: 30, Period: time.Hour}
+	limitCodePerPhoneMinute = web.PerMinute(1) // one a minute: ResendAfter
+	limitCodePerPhoneHour   = web.PerHour(5)
+	limitCodePerIP          = web.PerHour(20)
+	limitCheckPerIP         = web.PerHour(30)
 )
 
 // Auth signs customers in with a 6-digit SMS code and keeps their sessions in Redis, so that logout
