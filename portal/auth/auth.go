@@ -23,15 +23,22 @@ import (
 
 // Sign-in rules (issue: sign-in by SMS code).
 const (
+	codeTTL      = 5 * time.Minute
+	codeMaxTries = 5
+	sessionTTL   = 12 * time.Hour
+	keyPrefix    = "gridpay:"
+)
+
+// The rules as the pages and the API tell them to the customer.
+const (
 	// CodeTTL is how long a sign-in or binding code is good for.
-	CodeTTL = 5 * time.Minute
+	CodeTTL = codeTTL
 	// CodeMaxTries is how many tries one code gets before it is gone.
-	CodeMaxTries = 5
+	CodeMaxTries = codeMaxTries
 	// ResendAfter is how soon one phone may ask for another code.
 	ResendAfter = time.Minute
 	// SessionTTL is how long a session lives.
-	SessionTTL = 12 * time.Hour
-	keyPrefix  = "gridpay:"
+	SessionTTL = sessionTTL
 )
 
 // Rate limits: per phone, per client address, and on code checks.
@@ -116,22 +123,22 @@ func (a *Auth) CheckBindCode(ctx context.Context, phone, accountNo, code, client
 func (a *Auth) issueCode(ctx context.Context, purpose, to, kind, text string) error {
 	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
 	if err != nil {
-		return fmt.Errorf("auth: send code: %w", err)
+		return fmt.Errorf("portal: send code: %w", err)
 	}
 	code := fmt.Sprintf("%06d", n.Int64())
 	key := keyPrefix + "otp:" + purpose
 	_, err = a.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, key)
 		p.HSet(ctx, key, "h", codeHash(purpose, code), "tries", 0)
-		p.Expire(ctx, key, CodeTTL)
+		p.Expire(ctx, key, codeTTL)
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("auth: send code: %w", err)
+		return fmt.Errorf("portal: send code: %w", err)
 	}
-	msg := notify.Message{To: to, Kind: kind, Text: fmt.Sprintf(text, a.bureau, code, int(CodeTTL/time.Minute))}
+	msg := notify.Message{To: to, Kind: kind, Text: fmt.Sprintf(text, a.bureau, code, int(codeTTL/time.Minute))}
 	if err := a.sms.Send(ctx, msg); err != nil {
-		return fmt.Errorf("auth: send code: %w", err)
+		return fmt.Errorf("portal: send code: %w", err)
 	}
 	return nil
 }
@@ -139,7 +146,7 @@ func (a *Auth) issueCode(ctx context.Context, purpose, to, kind, text string) er
 // checkCode counts a try on the code stored under purpose and compares: nil when right (the code is
 // then gone), unauthorized when wrong or absent, too many requests past the last try.
 func (a *Auth) checkCode(ctx context.Context, purpose, code string) error {
-	res, err := checkCodeScript.Run(ctx, a.rdb, []string{keyPrefix + "otp:" + purpose}, codeHash(purpose, code), CodeMaxTries).Int()
+	res, err := checkCodeScript.Run(ctx, a.rdb, []string{keyPrefix + "otp:" + purpose}, codeHash(purpose, code), codeMaxTries).Int()
 	if err != nil {
 		return fmt.Errorf("auth: check code: %w", err)
 	}
@@ -159,7 +166,7 @@ func codeHash(purpose, code string) string {
 }
 
 // checkCodeScript counts a try and compares, atomically, so that a code is used at most once and
-// never tried more than CodeMaxTries times. Results: 1 right, 0 wrong, -1 no code, -2 too many tries.
+// never tried more than codeMaxTries times. Results: 1 right, 0 wrong, -1 no code, -2 too many tries.
 var checkCodeScript = redis.NewScript(`
 local h = redis.call('HGET', KEYS[1], 'h')
 if not h then return -1 end
@@ -187,9 +194,9 @@ func (a *Auth) SignIn(ctx context.Context, phone, code, clientIP string) (Sessio
 		return Session{}, fmt.Errorf("auth: sign in: %w", err)
 	}
 	_, err = a.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, sessionKey(s.ID), b, SessionTTL)
+		p.Set(ctx, sessionKey(s.ID), b, sessionTTL)
 		p.SAdd(ctx, keyPrefix+"sessions:"+phone, sessionHash(s.ID))
-		p.Expire(ctx, keyPrefix+"sessions:"+phone, SessionTTL)
+		p.Expire(ctx, keyPrefix+"sessions:"+phone, sessionTTL)
 		return nil
 	})
 	if err != nil {
