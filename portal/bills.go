@@ -1,16 +1,19 @@
 package portal
 
 import (
-	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
 	"gridpay/internal/billing"
+	"gridpay/internal/i18n"
 	"gridpay/internal/store"
-	"gridpay/portal/i18n"
+	"gridpay/internal/web"
+	"gridpay/portal/auth"
 )
+
+// billsPerPage is how many bills one page of the list shows.
+const billsPerPage = 12
 
 // billRow is a bill as the bill pages show it.
 type billRow struct {
@@ -53,34 +56,23 @@ func (h *Handler) billRow(l i18n.Lang, b store.Bill) billRow {
 		Owed: b.Balance.OpenPrincipal() + fee, LateFee: fee}
 }
 
-// periodText shows a billing period: 2026年10月 or Oct 2026.
-func periodText(l i18n.Lang, p int) string {
-	if l == i18n.EN {
-		return fmt.Sprintf("%s %d", [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}[p%100-1], p/100)
-	}
-	return fmt.Sprintf("%d年%d月", p/100, p%100)
-}
-
 // showBills lists an account's bills, 12 a page, newest first.
-func (h *Handler) showBills(c *gin.Context) {
-	s, _ := session(c)
-	no, err := accountNo(c)
+func (h *Handler) showBills(c *gin.Context) error {
+	s, _ := auth.FromContext(c)
+	no, err := web.AccountNo(c)
 	if err != nil {
-		h.pageError(c, err)
-		return
+		return err
 	}
-	pg, err := intQuery(c, "page", 1, 1, 1000)
+	paging, err := web.ParsePage(c, billsPerPage)
 	if err != nil {
-		h.pageError(c, err)
-		return
+		return err
 	}
-	const per = 12
-	bills, total, err := h.svc.Bills(c.Request.Context(), s.Phone, no, store.Page{Limit: per, Offset: (pg - 1) * per})
+	bills, total, err := h.svc.Bills(c.Request.Context(), s.Phone, no, store.Page{Limit: paging.Size, Offset: paging.Offset()})
 	if err != nil {
-		h.pageError(c, err)
-		return
+		return err
 	}
-	p := billsPage{page: h.newPage(c), AccountNo: no, Page: pg, Pages: max(1, (total+per-1)/per)}
+	pg := paging.Page
+	p := billsPage{page: h.newPage(c), AccountNo: no, Page: pg, Pages: paging.Pages(total)}
 	for _, b := range bills {
 		p.Bills = append(p.Bills, h.billRow(p.Lang, b))
 	}
@@ -90,26 +82,23 @@ func (h *Handler) showBills(c *gin.Context) {
 	if pg < p.Pages {
 		p.Next = pg + 1
 	}
-	h.render(c, http.StatusOK, "bills", p)
+	return h.pages.Render(c, http.StatusOK, "bills", p)
 }
 
 // showBill shows one bill: readings, line items, the tariff in plain words and what is owed.
-func (h *Handler) showBill(c *gin.Context) {
-	s, _ := session(c)
-	no, err := accountNo(c)
+func (h *Handler) showBill(c *gin.Context) error {
+	s, _ := auth.FromContext(c)
+	no, err := web.AccountNo(c)
 	if err != nil {
-		h.pageError(c, err)
-		return
+		return err
 	}
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		h.pageError(c, fmt.Errorf("portal: bill id: %w", billing.ErrInvalid))
-		return
+	id, err := web.PathID(c, "id")
+	if err != nil {
+		return err
 	}
 	d, err := h.svc.Bill(c.Request.Context(), s.Phone, no, id)
 	if err != nil {
-		h.pageError(c, err)
-		return
+		return err
 	}
 	p := billPage{page: h.newPage(c), AccountNo: no, Readings: d.Readings, Tariff: d.Tariff.Name}
 	p.Bill = h.billRow(p.Lang, d.Bill)
@@ -117,7 +106,7 @@ func (h *Handler) showBill(c *gin.Context) {
 	for _, it := range d.Items {
 		p.Items = append(p.Items, billItem{LineItem: it, Label: itemLabel(p.Lang, it.Code)})
 	}
-	h.render(c, http.StatusOK, "bill", p)
+	return h.pages.Render(c, http.StatusOK, "bill", p)
 }
 
 // Reading shows a register reading with its two decimals.

@@ -6,6 +6,7 @@ import (
 
 	"gridpay/internal/billing"
 	"gridpay/internal/pii"
+	"gridpay/internal/web"
 )
 
 // BindTarget checks that accountNo exists and is not already the phone's, and returns the phone the
@@ -16,7 +17,8 @@ func (s *Service) BindTarget(ctx context.Context, phone, accountNo string) (regi
 		return "", err
 	}
 	if _, err := s.account(ctx, phone, accountNo); err == nil {
-		return "", fmt.Errorf("portal: bind %s: already the customer's: %w", pii.AccountNo(accountNo), billing.ErrConflict)
+		return "", &web.InputError{Key: "bind.already",
+			Kind: fmt.Errorf("portal: bind %s: already the customer's: %w", pii.AccountNo(accountNo), billing.ErrConflict)}
 	}
 	return a.Phone, nil
 }
@@ -41,29 +43,4 @@ func (s *Service) Unbind(ctx context.Context, phone, accountNo string) error {
 		return fmt.Errorf("portal: unbind %s: registered to the phone: %w", pii.AccountNo(accountNo), billing.ErrConflict)
 	}
 	return s.portal.Unbind(ctx, phone, accountNo)
-}
-
-// PayForView is what anyone paying for an account sees: enough to recognise it, nothing more.
-type PayForView struct {
-	No         string        `json:"account_no"`
-	Name       string        `json:"name"`
-	Address    string        `json:"address"`
-	ClassLabel string        `json:"class_label"`
-	AmountDue  billing.Money `json:"amount_due_fen"`
-	AsOf       Date          `json:"as_of"`
-}
-
-// PayFor looks an account up for paying it without binding (代缴).
-func (s *Service) PayFor(ctx context.Context, accountNo string) (PayForView, error) {
-	a, err := s.core.AccountByNumber(ctx, accountNo)
-	if err != nil {
-		return PayForView{}, err
-	}
-	today := s.today()
-	arr, err := s.core.Arrears(ctx, a.ID, today)
-	if err != nil {
-		return PayForView{}, err
-	}
-	return PayForView{No: a.No, Name: pii.Name(a.Name), Address: pii.Address(a.Address), ClassLabel: a.Class.Label(),
-		AmountDue: arr.Total, AsOf: Date(today)}, nil
 }

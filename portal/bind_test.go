@@ -6,21 +6,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-)
 
-func del(t *testing.T, c *http.Client, u string, headers ...string) int {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodDelete, u, nil)
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
-}
+	"gridpay/internal/i18n"
+)
 
 func TestBindAndUnbindThroughTheAPI(t *testing.T) {
 	s := newSite(t, true)
@@ -136,5 +124,41 @@ func TestPayForAnotherAccount(t *testing.T) {
 	}
 	if last != http.StatusTooManyRequests {
 		t.Errorf("the 35th look-up within a minute = %d, want 429", last)
+	}
+}
+
+// TestWrongBindCodeSaysSo: a wrong binding code is "wrong code", not "please sign in", through the
+// API and through the form; the message comes from the error, whichever route it took.
+func TestWrongBindCodeSaysSo(t *testing.T) {
+	s := newSite(t, true)
+	c := s.signIn(t, "13800138000")
+	same := []string{"Origin", s.url}
+	if r := post(t, c, s.url+"/api/v1/bindings/code", `{"account_no":"3100000002"}`, same...); r.status != http.StatusAccepted {
+		t.Fatalf("bind code = %d %s", r.status, r.raw)
+	}
+	wrong := "000000"
+	if s.lastCode(t, "13800138001") == wrong {
+		wrong = "111111"
+	}
+	r := post(t, c, s.url+"/api/v1/bindings", `{"account_no":"3100000002","code":"`+wrong+`"}`, same...)
+	if want := i18n.T(i18n.ZH, "login.wrong_code"); r.status != http.StatusUnauthorized || r.errorCode() != "unauthorized" || r.errorMessage() != want {
+		t.Errorf("wrong bind code = %d %s, want 401 %q", r.status, r.raw, want)
+	}
+
+	c = s.signIn(t, "13800138002") // another customer: one binding code a minute per phone
+	_, body := getPage(t, c, s.url+"/accounts/bind")
+	m := csrfRe.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no form on the binding page:\n%s", body)
+	}
+	if status, _ := postForm(t, c, s.url+"/accounts/bind/code", url.Values{"account_no": {"3100000002"}, "csrf": {m[1]}}); status != http.StatusOK {
+		t.Fatalf("binding form = %d", status)
+	}
+	if s.lastCode(t, "13800138001") == wrong {
+		wrong = "222222"
+	}
+	status, body := postForm(t, c, s.url+"/accounts/bind", url.Values{"account_no": {"3100000002"}, "code": {wrong}, "csrf": {m[1]}})
+	if want := i18n.T(i18n.ZH, "login.wrong_code"); status != http.StatusUnauthorized || !strings.Contains(body, want) || !strings.Contains(body, `value="3100000002"`) {
+		t.Errorf("wrong code on the form = %d, want 401 with %q and the account number kept:\n%s", status, want, body)
 	}
 }

@@ -6,7 +6,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gridpay/internal/billing"
-	"gridpay/portal/i18n"
+	"gridpay/internal/i18n"
+	"gridpay/internal/web"
+	"gridpay/portal/auth"
 )
 
 // page is what every page template gets: the site, the language, the session's CSRF token.
@@ -50,11 +52,34 @@ func (p page) OtherLang() i18n.Lang {
 	return i18n.EN
 }
 
+// SetError puts the message of what went wrong above the page's form (web.Form).
+func (p *page) SetError(message string) { p.Error = message }
+
 // newPage fills the parts of a page every handler needs.
 func (h *Handler) newPage(c *gin.Context) page {
-	p := page{Info: h.info, Lang: lang(c), Care: care(c), Path: c.Request.URL.Path, Pay: h.pay != nil}
-	if s, ok := session(c); ok {
+	p := page{Info: h.info, Lang: web.Lang(c), Care: care(c), Path: c.Request.URL.Path, Pay: h.pay != nil}
+	if s, ok := auth.FromContext(c); ok {
 		p.SignedIn, p.CSRF = true, s.CSRF
 	}
 	return p
+}
+
+// errorPage is the data of the error page, which says message (web.Pages).
+func (h *Handler) errorPage(c *gin.Context, message string) any {
+	p := h.newPage(c)
+	p.Error = message
+	return p
+}
+
+// samplePages are the portal's pages, each with an empty value of its own data, which start-up
+// renders every page with (web.NewTemplates).
+func (h *Handler) samplePages() map[string]any {
+	p := page{Info: h.info, Lang: i18n.ZH}
+	return map[string]any{
+		"bill": billPage{page: p}, "bills": billsPage{page: p}, "bind": &bindPage{page: p},
+		"dev_inbox": devInboxPage{page: p}, "dispute": disputePage{page: p}, "dispute_new": &disputeFormPage{page: p},
+		"disputes": disputesPage{page: p}, "error": p, "home": homePage{page: p}, "login": &loginPage{page: p},
+		"pay": payPage{page: p, Loc: h.loc}, "payfor": &payForPage{page: p}, "payments": paymentsPage{page: p},
+		"usage": usagePage{page: p},
+	}
 }

@@ -9,6 +9,8 @@ import (
 
 	"gridpay/internal/billing"
 	"gridpay/internal/store"
+	"gridpay/internal/web"
+	"gridpay/portal/auth"
 )
 
 // paymentsPerPage is how many payments one page of the history lists.
@@ -36,30 +38,26 @@ type paymentRow struct {
 }
 
 // showPayments shows GET /accounts/{no}/payments[?page=2].
-func (h *Handler) showPayments(c *gin.Context) {
-	s, _ := session(c)
-	no, err := accountNo(c)
+func (h *Handler) showPayments(c *gin.Context) error {
+	s, _ := auth.FromContext(c)
+	no, err := web.AccountNo(c)
 	if err != nil {
-		h.pageError(c, err)
-		return
+		return err
 	}
-	n, err := intQuery(c, "page", 1, 1, 1000)
+	pg, err := web.ParsePage(c, paymentsPerPage)
 	if err != nil {
-		h.pageError(c, err)
-		return
+		return err
 	}
-	receipts, total, err := h.svc.Payments(c.Request.Context(), s.Phone, no,
-		store.Page{Limit: paymentsPerPage, Offset: (n - 1) * paymentsPerPage})
+	receipts, total, err := h.svc.Payments(c.Request.Context(), s.Phone, no, store.Page{Limit: pg.Size, Offset: pg.Offset()})
 	if err != nil {
-		h.pageError(c, err)
-		return
+		return err
 	}
-	h.render(c, http.StatusOK, "payments", newPaymentsPage(h.newPage(c), no, receipts, total, n))
+	return h.pages.Render(c, http.StatusOK, "payments", newPaymentsPage(h.newPage(c), no, receipts, total, pg.Page))
 }
 
 // newPaymentsPage puts one page of receipts into the customer's words, with links to its neighbours.
 func newPaymentsPage(p page, no string, receipts []store.Receipt, total, n int) paymentsPage {
-	pp := paymentsPage{page: p, AccountNo: no, Total: total, Page: n, Pages: max(1, (total+paymentsPerPage-1)/paymentsPerPage)}
+	pp := paymentsPage{page: p, AccountNo: no, Total: total, Page: n, Pages: web.Paging{Size: paymentsPerPage}.Pages(total)}
 	for _, r := range receipts {
 		pp.Payments = append(pp.Payments, paymentRow{ReceiptNo: r.No, PaidOn: r.PaidOn,
 			Channel: channelLabel(p.Lang, r.Channel), Amount: r.Amount, LateFee: r.Fee, Principal: r.Principal, Prepaid: r.Prepaid})

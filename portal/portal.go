@@ -1,25 +1,25 @@
 // Package portal is the customer's side of gridpay: pages for phones and the same data as JSON under
-// /api/v1/. Staff pages arrive in portal/admin.
+// /api/v1/. Staff pages arrive in portal/admin. The HTTP habits (templates, CSRF, parameters, rate
+// limits, cookies, the path from an error to a response) come from internal/web; sign-in and
+// sessions from portal/auth.
 package portal
 
 import (
-	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net/http"
-	"path"
-	"strings"
 	"time"
 
-	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
 
 	"gridpay/internal/store"
 	"gridpay/internal/web"
 	"gridpay/notify"
 	"gridpay/payments"
+	"gridpay/portal/auth"
 )
 
 //go:embed templates
@@ -42,70 +42,55 @@ type DemoAccount struct {
 type Deps struct {
 	Log           *slog.Logger
 	Assets        *web.Assets
-	Auth          *Auth
+	Auth          *auth.Auth
 	Service       *Service
-	Payments      *payments.Service // nil: no payment channel is configured
-	Orders        *store.Portal     // payment orders, for their pages
+	Redis         redis.UniversalClient // rate limits of look-ups, and the QR images of orders
+	Payments      *payments.Service     // nil: no payment channel is configured
+	Orders        *store.Portal         // payment orders, for their pages
 	Now           func() time.Time
 	PublicURL     string           // how customers reach the site, for codes printed on paper
 	Inbox         *notify.DevInbox // the dev inbox, served at /dev/inbox; nil in production
 	Info          Info
-	SecureCookies bool // cookies only over HTTPS (production)
+	SecureCookies bool           // cookies only over HTTPS (production)
+	Location      *time.Location // the bureau's time zone (GRIDPAY_TIMEZONE): times on pages are read on its clock
 }
 
 // Handler serves the portal's pages and JSON API.
 type Handler struct {
-	log           *slog.Logger
-	assets        *web.Assets
-	auth          *Auth
-	svc           *Service
-	pay           *payments.Service
-	orders        *store.Portal
-	now           func() time.Time
-	publicURL     string
-	inbox         *notify.DevInbox
-	pages         map[string]*template.Template
-	info          Info
-	secureCookies bool
+	log       *slog.Logger
+	auth      *auth.Auth
+	svc       *Service
+	rdb       redis.UniversalClient
+	limiter   *web.Limiter
+	pay       *payments.Service
+	orders    *store.Portal
+	now       func() time.Time
+	publicURL string
+	inbox     *notify.DevInbox
+	info      Info
+	cookies   web.Cookies
+	loc       *time.Location
+	pages     *web.Pages
+	api       *web.API
 }
 
-// New parses every page once and checks each renders.
+// New parses every page once and renders each with an empty value of its data, so that a broken
+// page stops start-up.
 func New(d Deps) (*Handler, error) {
-	h := &Handler{log: d.Log, assets: d.Assets, auth: d.Auth, svc: d.Service, pay: d.Payments, orders: d.Orders, now: d.Now, publicURL: d.PublicURL, inbox: d.Inbox, pages: map[string]*template.Template{},
-		info: d.Info, secureCookies: d.SecureCookies}
-	funcs := template.FuncMap{"asset": d.Assets.URL}
-	// Every templates/*.html but the layout is a page, parsed once here; a broken one stops start-up.
-	files, err := fs.Glob(templateFS, "templates/*.html")
+	if d.Location == nil || d.Redis == nil {
+		return nil, errors.New("portal: a time zone and Redis are needed")
+	}
+	h := &Handler{log: d.Log, auth: d.Auth, svc: d.Service, rdb: d.Redis, limiter: web.NewLimiter(d.Redis), pay: d.Payments,
+		orders: d.Orders, now: d.Now, publicURL: d.PublicURL, inbox: d.Inbox, info: d.Info,
+		cookies: web.Cookies{Secure: d.SecureCookies}, loc: d.Location, api: web.NewAPI(d.Log)}
+	sub, err := fs.Sub(templateFS, "templates")
 	if err != nil {
 		return nil, fmt.Errorf("portal: templates: %w", err)
 	}
-	for _, f := range files {
-		name := strings.TrimSuffix(path.Base(f), ".html")
-		if name == "layout" {
-			continue
-		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
-		if err != nil {
-			return nil, fmt.Errorf("portal: page %s: %w", name, err)
-		}
-		h.pages[name] = t
+	tpl, err := web.NewTemplates(sub, template.FuncMap{"asset": d.Assets.URL}, h.samplePages())
+	if err != nil {
+		return nil, fmt.Errorf("portal: %w", err)
 	}
+	h.pages = web.NewPages(d.Log, tpl, h.errorPage)
 	return h, nil
-}
-
-// render writes a page, or logs and answers 500 if the template fails before anything was sent.
-func (h *Handler) render(c *gin.Context, status int, page string, data any) {
-	t, ok := h.pages[page]
-	if !ok {
-		h.log.Error("render: no such page", "page", page, "request_id", c.GetString("request_id"))
-		c.String(http.StatusInternalServerError, "系统繁忙，请稍后再试。 Something went wrong; please try again later.")
-		return
-	}
-	var buf bytes.Buffer
-	if err := t.Execute(&buf, data); err != nil {
-		h.log.Error("render", "page", page, "request_id", c.GetString("request_id"), "err", err)
-		c.String(http.StatusInternalServerError, "系统繁忙，请稍后再试。 Something went wrong; please try again later.")
-		return
-	}
-	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }

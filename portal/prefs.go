@@ -7,36 +7,34 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"gridpay/portal/i18n"
+	"gridpay/internal/i18n"
+	"gridpay/internal/web"
 )
 
-// careCookie switches on large text (关怀模式).
-const careCookie = "care"
+// prefMaxAge keeps a preference for a year.
+const prefMaxAge = 365 * 24 * 3600
 
 // setLanguage answers GET /lang/:lang: the choice is kept in a cookie for a year, then the customer
 // goes back to the page they were on.
-func (h *Handler) setLanguage(c *gin.Context) {
+func (h *Handler) setLanguage(c *gin.Context) error {
 	l := i18n.Lang(c.Param("lang"))
 	if l != i18n.ZH && l != i18n.EN {
 		l = i18n.ZH
 	}
-	h.setPref(c, langCookie, string(l))
+	h.cookies.Set(c, web.LangCookie, string(l), prefMaxAge)
 	c.Redirect(http.StatusSeeOther, backTo(c))
+	return nil
 }
 
 // setCare answers GET /care/:on (on or off): large text and big buttons for elderly customers.
-func (h *Handler) setCare(c *gin.Context) {
+func (h *Handler) setCare(c *gin.Context) error {
 	v := "0"
 	if c.Param("on") == "on" {
 		v = "1"
 	}
-	h.setPref(c, careCookie, v)
+	h.cookies.Set(c, web.CareCookie, v, prefMaxAge)
 	c.Redirect(http.StatusSeeOther, backTo(c))
-}
-
-func (h *Handler) setPref(c *gin.Context, name, value string) {
-	http.SetCookie(c.Writer, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: 365 * 24 * 3600,
-		HttpOnly: true, Secure: h.secureCookies || c.Request.TLS != nil, SameSite: http.SameSiteLaxMode})
+	return nil
 }
 
 // backTo is where a preference link returns: the referring page of this site, else home. Only a
@@ -55,6 +53,6 @@ func backTo(c *gin.Context) string {
 
 // care reports whether the customer chose large text.
 func care(c *gin.Context) bool {
-	v, _ := c.Cookie(careCookie)
+	v, _ := c.Cookie(web.CareCookie)
 	return v == "1"
 }

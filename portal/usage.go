@@ -9,8 +9,10 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gridpay/internal/billing"
+	"gridpay/internal/i18n"
+	"gridpay/internal/web"
+	"gridpay/portal/auth"
 	"gridpay/portal/chart"
-	"gridpay/portal/i18n"
 )
 
 // usagePage shows an account's use: 24 months beside last year, the annual tier progress, and the
@@ -39,29 +41,26 @@ type tierView struct {
 }
 
 // showUsage shows GET /accounts/{no}/usage[?days=60].
-func (h *Handler) showUsage(c *gin.Context) {
-	s, _ := session(c)
-	no, err := accountNo(c)
+func (h *Handler) showUsage(c *gin.Context) error {
+	s, _ := auth.FromContext(c)
+	no, err := web.AccountNo(c)
 	if err != nil {
-		h.pageError(c, err)
-		return
+		return err
 	}
 	days, err := dailyWindow(c)
 	if err != nil {
-		h.pageError(c, err)
-		return
+		return err
 	}
 	r, err := h.svc.Usage(c.Request.Context(), s.Phone, no)
 	if err != nil {
-		h.pageError(c, err)
-		return
+		return err
 	}
-	h.render(c, http.StatusOK, "usage", newUsagePage(h.newPage(c), no, r, days))
+	return h.pages.Render(c, http.StatusOK, "usage", newUsagePage(h.newPage(c), no, r, days))
 }
 
 // dailyWindow reads ?days=: 30 (the default) or 60, nothing else.
 func dailyWindow(c *gin.Context) (int, error) {
-	days, err := intQuery(c, "days", 30, 30, usageDays)
+	days, err := web.IntQuery(c, "days", 30, 30, usageDays)
 	if err != nil {
 		return 0, err
 	}

@@ -7,23 +7,6 @@ import (
 	"testing"
 )
 
-// getPageInLang gets a page with the given Accept-Language.
-func getPageInLang(t *testing.T, c *http.Client, u, acceptLanguage string) (int, string) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, u, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Accept-Language", acceptLanguage)
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
-
 // tableRows counts the body rows of the n-th chart table of a page (0-based); -1 if there is none.
 func tableRows(body string, n int) int {
 	parts := strings.Split(body, `<table class="chart-table">`)

@@ -18,6 +18,7 @@ import (
 	"gridpay/payments"
 	"gridpay/payments/bank"
 	"gridpay/portal"
+	"gridpay/portal/auth"
 	"gridpay/static"
 )
 
@@ -45,8 +46,8 @@ func newHandler(cfg config.Config, log *slog.Logger, svc *services) (http.Handle
 	)
 	pages, err := portal.New(portal.Deps{
 		Payments: svc.payments, Orders: svc.orders, Now: now, PublicURL: cfg.PublicURL,
-		Log: log, Assets: assets, Info: info, Inbox: svc.inbox, SecureCookies: cfg.Production(),
-		Auth:    portal.NewAuth(rdb, svc.text, info.Bureau, now),
+		Log: log, Assets: assets, Info: info, Inbox: svc.inbox, SecureCookies: cfg.Production(), Location: cfg.Location,
+		Auth: auth.New(rdb, svc.text, info.Bureau, now), Redis: rdb,
 		Service: portal.NewService(core, svc.orders, billing.DefaultLateFeeRates(), now, cfg.Location),
 	})
 	if err != nil {

@@ -1,5 +1,8 @@
-// Package web is the gin glue shared by the portal and the payment callbacks: request ids, access
-// logs, recovery, security headers, metrics, error kinds to HTTP status, and health endpoints.
+// Package web is the HTTP kit every area shares (the customer pages and JSON API, the staff pages,
+// the payment callbacks), so that none keeps its own copy: request ids, access logs, recovery,
+// security headers, metrics, health endpoints; templates with their start-up check; CSRF; parameter
+// parsing; rate limits; cookies; and one path from an error to a response (Kind, Message and the
+// adapters of handlers that return errors).
 package web
 
 import (

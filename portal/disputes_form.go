@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -38,7 +37,7 @@ type disputeForm struct {
 // from the page's form). It streams the parts rather than parsing the whole form, so that a photo
 // over the limit is refused as soon as it is seen while the fields before it (a browser sends them
 // in the form's order: token, category, text, photo) are kept for the form to show again. What it
-// read goes into Request.PostForm too, where checkFormToken looks for the token; other parts are
+// read goes into Request.PostForm too, where auth.CheckForm looks for the token; other parts are
 // skipped.
 func readDisputeForm(c *gin.Context) (f disputeForm, err error) {
 	web.LimitBody(c, maxDisputeBody) // the engine's 1 MB is too little for a phone photo
@@ -118,9 +117,9 @@ func formBillID(s string) (int64, error) {
 	if s == "" {
 		return 0, nil
 	}
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, invalidDispute("bill_id", "dispute.error.bill")
+	id, err := web.ParseID("bill_id", s)
+	if err != nil {
+		return 0, &web.InputError{Field: "bill_id", Key: "dispute.error.bill", Kind: err}
 	}
 	return id, nil
 }

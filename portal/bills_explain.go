@@ -3,17 +3,9 @@ package portal
 import (
 	"strings"
 
+	"gridpay/internal/i18n"
 	"gridpay/internal/store"
-	"gridpay/portal/i18n"
 )
-
-// itemLabel names a bill line item in the customer's language.
-func itemLabel(l i18n.Lang, code string) string {
-	if label := i18n.T(l, "item."+code); label != "item."+code {
-		return label
-	}
-	return code
-}
 
 // explainBill says in plain words how a bill's energy was priced: "您本月用电300千瓦时：160千瓦时按
 // 0.5100元计，80千瓦时按0.5600元计，60千瓦时按0.8100元计". Capacity charges are not energy and are

@@ -2,174 +2,13 @@ package portal_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
-	"net/url"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
-
-	"gridpay/internal/billing"
-	"gridpay/internal/demo"
-	"gridpay/internal/redistest"
-	"gridpay/internal/store"
-	"gridpay/internal/web"
-	"gridpay/notify"
-	"gridpay/portal"
-	"gridpay/static"
 )
-
-// site is a portal on loopback with the real Redis behind it.
-type site struct {
-	url    string
-	rdb    *redis.Client
-	auth   *portal.Auth
-	inbox  *notify.DevInbox
-	portal *store.Portal
-}
-
-// seededToday is the demo county's today in the portal tests; the clock says 16:00 in Beijing.
-var seededToday = time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
-
-// newSite starts a portal on loopback: real Redis, and real SQLite core and portal databases,
-// the core one holding a small demo county seeded as of seededToday.
-func newSite(t *testing.T, dev bool) *site {
-	t.Helper()
-	opts, err := redis.ParseURL(redistest.URL(t, redistest.DBPortal))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(opts)
-	t.Cleanup(func() { rdb.Close() })
-	now := func() time.Time { return time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC) }
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	assets, err := web.NewAssets(static.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &site{rdb: rdb, inbox: notify.NewDevInbox(rdb, "云溪县供电公司", now)}
-	s.auth = portal.NewAuth(rdb, s.inbox, "云溪县供电公司", now)
-	core, pdb := seededDBs(t)
-	s.portal = store.NewPortal(pdb, now)
-	rates := billing.DefaultLateFeeRates()
-	svc := portal.NewService(store.NewCore(core, rates, now), s.portal, rates, now, time.FixedZone("CST", 8*3600))
-	deps := portal.Deps{Log: log, Assets: assets, Auth: s.auth, Service: svc, Info: portal.Info{Bureau: "云溪县供电公司", Dev: dev}}
-	if dev {
-		deps.Inbox = s.inbox
-	}
-	h, err := portal.New(deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := web.NewEngine(log, prometheus.NewRegistry())
-	e.GET("/static/:hash/*path", assets.Serve)
-	h.Routes(e)
-	srv := httptest.NewServer(e)
-	t.Cleanup(srv.Close)
-	s.url = srv.URL
-	return s
-}
-
-// seededDBs opens fresh SQLite core and portal databases, the core one seeded with 30 customers and
-// 24 months of history.
-func seededDBs(t *testing.T) (core, pdb *store.DB) {
-	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	open := func(name string, schema store.Schema) *store.DB {
-		db, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.MigrateSchema(ctx, schema); err != nil {
-			t.Fatal(err)
-		}
-		return db
-	}
-	seedDB := open("core.db", store.CoreSchema)
-	if _, err := demo.Seed(ctx, seedDB, demo.Options{Seed: 1, Customers: 30, Months: 24, Today: seededToday}); err != nil {
-		t.Fatal(err)
-	}
-	seedDB.Close()
-	core, pdb = open("core.db", store.CoreSchema), open("portal.db", store.PortalSchema)
-	t.Cleanup(func() { core.Close(); pdb.Close() })
-	return core, pdb
-}
-
-// client is a browser-like client with a cookie jar.
-func client(t *testing.T) *http.Client {
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &http.Client{Jar: jar, Timeout: 10 * time.Second}
-}
-
-type reply struct {
-	status int
-	header http.Header
-	body   map[string]any
-	raw    string
-}
-
-func (r reply) errorCode() string {
-	e, _ := r.body["error"].(map[string]any)
-	s, _ := e["code"].(string)
-	return s
-}
-
-func (r reply) errorMessage() string {
-	e, _ := r.body["error"].(map[string]any)
-	s, _ := e["message"].(string)
-	return s
-}
-
-func post(t *testing.T, c *http.Client, url, body string, headers ...string) reply {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	r := reply{status: resp.StatusCode, header: resp.Header, raw: string(b)}
-	json.Unmarshal(b, &r.body)
-	return r
-}
-
-var codeRe = regexp.MustCompile(`验证码为?(\d{6})`)
-
-// lastCode reads the newest sign-in code sent to phone from the dev inbox, as a person would.
-func (s *site) lastCode(t *testing.T, phone string) string {
-	t.Helper()
-	msgs, err := s.inbox.Recent(context.Background(), phone, 1)
-	if err != nil || len(msgs) == 0 {
-		t.Fatalf("no message to %s in the dev inbox (%v)", phone, err)
-	}
-	m := codeRe.FindStringSubmatch(msgs[0].Text)
-	if m == nil {
-		t.Fatalf("no code in %q", msgs[0].Text)
-	}
-	return m[1]
-}
 
 func TestSignInWithSMSCode(t *testing.T) {
 	s := newSite(t, true)
@@ -233,15 +72,6 @@ func TestSignInWithSMSCode(t *testing.T) {
 			t.Error("the session outlived logout")
 		}
 	})
-}
-
-func mustURL(t *testing.T, s string) *url.URL {
-	t.Helper()
-	u, err := url.Parse(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
 }
 
 func TestSendCodeAnswersAlikeForUnknownPhones(t *testing.T) {

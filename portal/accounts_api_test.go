@@ -1,9 +1,7 @@
 package portal_test
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,39 +9,6 @@ import (
 
 	"gridpay/internal/store"
 )
-
-// signIn signs phone in through the API and returns the client holding its session.
-func (s *site) signIn(t *testing.T, phone string) *http.Client {
-	t.Helper()
-	c := client(t)
-	if r := post(t, c, s.url+"/api/v1/otp", `{"phone":"`+phone+`"}`); r.status != http.StatusAccepted {
-		t.Fatalf("otp for %s = %d %s", phone, r.status, r.raw)
-	}
-	if r := post(t, c, s.url+"/api/v1/login", `{"phone":"`+phone+`","code":"`+s.lastCode(t, phone)+`"}`); r.status != http.StatusOK {
-		t.Fatalf("login %s = %d %s", phone, r.status, r.raw)
-	}
-	return c
-}
-
-func getJSON(t *testing.T, c *http.Client, url string, headers ...string) (int, map[string]any, string) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var body map[string]any
-	json.Unmarshal(b, &body)
-	return resp.StatusCode, body, string(b)
-}
 
 func TestAccountsAndSummary(t *testing.T) {
 	s := newSite(t, true)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"gridpay/portal/i18n"
+	"gridpay/internal/i18n"
 )
 
 // required are the keys the portal's pages rely on.

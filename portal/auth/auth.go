@@ -1,10 +1,12 @@
-package portal
+// Package auth holds the customer rules that every HTTP area needs: sign-in by SMS code, sessions
+// kept in Redis, and their revocation. The customer pages use it and so will the staff pages, which
+// must not import the customer pages.
+package auth
 
 import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -14,7 +16,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/go-redis/redis_rate/v10"
 	"github.com/redis/go-redis/v9"
 
 	"gridpay/internal/billing"
@@ -30,35 +31,39 @@ const (
 	keyPrefix    = "gridpay:"
 )
 
+// The rules as the pages and the API tell them to the customer.
+const (
+	// CodeTTL is how long a sign-in or binding code is good for.
+	CodeTTL = codeTTL
+	// CodeMaxTries is how many tries one code gets before it is gone.
+	CodeMaxTries = codeMaxTries
+	// ResendAfter is how soon one phone may ask for another code.
+	ResendAfter = time.Minute
+	// SessionTTL is how long a session lives.
+	SessionTTL = sessionTTL
+)
+
 // Rate limits: per phone, per client address, and on code checks.
 var (
-	limitCodePerPhoneMinute = redis_rate.Limit{Rate: 1, Burst: 1, Period: time.Minute}
-	limitCodePerPhoneHour   = redis_rate.Limit{Rate: 5, Burst: 5, Period: time.Hour}
-	limitCodePerIP          = redis_rate.Limit{Rate: 20, Burst: 20, Period: time.Hour}
-	limitCheckPerIP         = redis_rate.Limit{Rate: 30, Burst: 30, Period: time.Hour}
+	limitCodePerPhoneMinute = web.PerMinute(1) // one a minute: ResendAfter
+	limitCodePerPhoneHour   = web.PerHour(5)
+	limitCodePerIP          = web.PerHour(20)
+	limitCheckPerIP         = web.PerHour(30)
 )
 
 // Auth signs customers in with a 6-digit SMS code and keeps their sessions in Redis, so that logout
 // and revocation by staff take effect at once on every web process.
 type Auth struct {
 	rdb     redis.UniversalClient
-	limiter *redis_rate.Limiter
+	limiter *web.Limiter
 	sms     notify.Channel
 	bureau  string
 	now     func() time.Time
 }
 
-// NewAuth returns the sign-in service. Codes go out through sms.
-func NewAuth(rdb redis.UniversalClient, sms notify.Channel, bureau string, now func() time.Time) *Auth {
-	return &Auth{rdb: rdb, limiter: redis_rate.NewLimiter(rdb), sms: sms, bureau: bureau, now: now}
-}
-
-// Session is a signed-in customer.
-type Session struct {
-	ID      string    `json:"-"`
-	Phone   string    `json:"phone"`
-	CSRF    string    `json:"csrf"`
-	Created time.Time `json:"created"`
+// New returns the sign-in service. Codes go out through sms.
+func New(rdb redis.UniversalClient, sms notify.Channel, bureau string, now func() time.Time) *Auth {
+	return &Auth{rdb: rdb, limiter: web.NewLimiter(rdb), sms: sms, bureau: bureau, now: now}
 }
 
 // ValidPhone reports whether s is a mainland mobile number: 11 digits starting with 1.
@@ -78,12 +83,12 @@ func ValidPhone(s string) bool {
 // whether or not any account has this phone, so nobody can learn which phones are customers.
 func (a *Auth) SendCode(ctx context.Context, phone, clientIP string) error {
 	if !ValidPhone(phone) {
-		return fmt.Errorf("portal: send code: phone: %w", billing.ErrInvalid)
+		return fmt.Errorf("auth: send code: phone: %w", billing.ErrInvalid)
 	}
-	if err := a.allowAll(ctx,
-		limit{"code:ip:" + clientIP, limitCodePerIP},
-		limit{"code:phone:m:" + phone, limitCodePerPhoneMinute},
-		limit{"code:phone:h:" + phone, limitCodePerPhoneHour}); err != nil {
+	if err := a.limiter.AllowAll(ctx,
+		web.Rule{Key: "code:ip:" + clientIP, Limit: limitCodePerIP},
+		web.Rule{Key: "code:phone:m:" + phone, Limit: limitCodePerPhoneMinute},
+		web.Rule{Key: "code:phone:h:" + phone, Limit: limitCodePerPhoneHour}); err != nil {
 		return err
 	}
 	return a.issueCode(ctx, "login:"+phone, phone, notify.OTP, nil)
@@ -92,11 +97,11 @@ func (a *Auth) SendCode(ctx context.Context, phone, clientIP string) error {
 // SendBindCode sends a code to the registered phone of accountNo so that the holder of phone may
 // bind the account: whoever holds the account's own phone says yes by passing the code on.
 func (a *Auth) SendBindCode(ctx context.Context, phone, accountNo, registeredPhone, clientIP string) error {
-	if err := a.allowAll(ctx,
-		limit{"code:ip:" + clientIP, limitCodePerIP},
-		limit{"bind:phone:m:" + phone, limitCodePerPhoneMinute},
-		limit{"bind:phone:h:" + phone, limitCodePerPhoneHour},
-		limit{"bind:account:h:" + accountNo, limitCodePerPhoneHour}); err != nil {
+	if err := a.limiter.AllowAll(ctx,
+		web.Rule{Key: "code:ip:" + clientIP, Limit: limitCodePerIP},
+		web.Rule{Key: "bind:phone:m:" + phone, Limit: limitCodePerPhoneMinute},
+		web.Rule{Key: "bind:phone:h:" + phone, Limit: limitCodePerPhoneHour},
+		web.Rule{Key: "bind:account:h:" + accountNo, Limit: limitCodePerPhoneHour}); err != nil {
 		return err
 	}
 	return a.issueCode(ctx, "bind:"+phone+":"+accountNo, registeredPhone, notify.BindCode, notify.Params{notify.ParamAccount: accountNo})
@@ -105,9 +110,9 @@ func (a *Auth) SendBindCode(ctx context.Context, phone, accountNo, registeredPho
 // CheckBindCode checks a binding code like a sign-in code: tries counted, single use.
 func (a *Auth) CheckBindCode(ctx context.Context, phone, accountNo, code, clientIP string) error {
 	if len(code) != 6 {
-		return fmt.Errorf("portal: bind: code: %w", billing.ErrInvalid)
+		return fmt.Errorf("auth: bind: code: %w", billing.ErrInvalid)
 	}
-	if err := a.allow(ctx, "check:ip:"+clientIP, limitCheckPerIP); err != nil {
+	if err := a.limiter.Allow(ctx, web.Rule{Key: "check:ip:" + clientIP, Limit: limitCheckPerIP}); err != nil {
 		return err
 	}
 	return a.checkCode(ctx, "bind:"+phone+":"+accountNo, code)
@@ -145,7 +150,7 @@ func (a *Auth) issueCode(ctx context.Context, purpose, to string, kind notify.Ki
 func (a *Auth) checkCode(ctx context.Context, purpose, code string) error {
 	res, err := checkCodeScript.Run(ctx, a.rdb, []string{keyPrefix + "otp:" + purpose}, codeHash(purpose, code), codeMaxTries).Int()
 	if err != nil {
-		return fmt.Errorf("portal: check code: %w", err)
+		return fmt.Errorf("auth: check code: %w", err)
 	}
 	switch res {
 	case 1:
@@ -153,7 +158,7 @@ func (a *Auth) checkCode(ctx context.Context, purpose, code string) error {
 	case -2:
 		return &web.TooManyRequests{What: "code tries", RetryAfter: time.Minute}
 	default:
-		return fmt.Errorf("portal: wrong or expired code: %w", billing.ErrUnauthorized)
+		return &web.InputError{Key: "login.wrong_code", Kind: fmt.Errorf("auth: wrong or expired code: %w", billing.ErrUnauthorized)}
 	}
 }
 
@@ -177,18 +182,18 @@ return 0
 // on one code is refused and the code is gone.
 func (a *Auth) SignIn(ctx context.Context, phone, code, clientIP string) (Session, error) {
 	if !ValidPhone(phone) || len(code) != 6 {
-		return Session{}, fmt.Errorf("portal: sign in: phone or code: %w", billing.ErrInvalid)
+		return Session{}, fmt.Errorf("auth: sign in: phone or code: %w", billing.ErrInvalid)
 	}
-	if err := a.allow(ctx, "check:ip:"+clientIP, limitCheckPerIP); err != nil {
+	if err := a.limiter.Allow(ctx, web.Rule{Key: "check:ip:" + clientIP, Limit: limitCheckPerIP}); err != nil {
 		return Session{}, err
 	}
 	if err := a.checkCode(ctx, "login:"+phone, code); err != nil {
 		return Session{}, err
 	}
-	s := Session{ID: randomToken(), Phone: phone, CSRF: randomToken(), Created: a.now().UTC()}
+	s := Session{ID: web.NewToken(), Phone: phone, CSRF: web.NewToken(), Created: a.now().UTC()}
 	b, err := json.Marshal(s)
 	if err != nil {
-		return Session{}, fmt.Errorf("portal: sign in: %w", err)
+		return Session{}, fmt.Errorf("auth: sign in: %w", err)
 	}
 	_, err = a.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, sessionKey(s.ID), b, sessionTTL)
@@ -197,7 +202,7 @@ func (a *Auth) SignIn(ctx context.Context, phone, code, clientIP string) (Sessio
 		return nil
 	})
 	if err != nil {
-		return Session{}, fmt.Errorf("portal: sign in: %w", err)
+		return Session{}, fmt.Errorf("auth: sign in: %w", err)
 	}
 	return s, nil
 }
@@ -212,11 +217,11 @@ func (a *Auth) Session(ctx context.Context, id string) (Session, error) {
 		return Session{}, billing.ErrUnauthorized
 	}
 	if err != nil {
-		return Session{}, fmt.Errorf("portal: session: %w", err)
+		return Session{}, fmt.Errorf("auth: session: %w", err)
 	}
 	var s Session
 	if err := json.Unmarshal(b, &s); err != nil {
-		return Session{}, fmt.Errorf("portal: session: %w", err)
+		return Session{}, fmt.Errorf("auth: session: %w", err)
 	}
 	s.ID = id
 	return s, nil
@@ -230,7 +235,7 @@ func (a *Auth) SignOut(ctx context.Context, s Session) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("portal: sign out: %w", err)
+		return fmt.Errorf("auth: sign out: %w", err)
 	}
 	return nil
 }
@@ -240,7 +245,7 @@ func (a *Auth) RevokeAll(ctx context.Context, phone string) (int, error) {
 	set := keyPrefix + "sessions:" + phone
 	hashes, err := a.rdb.SMembers(ctx, set).Result()
 	if err != nil {
-		return 0, fmt.Errorf("portal: revoke: %w", err)
+		return 0, fmt.Errorf("auth: revoke: %w", err)
 	}
 	keys := []string{set}
 	for _, h := range hashes {
@@ -248,37 +253,9 @@ func (a *Auth) RevokeAll(ctx context.Context, phone string) (int, error) {
 	}
 	n, err := a.rdb.Del(ctx, keys...).Result()
 	if err != nil {
-		return 0, fmt.Errorf("portal: revoke: %w", err)
+		return 0, fmt.Errorf("auth: revoke: %w", err)
 	}
 	return int(max(n-1, 0)), nil
-}
-
-// limit is one rate limit on one key.
-type limit struct {
-	key string
-	l   redis_rate.Limit
-}
-
-// allowAll takes a token from every limit in order, stopping at the first that refuses.
-func (a *Auth) allowAll(ctx context.Context, limits ...limit) error {
-	for _, l := range limits {
-		if err := a.allow(ctx, l.key, l.l); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// allow takes one token from a limit, or says when to come back.
-func (a *Auth) allow(ctx context.Context, key string, l redis_rate.Limit) error {
-	res, err := a.limiter.Allow(ctx, keyPrefix+"rate:"+key, l)
-	if err != nil {
-		return fmt.Errorf("portal: rate limit: %w", err)
-	}
-	if res.Allowed == 0 {
-		return &web.TooManyRequests{What: key, RetryAfter: res.RetryAfter}
-	}
-	return nil
 }
 
 // Sessions are stored under a hash of their id, so a Redis dump does not hand out live cookies.
@@ -288,9 +265,3 @@ func sessionHash(id string) string {
 }
 
 func sessionKey(id string) string { return keyPrefix + "session:" + sessionHash(id) }
-
-func randomToken() string {
-	var b [24]byte
-	rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
-}

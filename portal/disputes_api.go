@@ -1,101 +1,72 @@
 package portal
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
-	"gridpay/internal/billing"
 	"gridpay/internal/pii"
 	"gridpay/internal/web"
-	"gridpay/portal/i18n"
+	"gridpay/portal/auth"
 )
-
-// disputeID reads the :id path parameter: a positive dispute id, or invalid input.
-func disputeID(c *gin.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, fmt.Errorf("portal: dispute id %q: %w", truncate(c.Param("id"), 20), billing.ErrInvalid)
-	}
-	return id, nil
-}
 
 // apiFileDispute answers POST /api/v1/accounts/{no}/disputes, a multipart/form-data body with
 // category, text, and optionally bill_id and photo (JPEG or PNG, at most 5 MB): 201 with the
 // dispute, or an error whose message says what to correct and whose field names the culprit.
-func (h *Handler) apiFileDispute(c *gin.Context) {
-	s, _ := session(c)
-	no, err := accountNo(c)
+func (h *Handler) apiFileDispute(c *gin.Context) error {
+	s, _ := auth.FromContext(c)
+	no, err := web.AccountNo(c)
 	if err != nil {
-		h.apiError(c, err)
-		return
+		return err
 	}
 	f, err := readDisputeForm(c)
 	if err != nil {
-		h.disputeAPIError(c, err)
-		return
+		return err
 	}
 	in := DisputeInput{AccountNo: no, Category: f.Category, Text: f.Text, Photo: f.Photo}
 	if in.BillID, err = formBillID(f.BillID); err != nil {
-		h.disputeAPIError(c, err)
-		return
+		return err
 	}
 	d, err := h.svc.FileDispute(c.Request.Context(), s.Phone, in)
 	if err != nil {
-		h.disputeAPIError(c, err)
-		return
+		return err
 	}
 	h.logDisputeFiled(c, no, d.ID, len(in.Photo))
 	c.Header("Location", fmt.Sprintf("/api/v1/disputes/%d", d.ID))
-	c.JSON(http.StatusCreated, viewDispute(lang(c), d))
+	c.JSON(http.StatusCreated, viewDispute(web.Lang(c), d))
+	return nil
 }
 
 // apiDisputes answers GET /api/v1/disputes: the customer's disputes, newest first.
-func (h *Handler) apiDisputes(c *gin.Context) {
-	s, _ := session(c)
+func (h *Handler) apiDisputes(c *gin.Context) error {
+	s, _ := auth.FromContext(c)
 	list, err := h.svc.Disputes(c.Request.Context(), s.Phone)
 	if err != nil {
-		h.apiError(c, err)
-		return
+		return err
 	}
-	l := lang(c)
+	l := web.Lang(c)
 	out := make([]disputeView, len(list))
 	for i, d := range list {
 		out[i] = viewDispute(l, d)
 	}
 	c.JSON(http.StatusOK, gin.H{"disputes": out})
+	return nil
 }
 
 // apiDispute answers GET /api/v1/disputes/{id}: one of the customer's disputes with its messages.
-func (h *Handler) apiDispute(c *gin.Context) {
-	s, _ := session(c)
-	id, err := disputeID(c)
+func (h *Handler) apiDispute(c *gin.Context) error {
+	s, _ := auth.FromContext(c)
+	id, err := web.PathID(c, "id")
 	if err != nil {
-		h.apiError(c, err)
-		return
+		return err
 	}
 	d, err := h.svc.Dispute(c.Request.Context(), s.Phone, id)
 	if err != nil {
-		h.apiError(c, err)
-		return
+		return err
 	}
-	c.JSON(http.StatusOK, viewDispute(lang(c), d))
-}
-
-// disputeAPIError answers like apiError, but input the customer must correct gets the message that
-// says what to correct, and the field it is about.
-func (h *Handler) disputeAPIError(c *gin.Context, err error) {
-	var in *disputeInputError
-	if !errors.As(err, &in) {
-		h.apiError(c, err)
-		return
-	}
-	status, kind := web.Kind(err)
-	h.log.Info("request refused", "request_id", c.GetString("request_id"), "route", c.FullPath(), "status", status, "err", err)
-	c.AbortWithStatusJSON(status, gin.H{"error": gin.H{"code": kind, "field": in.field, "message": i18n.T(lang(c), in.key, in.args...)}})
+	c.JSON(http.StatusOK, viewDispute(web.Lang(c), d))
+	return nil
 }
 
 // logDisputeFiled notes a new dispute in the log, the account masked.

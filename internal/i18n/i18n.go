@@ -1,6 +1,7 @@
-// Package i18n holds the customer portal's messages in Chinese and English and formats money, dates
-// and energy for them. Chinese comes first: it is the default whenever the customer has not chosen
-// otherwise.
+// Package i18n holds gridpay's messages in Chinese and English and formats money, dates and energy
+// for them. Chinese comes first: it is the default whenever the customer has not chosen otherwise.
+// It sits under internal so that internal/web can say what went wrong in the customer's language,
+// and the customer pages and the staff pages share one catalog.
 package i18n
 
 import (

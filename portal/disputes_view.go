@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"gridpay/internal/i18n"
 	"gridpay/internal/store"
-	"gridpay/portal/i18n"
 )
 
 // disputeView is a dispute as its customer sees it, in the API and on the pages: codes with their
@@ -57,15 +57,6 @@ func viewDispute(l i18n.Lang, d store.Dispute) disputeView {
 			AuthorLabel: i18n.T(l, "dispute.author."+m.Author), Text: m.Text, CreatedAt: m.CreatedAt})
 	}
 	return v
-}
-
-// billLabel names a bill by its period: 2026年10月电费账单, Bill for Oct 2026.
-func billLabel(l i18n.Lang, period int) string {
-	month := time.Date(period/100, time.Month(period%100), 1, 0, 0, 0, 0, time.UTC)
-	if l == i18n.EN {
-		return i18n.T(l, "dispute.bill_of", month.Format("Jan 2006"))
-	}
-	return i18n.T(l, "dispute.bill_of", fmt.Sprintf("%d年%d月", month.Year(), month.Month()))
 }
 
 // excerpt returns the first n runes of s, with an ellipsis when there is more.

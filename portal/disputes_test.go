@@ -72,12 +72,6 @@ func postMultipart(t *testing.T, c *http.Client, url string, parts []formPart, h
 	return r
 }
 
-// noRedirects makes c report redirects instead of following them.
-func noRedirects(c *http.Client) *http.Client {
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return c
-}
-
 // testImage is a small picture with some detail, so the encoders have something to encode.
 func testImage(w, h int) *image.NRGBA {
 	img := image.NewNRGBA(image.Rect(0, 0, w, h))
@@ -145,18 +139,6 @@ func countDisputes(t *testing.T, c *http.Client, s *site) int {
 	}
 	list, _ := body["disputes"].([]any)
 	return len(list)
-}
-
-// getRaw fetches u and returns the status, headers and body as they came.
-func getRaw(t *testing.T, c *http.Client, u string) (int, http.Header, []byte) {
-	t.Helper()
-	resp, err := c.Get(u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, b
 }
 
 // firstBillID returns the id of the newest bill of the account, as its owner sees it.
@@ -394,17 +376,6 @@ func fileWithForm(t *testing.T, c *http.Client, s *site, accountNo string, parts
 		t.Fatalf("POST the form = %d to %q, want 303 to the dispute:\n%s", r.status, r.header.Get("Location"), r.raw)
 	}
 	return id
-}
-
-// formToken reads the session's CSRF token from a page's forms.
-func formToken(t *testing.T, c *http.Client, s *site, path string) string {
-	t.Helper()
-	status, body := getPage(t, c, s.url+path)
-	m := csrfRe.FindStringSubmatch(body)
-	if status != 200 || m == nil {
-		t.Fatalf("GET %s = %d, no CSRF token", path, status)
-	}
-	return m[1]
 }
 
 // postMultipartPage posts a form as a browser does and returns the status and page, without

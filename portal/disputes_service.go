@@ -3,7 +3,6 @@ package portal
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"image"
 	"image/jpeg"
 	"image/png"
@@ -14,6 +13,7 @@ import (
 
 	"gridpay/internal/billing"
 	"gridpay/internal/store"
+	"gridpay/internal/web"
 )
 
 // Photos larger than this many pixels, or wider or taller than maxPhotoSide, are refused: a few
@@ -23,29 +23,15 @@ const (
 	maxPhotoSide   = 20_000
 )
 
-// disputeInputError is dispute input the customer must correct: key names the catalog message that
-// says what, field the form field. It wraps billing.ErrInvalid, or an *http.MaxBytesError for a
-// photo over the limit, so that web.Kind answers 400 or 413.
-type disputeInputError struct {
-	field string
-	key   string
-	args  []any
-	err   error
-}
-
-func (e *disputeInputError) Error() string {
-	return fmt.Sprintf("portal: dispute %s: %s: %v", e.field, e.key, e.err)
-}
-
-func (e *disputeInputError) Unwrap() error { return e.err }
-
+// invalidDispute is dispute input the customer must correct: key names the catalog message that
+// says what, field the form field.
 func invalidDispute(field, key string, args ...any) error {
-	return &disputeInputError{field: field, key: key, args: args, err: billing.ErrInvalid}
+	return &web.InputError{Field: field, Key: key, Args: args, Kind: billing.ErrInvalid}
 }
 
-// photoTooLarge is the error of a photo, or a whole request, over the size limit.
+// photoTooLarge is the error of a photo, or a whole request, over the size limit: 413.
 func photoTooLarge(limit int64) error {
-	return &disputeInputError{field: "photo", key: "dispute.error.photo_too_large", err: &http.MaxBytesError{Limit: limit}}
+	return &web.InputError{Field: "photo", Key: "dispute.error.photo_too_large", Kind: &http.MaxBytesError{Limit: limit}}
 }
 
 // DisputeInput is a dispute as the customer filed it, before any check.

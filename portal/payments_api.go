@@ -6,8 +6,10 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gridpay/internal/billing"
+	"gridpay/internal/i18n"
 	"gridpay/internal/store"
-	"gridpay/portal/i18n"
+	"gridpay/internal/web"
+	"gridpay/portal/auth"
 )
 
 // paymentJSON is a posted payment (收费流水) in the API.
@@ -27,32 +29,27 @@ func toPaymentJSON(l i18n.Lang, r store.Receipt) paymentJSON {
 		LateFee: r.Fee, Principal: r.Principal, Prepaid: r.Prepaid, PaidOn: Date(r.PaidOn)}
 }
 
-// channelLabel names a payment channel in the customer's language; an unknown one by its code.
-func channelLabel(l i18n.Lang, channel string) string {
-	if label := i18n.T(l, "payments.channel."+channel); label != "payments.channel."+channel {
-		return label
-	}
-	return channel
-}
-
 // apiPayments answers GET /api/v1/accounts/{no}/payments?page=1&per_page=20: the account's posted
 // payments, newest first.
-func (h *Handler) apiPayments(c *gin.Context) {
-	s, _ := session(c)
-	no, page, per, pg, err := pagedRequest(c, 20)
+func (h *Handler) apiPayments(c *gin.Context) error {
+	s, _ := auth.FromContext(c)
+	no, err := web.AccountNo(c)
 	if err != nil {
-		h.apiError(c, err)
-		return
+		return err
 	}
-	receipts, total, err := h.svc.Payments(c.Request.Context(), s.Phone, no, pg)
+	pg, err := web.ParsePaging(c, 20)
 	if err != nil {
-		h.apiError(c, err)
-		return
+		return err
 	}
-	l := lang(c)
+	receipts, total, err := h.svc.Payments(c.Request.Context(), s.Phone, no, store.Page{Limit: pg.Size, Offset: pg.Offset()})
+	if err != nil {
+		return err
+	}
+	l := web.Lang(c)
 	out := make([]paymentJSON, len(receipts))
 	for i, r := range receipts {
 		out[i] = toPaymentJSON(l, r)
 	}
-	c.JSON(http.StatusOK, gin.H{"payments": out, "total": total, "page": page, "per_page": per})
+	c.JSON(http.StatusOK, gin.H{"payments": out, "total": total, "page": pg.Page, "per_page": pg.Size})
+	return nil
 }

@@ -1,14 +1,14 @@
 package portal
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
-	"gridpay/internal/billing"
+	"gridpay/internal/i18n"
 	"gridpay/internal/pii"
-	"gridpay/portal/i18n"
+	"gridpay/internal/web"
+	"gridpay/portal/auth"
 )
 
 type codeRequest struct {
@@ -17,23 +17,22 @@ type codeRequest struct {
 
 // apiSendCode answers POST /api/v1/otp {"phone"}: the same answer whether or not the phone is a
 // customer's, so that nobody can probe for customers.
-func (h *Handler) apiSendCode(c *gin.Context) {
+func (h *Handler) apiSendCode(c *gin.Context) error {
 	var req codeRequest
-	if err := decodeJSON(c, &req); err != nil {
-		h.apiError(c, err)
-		return
+	if err := web.DecodeJSON(c, &req); err != nil {
+		return err
 	}
 	if err := h.auth.SendCode(c.Request.Context(), req.Phone, c.ClientIP()); err != nil {
-		h.apiError(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusAccepted, gin.H{
-		"message":        i18n.T(lang(c), "login.code_sent", pii.Phone(req.Phone)),
-		"expires_in":     int(codeTTL.Seconds()),
-		"resend_after":   int(limitCodePerPhoneMinute.Period.Seconds()),
+		"message":        i18n.T(web.Lang(c), "login.code_sent", pii.Phone(req.Phone)),
+		"expires_in":     int(auth.CodeTTL.Seconds()),
+		"resend_after":   int(auth.ResendAfter.Seconds()),
 		"phone_masked":   pii.Phone(req.Phone),
-		"code_max_tries": codeMaxTries,
+		"code_max_tries": auth.CodeMaxTries,
 	})
+	return nil
 }
 
 type loginRequest struct {
@@ -43,45 +42,29 @@ type loginRequest struct {
 
 // apiLogin answers POST /api/v1/login {"phone","code"} by opening a session: the cookie for
 // browsers, and the CSRF token for clients that send no Origin header.
-func (h *Handler) apiLogin(c *gin.Context) {
+func (h *Handler) apiLogin(c *gin.Context) error {
 	var req loginRequest
-	if err := decodeJSON(c, &req); err != nil {
-		h.apiError(c, err)
-		return
+	if err := web.DecodeJSON(c, &req); err != nil {
+		return err
 	}
 	s, err := h.auth.SignIn(c.Request.Context(), req.Phone, req.Code, c.ClientIP())
 	if err != nil {
-		h.apiError(c, err)
-		return
+		return err
 	}
-	h.setSessionCookie(c, s.ID, int(sessionTTL.Seconds()))
+	auth.SetCookie(c, h.cookies, s.ID, int(auth.SessionTTL.Seconds()))
 	h.log.Info("signed in", "request_id", c.GetString("request_id"), "phone", pii.Phone(s.Phone))
 	c.JSON(http.StatusOK, gin.H{"phone_masked": pii.Phone(s.Phone), "csrf_token": s.CSRF})
+	return nil
 }
 
 // apiLogout answers POST /api/v1/logout: the session ends at once, everywhere.
-func (h *Handler) apiLogout(c *gin.Context) {
-	if s, ok := session(c); ok {
+func (h *Handler) apiLogout(c *gin.Context) error {
+	if s, ok := auth.FromContext(c); ok {
 		if err := h.auth.SignOut(c.Request.Context(), s); err != nil {
-			h.apiError(c, err)
-			return
+			return err
 		}
 	}
-	h.setSessionCookie(c, "", -1)
+	auth.SetCookie(c, h.cookies, "", -1)
 	c.Status(http.StatusNoContent)
-}
-
-// apiDevInbox answers GET /dev/inbox.json[?to=phone]: the dev channel's messages, newest first.
-func (h *Handler) apiDevInbox(c *gin.Context) {
-	to := c.Query("to")
-	if len(to) > 32 {
-		h.apiError(c, fmt.Errorf("portal: inbox filter: %w", billing.ErrInvalid))
-		return
-	}
-	msgs, err := h.inbox.Recent(c.Request.Context(), to, 100)
-	if err != nil {
-		h.apiError(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"messages": msgs})
+	return nil
 }

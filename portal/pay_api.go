@@ -1,0 +1,85 @@
+package portal
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"gridpay/internal/billing"
+	"gridpay/internal/store"
+	"gridpay/internal/web"
+	"gridpay/payments"
+)
+
+// orderJSON is a payment order in the API.
+type orderJSON struct {
+	ID         int64           `json:"id"`
+	OutTradeNo string          `json:"out_trade_no"`
+	AccountNo  string          `json:"account_no"`
+	Channel    string          `json:"channel"`
+	Amount     billing.Money   `json:"amount_fen"`
+	Status     payments.Status `json:"status"`
+	CodeURL    string          `json:"code_url,omitempty"`
+	QRURL      string          `json:"qr_url,omitempty"`
+	PayURL     string          `json:"pay_url"`
+	ExpiresAt  time.Time       `json:"expires_at"`
+	ReceiptNo  string          `json:"receipt_no,omitempty"`
+	Timeline   []eventJSON     `json:"timeline,omitempty"`
+}
+
+type eventJSON struct {
+	At   time.Time       `json:"at"`
+	From payments.Status `json:"from,omitempty"`
+	To   payments.Status `json:"to"`
+	Note string          `json:"note"`
+}
+
+func toOrderJSON(o store.Order) orderJSON {
+	j := orderJSON{ID: o.ID, OutTradeNo: o.OutTradeNo, AccountNo: o.AccountNo, Channel: o.Channel, Amount: o.Amount,
+		Status: o.Status, CodeURL: o.CodeURL, PayURL: "/pay/" + o.OutTradeNo, ExpiresAt: o.ExpiresAt, ReceiptNo: o.PostedReceiptNo}
+	if o.CodeURL != "" && o.Status == payments.Pending { // a code is shown only while it can be paid
+		j.QRURL = "/pay/" + o.OutTradeNo + "/qr.png"
+	}
+	for _, e := range o.Events {
+		j.Timeline = append(j.Timeline, eventJSON{At: e.At, From: e.From, To: e.To, Note: e.Note})
+	}
+	return j
+}
+
+// apiCreatePayment answers POST /api/v1/accounts/{no}/payments {"channel","amount_fen"?}.
+func (h *Handler) apiCreatePayment(c *gin.Context) error {
+	no, err := web.AccountNo(c)
+	if err != nil {
+		return err
+	}
+	var req payRequest
+	if err := web.DecodeJSON(c, &req); err != nil {
+		return err
+	}
+	o, err := h.createOrder(c, no, req)
+	if err != nil {
+		return err
+	}
+	c.Header("Location", "/api/v1/payments/"+o.OutTradeNo)
+	c.JSON(http.StatusCreated, toOrderJSON(o))
+	return nil
+}
+
+// apiPayment answers GET /api/v1/payments/{out_trade_no}: status and timeline. The order number,
+// long and random, is the key: whoever started the payment (代缴 too) may follow it.
+func (h *Handler) apiPayment(c *gin.Context) error {
+	out, err := web.OutTradeNo(c)
+	if err != nil {
+		return err
+	}
+	o, err := h.orders.OrderByOutTradeNo(c.Request.Context(), out)
+	if err != nil {
+		return err
+	}
+	if o, err = h.orders.OrderByID(c.Request.Context(), o.ID); err != nil { // with its timeline
+		return err
+	}
+	c.JSON(http.StatusOK, toOrderJSON(o))
+	return nil
+}
