@@ -21,7 +21,7 @@ type AccountFinder interface {
 // maxCallbackBody bounds a callback body; providers send a few kilobytes.
 const maxCallbackBody = 64 << 10
 
-// Callbacks answers POST /callbacks/{provider} (DESIGN.md, "A payment, end to end", step 2): the
+// Callbacks answers POST /callbacks/{provider} (docs/design.md, "A payment, end to end", step 2): the
 // raw body is verified by its provider; in ONE transaction the callback is kept, the order moves to
 // PAID and an outbox row is written; after the commit payment:post is queued; the provider gets its
 // own answer. A duplicate answers success and changes nothing; a bad signature is refused and

@@ -1,6 +1,6 @@
 // Package payments takes a customer's money: payment orders and their order numbers, QR codes to
 // pay them, and, as they arrive, the providers (WeChat Pay, Alipay, banks), their callbacks, the
-// active query for orders that heard nothing, and reconciliation. DESIGN.md, "A payment, end to
+// active query for orders that heard nothing, and reconciliation. docs/design.md, "A payment, end to
 // end", is the story this package tells.
 package payments
 

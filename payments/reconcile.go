@@ -42,7 +42,7 @@ type ReceiptFinder interface {
 }
 
 // Reconciler compares each provider's daily statement with our orders and the core database's
-// receipts (DESIGN.md, step 6), fixes what it safely can (a payment we never heard of is marked
+// receipts (docs/design.md, step 6), fixes what it safely can (a payment we never heard of is marked
 // paid and queued for posting), and stores the result for the staff page. Now is its clock: an
 // order made for a collection found only in a statement is numbered and expires by it.
 type Reconciler struct {

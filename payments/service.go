@@ -24,7 +24,7 @@ const MaxTopUp billing.Money = 5_000_000 // 50,000.00 yuan
 // OrderTTL is how long a QR code can be paid.
 const OrderTTL = 30 * time.Minute
 
-// Service creates payment orders and gets each its code from the provider (DESIGN.md, step 1).
+// Service creates payment orders and gets each its code from the provider (docs/design.md, step 1).
 type Service struct {
 	Providers map[string]Provider // the QR channels: wechat, alipay
 	Orders    *store.Portal

@@ -129,7 +129,7 @@ type Summary struct {
 	NoticeFrom     *Date         `json:"notice_from,omitempty"` // pay before this day to avoid a disconnection notice
 	NoticeMayCome  bool          `json:"notice_may_come"`       // that day has come
 	EarliestCutOff *Date         `json:"earliest_disconnection,omitempty"`
-	// PaymentInFlight: money paid and not yet posted stops the legal clock (DOMAIN.md): no
+	// PaymentInFlight: money paid and not yet posted stops the legal clock (docs/domain.md): no
 	// reminder and no notice while it is on its way.
 	PaymentInFlight bool `json:"payment_in_flight"`
 }

@@ -8,7 +8,7 @@ import (
 	"gridpay/internal/store"
 )
 
-// databases are the two databases of DESIGN.md; they may be one and the same.
+// databases are the two databases of docs/design.md; they may be one and the same.
 type databases struct {
 	core, portal *store.DB
 }

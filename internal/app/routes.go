@@ -22,7 +22,7 @@ import (
 	"gridpay/static"
 )
 
-// newHandler builds the whole HTTP surface (DESIGN.md, "HTTP surface") on the process's services.
+// newHandler builds the whole HTTP surface (docs/design.md, "HTTP surface") on the process's services.
 func newHandler(cfg config.Config, log *slog.Logger, svc *services) (http.Handler, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

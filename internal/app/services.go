@@ -27,7 +27,7 @@ type services struct {
 	now   func() time.Time
 
 	// core is the core database read through the cache: internet traffic reaches the core database
-	// only this way (DESIGN.md), and a posting invalidates what every process shows.
+	// only this way (docs/design.md), and a posting invalidates what every process shows.
 	core     *corecache.Core
 	orders   *store.Portal
 	queue    *asynq.Client

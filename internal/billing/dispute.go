@@ -5,7 +5,7 @@ import (
 	"slices"
 )
 
-// DisputeCategory is what a customer disputes (客户异议, DOMAIN.md).
+// DisputeCategory is what a customer disputes (客户异议, docs/domain.md).
 type DisputeCategory string
 
 // The dispute categories.

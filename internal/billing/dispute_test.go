@@ -9,7 +9,7 @@ import (
 	"gridpay/internal/billing"
 )
 
-// legalDisputeMoves is the dispute's life as DOMAIN.md tells it, written out on its own so that the
+// legalDisputeMoves is the dispute's life as docs/domain.md tells it, written out on its own so that the
 // test does not read the table it checks: staff take an open dispute into review, settle it by an
 // adjustment, a refund or a rejection (at once when the case is plain), and close it; an open
 // dispute may also be closed as it stands (withdrawn, a duplicate). Nothing goes back: a settled or

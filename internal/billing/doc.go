@@ -6,5 +6,5 @@
 //
 // It imports only the standard library and holds no state: every function takes the dates and
 // rates it needs, so callers decide which clock and which configuration apply. The rules follow
-// DOMAIN.md; rounding happens in one place, RoundHalfUp.
+// docs/domain.md; rounding happens in one place, RoundHalfUp.
 package billing

@@ -2,7 +2,7 @@ package billing
 
 import "time"
 
-// The legal clock of disconnection for arrears (DOMAIN.md, "Arrears and disconnection"): supply may
+// The legal clock of disconnection for arrears (docs/domain.md, "Arrears and disconnection"): supply may
 // be interrupted only when a bill is more than 30 days overdue, and only after a notice given at
 // least 7 days before (residential) or 3 days before (everyone else).
 const (

@@ -10,7 +10,7 @@ import (
 //
 // The state machine lives here rather than in package payments because two layers enforce it:
 // payments drives orders through it, and internal/store checks every change of an order's status
-// against it inside the transaction that makes the change. Imports point down (DESIGN.md) and
+// against it inside the transaction that makes the change. Imports point down (docs/design.md) and
 // payments sits above store, so the rule must live below both; payments re-exports it as
 // payments.Status.
 type OrderStatus string
@@ -83,7 +83,7 @@ func InFlightStatuses() []OrderStatus { return slices.Clone(inFlightStatuses) }
 
 // InFlight reports whether an order in status s holds money on its way to the account: the money
 // was received (moneyReceived: the provider reported it paid) and the order is PAID, not yet
-// posted, or FLAGGED for staff. Such money stops the legal clock (DOMAIN.md): no reminder and no
+// posted, or FLAGGED for staff. Such money stops the legal clock (docs/domain.md): no reminder and no
 // notice for it.
 func (s OrderStatus) InFlight(moneyReceived bool) bool {
 	return moneyReceived && slices.Contains(inFlightStatuses, s)

@@ -112,7 +112,7 @@ func TestOrderStatusPredicates(t *testing.T) {
 	}
 }
 
-// TestOrderInFlight is the definition of a payment in flight (DOMAIN.md, the legal clock): the
+// TestOrderInFlight is the definition of a payment in flight (docs/domain.md, the legal clock): the
 // customer's money has arrived and is neither posted nor being given back. A FLAGGED order with its
 // money is in flight: staff decide whether it is posted or refunded, and until then the customer
 // has paid.

@@ -9,7 +9,7 @@ import (
 	"gridpay/internal/billing"
 )
 
-// The demo residential tariff of DOMAIN.md: up to 160 kWh at 0.5100, 161-240 at 0.5600, above at 0.8100.
+// The demo residential tariff of docs/domain.md: up to 160 kWh at 0.5100, 161-240 at 0.5600, above at 0.8100.
 var demoMonthly = billing.Tariff{
 	Code: "R-TIER-M", Name: "居民阶梯(月)", Kind: billing.Tiered, Mode: billing.Monthly,
 	Tiers: []billing.Tier{{UpTo: 160, Price: 5100}, {UpTo: 240, Price: 5600}, {UpTo: 0, Price: 8100}},

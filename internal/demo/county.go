@@ -16,7 +16,7 @@ type tariff struct {
 	billing.Tariff
 }
 
-// Demo tariffs (执行电价表). Prices in 0.0001 yuan; the residential monthly tiers are DOMAIN.md's.
+// Demo tariffs (执行电价表). Prices in 0.0001 yuan; the residential monthly tiers are docs/domain.md's.
 var tariffs = []tariff{
 	{1, billing.Residential, billing.Tariff{Code: "R-TIER-M", Name: "居民生活阶梯电价(月度)", Kind: billing.Tiered, Mode: billing.Monthly,
 		Tiers: []billing.Tier{{UpTo: 160, Price: 5100}, {UpTo: 240, Price: 5600}, {Price: 8100}}}},

@@ -91,7 +91,7 @@ func TestAddress(t *testing.T) {
 		{"empty", "", ""},
 		{"street", "城关镇解放路12号3栋402室", "城关镇********"},
 		{"short street still masked in full width", "城关镇1号", "城关镇********"},
-		{"village, as DOMAIN.md shows it", "城关镇王庄村1组2号", "城关镇**村***"},
+		{"village, as docs/domain.md shows it", "城关镇王庄村1组2号", "城关镇**村***"},
 		{"village with other lengths looks the same", "柳林镇张家村3组5号", "柳林镇**村***"},
 		{"long village name", "柳林镇上张家沟村3组5号", "柳林镇**村***"},
 		{"village with nothing after", "柳林镇张家村", "柳林镇**村"},

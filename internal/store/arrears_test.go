@@ -31,7 +31,7 @@ func TestArrears(t *testing.T) {
 		f.bill(billSpec{Account: settled, Period: 202602, Due: "2026-03-15", Principal: 10000, PrincipalPaid: 10000,
 			FeeAccrued: 100, FeePaid: 100, AccruedThrough: "2026-03-25", Status: billing.Paid})
 
-		// DOMAIN.md example 5 after its first payment.
+		// docs/domain.md example 5 after its first payment.
 		partly := f.account(accountSpec{No: "3100000006"})
 		f.bill(billSpec{Account: partly, Period: 202603, Due: "2026-04-15", Principal: 20000, PrincipalPaid: 9800,
 			FeeAccrued: 200, FeePaid: 200, AccruedThrough: "2026-04-25", Status: billing.PartlyPaid})

@@ -31,7 +31,7 @@ func newBillFixture(t *testing.T, db *store.DB) *billFixture {
 	f.res = f.account(accountSpec{No: "3100000001", Phone: "13800138000"})
 	f.com = f.account(accountSpec{No: "3100000002", Phone: "13800138001", Class: billing.Commercial, Capacity: 50})
 
-	// Residential: readings in 0.01 kWh at the end of each period; 202603 is DOMAIN.md's 300 kWh.
+	// Residential: readings in 0.01 kWh at the end of each period; 202603 is docs/domain.md's 300 kWh.
 	m := f.meter(f.res, "3300000000001", 6, 1)
 	readings := []struct {
 		period int
@@ -67,7 +67,7 @@ func newBillFixture(t *testing.T, db *store.DB) *billFixture {
 	}
 
 	// Commercial: a five-digit meter that rolls over from 99950.00 to 00030.00 (80 kWh) and a CT
-	// meter with multiplier 40 going from 1200.00 to 1230.00 (1200 kWh), DOMAIN.md's examples. The
+	// meter with multiplier 40 going from 1200.00 to 1230.00 (1200 kWh), docs/domain.md's examples. The
 	// five-digit meter has no December reading, so January shows it unchanged. A third meter was
 	// installed after the bills and has no readings for them.
 	m5 := f.meter(f.com, "3300000000002", 5, 1)
@@ -194,7 +194,7 @@ func TestBill(t *testing.T) {
 		}{
 			{"residential, 300 kWh over three tiers", f.res, f.resBills[202603], store.BillDetail{
 				Bill: f.resBill(202603, "2026-04-01", "2026-04-15"),
-				// DOMAIN.md: 160 x 0.51 + 80 x 0.56 + 60 x 0.81 = 81.60 + 44.80 + 48.60 = 175.00
+				// docs/domain.md: 160 x 0.51 + 80 x 0.56 + 60 x 0.81 = 81.60 + 44.80 + 48.60 = 175.00
 				Items: []billing.LineItem{
 					{Code: "tier1", Quantity: 160, UnitPrice: 5100, Amount: 8160},
 					{Code: "tier2", Quantity: 80, UnitPrice: 5600, Amount: 4480},

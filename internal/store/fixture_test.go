@@ -36,7 +36,7 @@ const (
 	commercialFlatRate = billing.Price(6500)
 )
 
-// residentialTiers are DOMAIN.md's monthly tiers.
+// residentialTiers are docs/domain.md's monthly tiers.
 var residentialTiers = []billing.Tier{{UpTo: 160, Price: 5100}, {UpTo: 240, Price: 5600}, {UpTo: 0, Price: 8100}}
 
 // newFixture writes a substation, a line, a supply station, a transformer area, the residential

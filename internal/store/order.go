@@ -591,7 +591,7 @@ func (p *Portal) recordPaymentOnFlagged(ctx context.Context, tx *sql.Tx, id int6
 // InFlight reports whether the account has money on its way to posting: an order that received its
 // money and is in one of billing.InFlightStatuses (PAID, or FLAGGED for staff). The rule is
 // billing's (OrderStatus.InFlight); the query is built from its list of statuses, so that the two
-// cannot drift apart. Such money stops the legal clock (DOMAIN.md): no reminder and no notice while
+// cannot drift apart. Such money stops the legal clock (docs/domain.md): no reminder and no notice while
 // it is in flight.
 func (p *Portal) InFlight(ctx context.Context, accountNo string) (bool, error) {
 	if !billing.ValidAccountNo(accountNo) {

@@ -10,7 +10,7 @@ import (
 	"gridpay/internal/storetest"
 )
 
-// TestReverseReceipt refunds DOMAIN.md example 5's second payment (103.02 on 2026-05-05, which
+// TestReverseReceipt refunds docs/domain.md example 5's second payment (103.02 on 2026-05-05, which
 // settled the bill and left nothing over) and an overpayment's prepaid part.
 func TestReverseReceipt(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *store.DB) {

@@ -297,7 +297,7 @@ VALUES ('3300000000001', 999, 6, 1, '2026-01-01')`)
 
 func TestMigrate(t *testing.T) {
 	forEachEmptyDB(t, func(t *testing.T, db *store.DB) {
-		// Both schemas in one database, as DESIGN.md allows: each keeps its own version table.
+		// Both schemas in one database, as docs/design.md allows: each keeps its own version table.
 		for _, schema := range []store.Schema{store.CoreSchema, store.PortalSchema} {
 			files, err := filepath.Glob(filepath.Join("migrations", string(schema), db.Dialect(), "*.sql"))
 			if err != nil || len(files) == 0 {

@@ -1,5 +1,5 @@
 -- Payment orders, each order's timeline, and the outbox that carries a paid order to posting
--- (DESIGN.md, "A payment, end to end").
+-- (docs/design.md, "A payment, end to end").
 -- Keep in step with ../sqlserver/00003_orders.sql.
 
 -- +goose Up

@@ -1,5 +1,5 @@
 -- Payment orders, each order's timeline, and the outbox that carries a paid order to posting
--- (DESIGN.md, "A payment, end to end").
+-- (docs/design.md, "A payment, end to end").
 -- Keep in step with ../sqlite/00003_orders.sql.
 -- The filtered indexes need QUOTED_IDENTIFIER and ANSI_NULLS ON in every session that writes these
 -- tables: go-mssqldb connects that way; sqlcmd needs -I.
