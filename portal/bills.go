@@ -51,7 +51,7 @@ type billItem struct {
 
 func (h *Handler) billRow(l i18n.Lang, b store.Bill) billRow {
 	fee, _ := b.Balance.LateFee(h.svc.today(), h.svc.rates)
-	return billRow{Bill: b, PeriodText: periodText(l, b.Period), DueOn: Date(b.DueOn),
+	return billRow{Bill: b, PeriodText: periodText(l, billing.Period(b.Period)), DueOn: Date(b.DueOn),
 		Status: i18n.T(l, "bills.status."+string(b.Status())), Paid: b.Status() == billing.Paid,
 		Owed: b.Balance.OpenPrincipal() + fee, LateFee: fee}
 }

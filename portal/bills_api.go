@@ -1,7 +1,6 @@
 package portal
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -29,7 +28,7 @@ type billJSON struct {
 }
 
 func toBillJSON(l i18n.Lang, b store.Bill) billJSON {
-	return billJSON{ID: b.ID, Period: fmt.Sprintf("%04d-%02d", b.Period/100, b.Period%100), IssuedOn: Date(b.IssuedOn),
+	return billJSON{ID: b.ID, Period: billing.Period(b.Period).String(), IssuedOn: Date(b.IssuedOn),
 		DueOn: Date(b.DueOn), KWh: b.KWh, Total: b.Balance.Principal, PrincipalPaid: b.Balance.PrincipalPaid,
 		LateFeeSettled: b.Balance.FeeAccrued, LateFeePaid: b.Balance.FeePaid, Status: b.Status(),
 		StatusLabel: i18n.T(l, "bills.status."+string(b.Status()))}

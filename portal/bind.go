@@ -21,7 +21,7 @@ type bindPage struct {
 
 // startBind checks the account and texts a code to its registered phone; it returns that phone masked.
 func (h *Handler) startBind(c *gin.Context, phone, accountNo string) (string, error) {
-	if !web.ValidAccountNo(accountNo) {
+	if !billing.ValidAccountNo(accountNo) {
 		return "", fmt.Errorf("portal: bind: account number: %w", billing.ErrInvalid)
 	}
 	to, err := h.svc.BindTarget(c.Request.Context(), phone, accountNo)
@@ -36,7 +36,7 @@ func (h *Handler) startBind(c *gin.Context, phone, accountNo string) (string, er
 
 // finishBind checks the code and binds.
 func (h *Handler) finishBind(c *gin.Context, phone, accountNo, code string) error {
-	if !web.ValidAccountNo(accountNo) {
+	if !billing.ValidAccountNo(accountNo) {
 		return fmt.Errorf("portal: bind: account number: %w", billing.ErrInvalid)
 	}
 	if err := h.auth.CheckBindCode(c.Request.Context(), phone, accountNo, code, c.ClientIP()); err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"gridpay/internal/billing"
 	"gridpay/internal/web"
 	"gridpay/portal/auth"
 )
@@ -91,7 +92,7 @@ func (h *Handler) newDisputeForm(c *gin.Context, t DisputeTarget, category, text
 	p := disputeFormPage{page: h.newPage(c), Account: t.Account, Text: text}
 	p.Categories = disputeOptions(p.Lang, category)
 	if t.Bill != nil {
-		p.BillID, p.BillLabel = t.Bill.ID, billLabel(p.Lang, t.Bill.Period)
+		p.BillID, p.BillLabel = t.Bill.ID, billLabel(p.Lang, billing.Period(t.Bill.Period))
 	}
 	return p
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"gridpay/internal/billing"
 	"gridpay/internal/i18n"
 	"gridpay/internal/store"
 )
@@ -46,8 +47,8 @@ func viewDispute(l i18n.Lang, d store.Dispute) disputeView {
 		Status: string(d.Status), StatusLabel: i18n.T(l, "dispute.status."+string(d.Status)),
 		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 	if d.BillID != 0 {
-		v.BillPeriod = fmt.Sprintf("%04d-%02d", d.BillPeriod/100, d.BillPeriod%100)
-		v.BillLabel = billLabel(l, d.BillPeriod)
+		period := billing.Period(d.BillPeriod)
+		v.BillPeriod, v.BillLabel = period.String(), billLabel(l, period)
 	}
 	if d.HasPhoto {
 		v.PhotoURL = fmt.Sprintf("/disputes/%d/photo", d.ID)

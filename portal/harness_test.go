@@ -73,7 +73,7 @@ func startSite(t *testing.T, o siteOptions) *site {
 		t.Fatal(err)
 	}
 	s := &site{rdb: rdb, inbox: notify.NewDevInbox(rdb, "云溪县供电公司", now)}
-	s.auth = auth.New(rdb, s.inbox, "云溪县供电公司", now)
+	s.auth = auth.New(rdb, s.inbox, now)
 	core, pdb := seededDBs(t)
 	s.portal = store.NewPortal(pdb, now)
 	rates := billing.DefaultLateFeeRates()

@@ -2,7 +2,6 @@ package portal
 
 import (
 	"fmt"
-	"time"
 
 	"gridpay/internal/billing"
 	"gridpay/internal/i18n"
@@ -25,20 +24,16 @@ func channelLabel(l i18n.Lang, channel string) string {
 }
 
 // periodText shows a billing period: 2026年10月 or Oct 2026.
-func periodText(l i18n.Lang, p int) string {
+func periodText(l i18n.Lang, p billing.Period) string {
 	if l == i18n.EN {
-		return fmt.Sprintf("%s %d", [...]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}[p%100-1], p/100)
+		return p.English()
 	}
-	return fmt.Sprintf("%d年%d月", p/100, p%100)
+	return p.Chinese()
 }
 
 // billLabel names a bill by its period: 2026年10月电费账单, Bill for Oct 2026.
-func billLabel(l i18n.Lang, period int) string {
-	month := time.Date(period/100, time.Month(period%100), 1, 0, 0, 0, 0, time.UTC)
-	if l == i18n.EN {
-		return i18n.T(l, "dispute.bill_of", month.Format("Jan 2006"))
-	}
-	return i18n.T(l, "dispute.bill_of", fmt.Sprintf("%d年%d月", month.Year(), month.Month()))
+func billLabel(l i18n.Lang, p billing.Period) string {
+	return i18n.T(l, "dispute.bill_of", periodText(l, p))
 }
 
 // readingText shows a register reading with its two decimals.

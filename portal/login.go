@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"gridpay/internal/billing"
 	"gridpay/internal/pii"
 	"gridpay/portal/auth"
 )
@@ -43,7 +44,7 @@ func (h *Handler) sendLoginCode(c *gin.Context) error {
 
 // login handles the code form: a session, then home. A phone that is not one goes back to step one.
 func (h *Handler) login(c *gin.Context) error {
-	p := loginPage{page: h.newPage(c), Phone: c.PostForm("phone"), CodeSent: auth.ValidPhone(c.PostForm("phone"))}
+	p := loginPage{page: h.newPage(c), Phone: c.PostForm("phone"), CodeSent: billing.ValidPhone(c.PostForm("phone"))}
 	p.CSRF, p.PhoneMasked = h.cookies.FormToken(c), pii.Phone(p.Phone)
 	if err := auth.CheckForm(c); err != nil {
 		return err

@@ -24,7 +24,7 @@ func (h *Handler) allowPayFor(c *gin.Context) error {
 // lookUpPayFor finds an account to pay for, rate limited per address. An account that does not
 // exist says so in words the customer can act on: check the number.
 func (h *Handler) lookUpPayFor(c *gin.Context, no string) (PayForView, error) {
-	if !web.ValidAccountNo(no) {
+	if !billing.ValidAccountNo(no) {
 		return PayForView{}, fmt.Errorf("portal: pay for: account number: %w", billing.ErrInvalid)
 	}
 	if err := h.allowPayFor(c); err != nil {

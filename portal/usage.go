@@ -130,9 +130,9 @@ func newUsagePage(p page, no string, r UsageReport, days int) usagePage {
 // monthLabels are a billing month's chart label ("3月", "Mar") and table label ("2026年3月", "Mar 2026").
 func monthLabels(l i18n.Lang, m BillingMonth) (short, long string) {
 	if l == i18n.EN {
-		return m.Month().String()[:3], periodText(l, int(m))
+		return m.Month().String()[:3], periodText(l, billing.Period(m))
 	}
-	return fmt.Sprintf("%d月", m.Month()), periodText(l, int(m))
+	return fmt.Sprintf("%d月", m.Month()), periodText(l, billing.Period(m))
 }
 
 // dayLabel is a day's chart label: "11/25" in Chinese, "25 Nov" in English.

@@ -2,7 +2,6 @@ package portal
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"gridpay/internal/billing"
@@ -15,17 +14,18 @@ const (
 	usageDays   = 60 // days of smart-meter data, the most the page offers
 )
 
-// BillingMonth is a billing period, YYYYMM; it travels in JSON as "2026-10".
-type BillingMonth int
+// BillingMonth is a billing period (billing.Period, YYYYMM) as the usage API sends it: in JSON as
+// "2026-10".
+type BillingMonth billing.Period
 
 // Year is the month's calendar year.
-func (m BillingMonth) Year() int { return int(m) / 100 }
+func (m BillingMonth) Year() int { return billing.Period(m).Year() }
 
 // Month is the month of the year.
-func (m BillingMonth) Month() time.Month { return time.Month(int(m) % 100) }
+func (m BillingMonth) Month() time.Month { return billing.Period(m).Month() }
 
 // String formats the month as "2026-10".
-func (m BillingMonth) String() string { return fmt.Sprintf("%04d-%02d", m.Year(), int(m.Month())) }
+func (m BillingMonth) String() string { return billing.Period(m).String() }
 
 // MarshalJSON implements json.Marshaler.
 func (m BillingMonth) MarshalJSON() ([]byte, error) { return []byte(`"` + m.String() + `"`), nil }
@@ -102,7 +102,7 @@ func monthsWithLastYear(months []store.MonthlyUsage, n int) []MonthUsage {
 	out := make([]MonthUsage, len(months))
 	for i, m := range months {
 		out[i] = MonthUsage{Period: BillingMonth(m.Period), KWh: m.KWh}
-		if kwh, ok := byPeriod[m.Period-100]; ok {
+		if kwh, ok := byPeriod[int(billing.Period(m.Period).AddMonths(-12))]; ok {
 			out[i].LastYearKWh = &kwh
 		}
 	}
@@ -132,7 +132,7 @@ func annualTier(t billing.Tariff, months []store.MonthlyUsage, year int) *Annual
 	}
 	a := &AnnualTier{Year: year, FirstTierKWh: t.Tiers[0].UpTo, Tiers: len(t.Tiers)}
 	for _, m := range months {
-		if m.Period/100 == year {
+		if billing.Period(m.Period).Year() == year {
 			a.UsedKWh += m.KWh
 			through := BillingMonth(m.Period)
 			a.Through = &through

@@ -47,7 +47,7 @@ func newHandler(cfg config.Config, log *slog.Logger, svc *services) (http.Handle
 	pages, err := portal.New(portal.Deps{
 		Payments: svc.payments, Orders: svc.orders, Now: now, PublicURL: cfg.PublicURL,
 		Log: log, Assets: assets, Info: info, Inbox: svc.inbox, SecureCookies: cfg.Production(), Location: cfg.Location,
-		Auth: auth.New(rdb, svc.text, info.Bureau, now), Redis: rdb,
+		Auth: auth.New(rdb, svc.text, now), Redis: rdb,
 		Service: portal.NewService(core, svc.orders, billing.DefaultLateFeeRates(), now, cfg.Location),
 	})
 	if err != nil {

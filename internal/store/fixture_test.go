@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"gridpay/internal/billing"
 	"gridpay/internal/store"
@@ -146,7 +145,7 @@ func (f *fixture) meter(accountID int64, assetNo string, digits int, multiplier 
 // reading adds a monthly reading (total in 0.01 kWh) taken on the period's last day.
 func (f *fixture) reading(meterID int64, period int, total int64) {
 	f.t.Helper()
-	last := time.Date(period/100, time.Month(period%100)+1, 0, 0, 0, 0, 0, time.UTC)
+	last := billing.Period(period).FirstDay().AddDate(0, 1, -1)
 	f.exec("readings", row{"meter_id": meterID, "period": period, "read_on": last.Format("2006-01-02"), "total": total})
 }
 
@@ -183,7 +182,7 @@ func (f *fixture) bill(b billSpec) int64 {
 	}
 	// A typed NULL: SQL Server engines may refuse an untyped one.
 	through := sql.NullString{String: b.AccruedThrough, Valid: b.AccruedThrough != ""}
-	issued := time.Date(b.Period/100, time.Month(b.Period%100)+1, 1, 0, 0, 0, 0, time.UTC)
+	issued := billing.Period(b.Period).FirstDay().AddDate(0, 1, 0)
 	id := f.insert("bills", row{"account_id": b.Account, "period": b.Period, "class": string(b.Class),
 		"tariff_id": f.tariffIDs[b.Class], "issued_on": issued.Format("2006-01-02"), "due_on": b.Due, "kwh": b.KWh,
 		"principal_fen": int64(b.Principal), "principal_paid_fen": int64(b.PrincipalPaid),

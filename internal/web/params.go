@@ -23,13 +23,10 @@ const (
 	maxPageSize = 100
 )
 
-// ValidAccountNo reports whether s is an account number: 10 digits.
-func ValidAccountNo(s string) bool { return len(s) == 10 && strings.Trim(s, "0123456789") == "" }
-
 // AccountNo reads the :no path parameter: an account number, or invalid input.
 func AccountNo(c *gin.Context) (string, error) {
 	no := c.Param("no")
-	if !ValidAccountNo(no) {
+	if !billing.ValidAccountNo(no) {
 		return "", fmt.Errorf("web: account number %q: %w", truncate(no, 20), billing.ErrInvalid)
 	}
 	return no, nil

@@ -57,32 +57,18 @@ type Auth struct {
 	rdb     redis.UniversalClient
 	limiter *web.Limiter
 	sms     notify.Channel
-	bureau  string
 	now     func() time.Time
 }
 
 // New returns the sign-in service. Codes go out through sms.
-func New(rdb redis.UniversalClient, sms notify.Channel, bureau string, now func() time.Time) *Auth {
-	return &Auth{rdb: rdb, limiter: web.NewLimiter(rdb), sms: sms, bureau: bureau, now: now}
-}
-
-// ValidPhone reports whether s is a mainland mobile number: 11 digits starting with 1.
-func ValidPhone(s string) bool {
-	if len(s) != 11 || s[0] != '1' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
+func New(rdb redis.UniversalClient, sms notify.Channel, now func() time.Time) *Auth {
+	return &Auth{rdb: rdb, limiter: web.NewLimiter(rdb), sms: sms, now: now}
 }
 
 // SendCode sends a new sign-in code to phone, replacing any earlier one. It behaves the same
 // whether or not any account has this phone, so nobody can learn which phones are customers.
 func (a *Auth) SendCode(ctx context.Context, phone, clientIP string) error {
-	if !ValidPhone(phone) {
+	if !billing.ValidPhone(phone) {
 		return fmt.Errorf("auth: send code: phone: %w", billing.ErrInvalid)
 	}
 	if err := a.limiter.AllowAll(ctx,
@@ -123,7 +109,7 @@ func (a *Auth) CheckBindCode(ctx context.Context, phone, accountNo, code, client
 func (a *Auth) issueCode(ctx context.Context, purpose, to string, kind notify.Kind, params notify.Params) error {
 	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
 	if err != nil {
-		return fmt.Errorf("portal: send code: %w", err)
+		return fmt.Errorf("auth: send code: %w", err)
 	}
 	code := fmt.Sprintf("%06d", n.Int64())
 	key := keyPrefix + "otp:" + purpose
@@ -134,13 +120,13 @@ func (a *Auth) issueCode(ctx context.Context, purpose, to string, kind notify.Ki
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("portal: send code: %w", err)
+		return fmt.Errorf("auth: send code: %w", err)
 	}
 	msg := notify.Message{Kind: kind, To: notify.To{Phone: to},
 		Params: notify.Params{notify.ParamCode: code, notify.ParamMinutes: strconv.Itoa(int(codeTTL / time.Minute))}}
 	maps.Copy(msg.Params, params)
 	if err := a.sms.Send(ctx, msg); err != nil {
-		return fmt.Errorf("portal: send code: %w", err)
+		return fmt.Errorf("auth: send code: %w", err)
 	}
 	return nil
 }
@@ -181,7 +167,7 @@ return 0
 // SignIn checks a code and opens a session. A wrong or expired code is unauthorized; the sixth try
 // on one code is refused and the code is gone.
 func (a *Auth) SignIn(ctx context.Context, phone, code, clientIP string) (Session, error) {
-	if !ValidPhone(phone) || len(code) != 6 {
+	if !billing.ValidPhone(phone) || len(code) != 6 {
 		return Session{}, fmt.Errorf("auth: sign in: phone or code: %w", billing.ErrInvalid)
 	}
 	if err := a.limiter.Allow(ctx, web.Rule{Key: "check:ip:" + clientIP, Limit: limitCheckPerIP}); err != nil {
