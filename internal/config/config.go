@@ -42,6 +42,7 @@ type Config struct {
 	BankStatementDir  string         // GRIDPAY_BANK_STATEMENT_DIR: where the bank drops YYYYMMDD.csv statements; empty = none
 	WeChat            WeChatConfig   // GRIDPAY_WECHAT_*: a merchant account of WeChat Pay; unset = none (sandbox in dev)
 	Alipay            AlipayConfig   // GRIDPAY_ALIPAY_*: an app of Alipay; unset = none (sandbox in dev)
+	SMS               SMSConfig      // GRIDPAY_SMS_*: the SMS gateway; unset = none (the dev inbox in dev; production refuses)
 }
 
 // WeChatConfig is a WeChat Pay merchant: ids and secrets as they are configured, keys as PEM text
@@ -217,6 +218,9 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 
+	sms, smsErrs := loadSMS(get)
+	c.SMS, errs = sms, append(errs, smsErrs...)
+
 	if !c.Production() && strings.HasPrefix(c.PublicURL, "https://") {
 		// dev serves the payment sandboxes (anyone may "pay" any order) and the dev inbox (sign-in
 		// codes): never on a site that looks deployed.
@@ -237,6 +241,9 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		if strings.HasPrefix(c.PublicURL, "http://") {
 			errs = append(errs, fmt.Errorf("GRIDPAY_PUBLIC_URL=%q: production is served over https only", c.PublicURL))
+		}
+		if c.SMS.Provider == "" && len(smsErrs) == 0 {
+			errs = append(errs, errNoSMS)
 		}
 	}
 	if len(errs) > 0 {

@@ -27,7 +27,7 @@ func TestLoadDefaults(t *testing.T) {
 }
 
 func TestLoadValues(t *testing.T) {
-	c, err := config.Load(getenv(map[string]string{
+	c, err := config.Load(getenv(withSMS(map[string]string{
 		"GRIDPAY_ENV":              "production",
 		"GRIDPAY_ADDR":             "127.0.0.1:9000",
 		"GRIDPAY_PUBLIC_URL":       "https://pay.example.cn",
@@ -38,7 +38,7 @@ func TestLoadValues(t *testing.T) {
 		"GRIDPAY_SHUTDOWN_TIMEOUT": "3s",
 		"GRIDPAY_BANK_SECRET":      strings.Repeat("ab", 32),
 		"GRIDPAY_BUREAU":           " 青山县供电公司 ",
-	}))
+	})))
 	if err != nil {
 		t.Fatal(err)
 	}
