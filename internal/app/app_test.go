@@ -280,7 +280,7 @@ func TestSeedThenSeedIfEmptyKeepsData(t *testing.T) {
 func TestSeedIsRefusedInProduction(t *testing.T) {
 	e := env{"GRIDPAY_ENV": "production", "GRIDPAY_REDIS_URL": "redis://127.0.0.1:6379/0",
 		"GRIDPAY_PUBLIC_URL": "https://pay.example.cn", "GRIDPAY_BANK_SECRET": strings.Repeat("5a", 32), "GRIDPAY_BUREAU": "青山县供电公司"}
-	e = withDBs(t, e)
+	e = withDBs(t, withSMS(e))
 	err := app.Run(context.Background(), []string{"seed"}, e.get, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "seed: refused in production") {
 		t.Fatalf("seed in production = %v, want a refusal", err)
@@ -400,6 +400,7 @@ func TestProductionPaysThroughConfiguredProviders(t *testing.T) {
 		"GRIDPAY_WECHAT_MCHID": keys.MchID, "GRIDPAY_WECHAT_APPID": keys.AppID, "GRIDPAY_WECHAT_CERT_SERIAL": keys.MerchantCertSerial,
 		"GRIDPAY_WECHAT_APIV3_KEY": keys.APIv3Key, "GRIDPAY_WECHAT_KEY_FILE": write("key.pem", keys.MerchantKeyPEM),
 		"GRIDPAY_WECHAT_PLATFORM_CERT_FILE": write("platform.pem", keys.PlatformCertPEM), "GRIDPAY_WECHAT_BASE_URL": "http://" + addr})
+	e = withSMS(e)
 	if err := app.Run(context.Background(), []string{"migrate"}, e.get, io.Discard, io.Discard); err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"gridpay/internal/corecache"
 	"gridpay/internal/store"
 	"gridpay/notify"
+	"gridpay/notify/tencent"
 	"gridpay/payments"
 	"gridpay/worker"
 )
@@ -32,8 +34,9 @@ type services struct {
 	orders   *store.Portal
 	queue    *asynq.Client
 	enqueuer *worker.Enqueuer
-	text     notify.Channel               // how customers are texted
-	inbox    *notify.DevInbox             // the dev inbox behind text in dev; nil in production
+	text     notify.Channel               // how customers are texted: the queue to sms, or the dev inbox
+	sms      notify.Channel               // what notify:send tasks send through: the SMS gateway, or the dev inbox
+	inbox    *notify.DevInbox             // the dev inbox, in dev without an SMS gateway; else nil
 	qr       map[string]payments.Provider // the QR channels (WeChat Pay, Alipay); empty when none
 	payments *payments.Service            // orders through the QR channels; nil when there is none
 }
@@ -52,7 +55,10 @@ func newServices(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.
 	s.orders = store.NewPortal(dbs.portal, s.now)
 	s.queue = asynq.NewClient(opt)
 	s.enqueuer = worker.NewEnqueuer(s.queue)
-	s.text, s.inbox = textChannel(cfg, rdb, s.now)
+	if s.text, s.sms, s.inbox, err = textChannels(cfg, rdb, s.enqueuer, s.now); err != nil {
+		s.queue.Close()
+		return nil, err
+	}
 	if len(qr) > 0 {
 		s.payments = &payments.Service{Providers: qr, Orders: s.orders, Core: s.core, Bureau: cfg.Bureau, Now: s.now,
 			Loc: cfg.Location, Log: log, NotifyURL: func(provider string) string { return cfg.PublicURL + "/callbacks/" + provider }}
@@ -63,13 +69,30 @@ func newServices(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.
 // close releases the queue client; the databases and Redis belong to whoever opened them.
 func (s *services) close() { s.queue.Close() }
 
-// textChannel is how gridpay texts customers: the dev inbox in dev; production has no SMS gateway
-// channel yet, so messages fail there with a logged error rather than vanish. Either signs its
-// messages with the bureau's name.
-func textChannel(cfg config.Config, rdb *redis.Client, now func() time.Time) (notify.Channel, *notify.DevInbox) {
-	if cfg.Production() {
-		return notify.Fallback{}, nil
+// textChannels is how gridpay texts customers. With an SMS gateway configured (GRIDPAY_SMS_*, in
+// production always), every message is queued as a notify:send task (text) and the worker sends
+// it through the gateway (sms), retrying what the gateway throttles; the gateway replaces the dev
+// inbox in dev too, as configured payment channels replace their sandboxes. In dev without one,
+// messages land in the dev inbox at once, where tests and developers read them.
+func textChannels(cfg config.Config, rdb *redis.Client, enqueuer *worker.Enqueuer, now func() time.Time) (
+	text, sms notify.Channel, inbox *notify.DevInbox, err error) {
+	switch cfg.SMS.Provider {
+	case config.SMSTencent:
+		gw, err := tencent.New(tencent.Config{SecretID: cfg.SMS.SecretID, SecretKey: cfg.SMS.SecretKey, SDKAppID: cfg.SMS.SDKAppID,
+			SignName: cfg.SMS.SignName, Region: cfg.SMS.Region, Endpoint: cfg.SMS.Endpoint, Templates: map[notify.Kind]string{
+				notify.OTP: cfg.SMS.TemplateOTP, notify.BindCode: cfg.SMS.TemplateBindCode, notify.Receipt: cfg.SMS.TemplateReceipt,
+				notify.Reminder: cfg.SMS.TemplateReminder, notify.Notice: cfg.SMS.TemplateNotice}})
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("GRIDPAY_SMS_*: %w", err)
+		}
+		return worker.NotifyQueue{Enqueuer: enqueuer}, gw, nil, nil
+	case "":
+		if cfg.Production() { // config refuses this already; kept as a second lock on the door
+			return nil, nil, nil, errors.New("GRIDPAY_SMS_PROVIDER is empty: production needs an SMS gateway")
+		}
+		inbox := notify.NewDevInbox(rdb, cfg.Bureau, now)
+		return inbox, inbox, inbox, nil
+	default:
+		return nil, nil, nil, fmt.Errorf("GRIDPAY_SMS_PROVIDER=%q: no such gateway", cfg.SMS.Provider)
 	}
-	inbox := notify.NewDevInbox(rdb, cfg.Bureau, now)
-	return inbox, inbox
 }

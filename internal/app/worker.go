@@ -19,6 +19,7 @@ import (
 func startWorker(ctx context.Context, cfg config.Config, log *slog.Logger, svc *services) (wait func()) {
 	srv := worker.NewServer(svc.redis, cfg.WorkerConcurrency, log)
 	srv.Handle(worker.TypePaymentPost, &worker.PaymentPoster{Orders: svc.orders, Core: svc.core, SMS: svc.text, Loc: cfg.Location, Log: log})
+	srv.Handle(worker.TypeNotifySend, &worker.NotifySender{Channel: svc.sms, Log: log})
 	sweeper := &worker.OutboxSweeper{Orders: svc.orders, Enqueuer: svc.enqueuer,
 		Grace: time.Minute, Every: 30 * time.Second, Now: svc.now, Log: log}
 
