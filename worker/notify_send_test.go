@@ -141,7 +141,7 @@ func TestPermanentFailureIsNotRetried(t *testing.T) {
 	}{
 		{"number on the blacklist", sandbox.Answer{SendStatus: "FailedOperation.PhoneNumberInBlacklist"}, signInCode("13800138000"),
 			"FailedOperation.PhoneNumberInBlacklist"},
-		{"number refused", sandbox.Answer{}, signInCode("10000"), "InvalidParameterValue.IncorrectPhoneNumber"},
+		{"number refused", sandbox.Answer{}, signInCode("12345678901"), "InvalidParameterValue.IncorrectPhoneNumber"},
 		{"key refused", sandbox.Answer{Error: "AuthFailure.SecretIdNotFound"}, signInCode("13800138000"), "AuthFailure.SecretIdNotFound"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
