@@ -13,12 +13,26 @@ import (
 )
 
 // limitPayForPerIP bounds look-ups of other people's accounts from one address (代缴 needs no
-// sign-in, so without it anyone could read through the county's accounts).
-var limitPayForPerIP = web.PerMinute(30)
+// sign-in, so without it anyone could read through the county's accounts); limitPayForPerAccount
+// bounds look-ups of one account from all addresses together, so that many addresses cannot
+// watch one account either.
+var (
+	limitPayForPerIP      = web.PerMinute(30)
+	limitPayForPerAccount = web.PerHour(30)
+)
 
 // allowPayFor takes one look-up from the caller's address.
 func (h *Handler) allowPayFor(c *gin.Context) error {
 	return h.limiter.Allow(c.Request.Context(), web.Rule{Key: "payfor:ip:" + c.ClientIP(), Limit: limitPayForPerIP})
+}
+
+// allowPayForAccount takes one look-up of account no from the caller's address and from the
+// account's own allowance.
+func (h *Handler) allowPayForAccount(c *gin.Context, no string) error {
+	if err := h.allowPayFor(c); err != nil {
+		return err
+	}
+	return h.limiter.Allow(c.Request.Context(), web.Rule{Key: "payfor:account:" + no, Limit: limitPayForPerAccount})
 }
 
 // lookUpPayFor finds an account to pay for, rate limited per address. An account that does not
@@ -27,7 +41,7 @@ func (h *Handler) lookUpPayFor(c *gin.Context, no string) (PayForView, error) {
 	if !billing.ValidAccountNo(no) {
 		return PayForView{}, fmt.Errorf("portal: pay for: account number: %w", billing.ErrInvalid)
 	}
-	if err := h.allowPayFor(c); err != nil {
+	if err := h.allowPayForAccount(c, no); err != nil {
 		return PayForView{}, err
 	}
 	v, err := h.svc.PayFor(c.Request.Context(), no)
