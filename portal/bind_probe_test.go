@@ -40,6 +40,24 @@ func TestBindCodeAnswersAlikeForMissingAccounts(t *testing.T) {
 		}
 	}
 
+	t.Run("wrong codes alike", func(t *testing.T) {
+		c := s.signIn(t, "13800138003")
+		var statuses [2][]int
+		for i, no := range []string{"3100000004", "3100099996"} {
+			s.aMinutePasses(t)
+			if r := post(t, c, s.url+"/api/v1/bindings/code", `{"account_no":"`+no+`"}`, same...); r.status != http.StatusAccepted {
+				t.Fatalf("bind code for %s = %d %s", no, r.status, r.raw)
+			}
+			for range 6 {
+				r := post(t, c, s.url+"/api/v1/bindings", `{"account_no":"`+no+`","code":"123456"}`, same...)
+				statuses[i] = append(statuses[i], r.status)
+			}
+		}
+		if fmt.Sprint(statuses[0]) != fmt.Sprint(statuses[1]) {
+			t.Errorf("six guessed codes: existing account %v, missing one %v; want alike", statuses[0], statuses[1])
+		}
+	})
+
 	t.Run("the form page alike", func(t *testing.T) {
 		c := s.signIn(t, "13800138002")
 		_, body := getPage(t, c, s.url+"/accounts/bind")

@@ -111,8 +111,9 @@ func (a *Auth) SendCode(ctx context.Context, phone, clientIP string) error {
 //
 // The rate limits come first, and only then does target look the account up and return its
 // registered phone. An account that does not exist (target says billing.ErrNotFound) is answered
-// like one that does, with nil and no message, so that nobody can tell account numbers that exist
-// from those that do not. Past the registered phone's daily cap nothing is sent either, alike.
+// like one that does, with nil, no message and a code nobody knows, so that nobody can tell account
+// numbers that exist from those that do not. Past the registered phone's daily cap nothing is sent
+// either, alike.
 func (a *Auth) SendBindCode(ctx context.Context, phone, accountNo, clientIP string, target func(context.Context) (string, error)) error {
 	client := clientKey(clientIP)
 	if err := a.limiter.AllowAll(ctx,
@@ -122,20 +123,38 @@ func (a *Auth) SendBindCode(ctx context.Context, phone, accountNo, clientIP stri
 		web.Rule{Key: "bind:account:h:" + accountNo, Limit: limitBindPerAccountHour}); err != nil {
 		return err
 	}
+	purpose := "bind:" + phone + ":" + accountNo
 	registeredPhone, err := target(ctx)
 	if errors.Is(err, billing.ErrNotFound) {
-		return nil
+		return a.storeDecoyCode(ctx, purpose)
 	}
 	if err != nil {
 		return err
 	}
 	var tooMany *web.TooManyRequests
 	if err := a.allowPhoneToday(ctx, "bind", registeredPhone); errors.As(err, &tooMany) {
-		return nil
+		return a.storeDecoyCode(ctx, purpose)
 	} else if err != nil {
 		return err
 	}
 	return a.issueCode(ctx, "bind:"+phone+":"+accountNo, registeredPhone, notify.BindCode, notify.Params{notify.ParamAccount: accountNo})
+}
+
+// storeDecoyCode stores, under purpose, a code that matches no 6 digits and is sent to nobody, as
+// issueCode stores a real one: guesses at it then count and are refused just as at a real code,
+// so that the binding step cannot tell a missing account from an existing one either.
+func (a *Auth) storeDecoyCode(ctx context.Context, purpose string) error {
+	key := keyPrefix + "otp:" + purpose
+	_, err := a.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, key)
+		p.HSet(ctx, key, "h", codeHash(purpose, "decoy:"+web.NewToken()), "tries", 0)
+		p.Expire(ctx, key, codeTTL)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("auth: send code: %w", err)
+	}
+	return nil
 }
 
 // allowPhoneToday counts one code of kind ("login" or "bind") to phone against its daily cap:
