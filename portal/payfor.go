@@ -15,10 +15,12 @@ import (
 // limitPayForPerIP bounds look-ups of other people's accounts from one address (代缴 needs no
 // sign-in, so without it anyone could read through the county's accounts); limitPayForPerAccount
 // bounds look-ups of one account from all addresses together, so that many addresses cannot
-// watch one account either.
+// watch one account either. limitPayForPerAccountIP keeps one address to its own share of an
+// account's look-ups, so that it cannot spend them all and keep the account's payers out.
 var (
-	limitPayForPerIP      = web.PerMinute(30)
-	limitPayForPerAccount = web.PerHour(30)
+	limitPayForPerIP        = web.PerMinute(30)
+	limitPayForPerAccountIP = web.PerHour(5)
+	limitPayForPerAccount   = web.PerHour(30)
 )
 
 // allowPayFor takes one look-up from the caller's address.
@@ -26,13 +28,15 @@ func (h *Handler) allowPayFor(c *gin.Context) error {
 	return h.limiter.Allow(c.Request.Context(), web.Rule{Key: "payfor:ip:" + c.ClientIP(), Limit: limitPayForPerIP})
 }
 
-// allowPayForAccount takes one look-up of account no from the caller's address and from the
-// account's own allowance.
+// allowPayForAccount takes one look-up of account no from the caller's address, from the address's
+// share of the account's look-ups, and from the account's own allowance.
 func (h *Handler) allowPayForAccount(c *gin.Context, no string) error {
 	if err := h.allowPayFor(c); err != nil {
 		return err
 	}
-	return h.limiter.Allow(c.Request.Context(), web.Rule{Key: "payfor:account:" + no, Limit: limitPayForPerAccount})
+	return h.limiter.AllowAll(c.Request.Context(),
+		web.Rule{Key: "payfor:account:ip:" + no + ":" + c.ClientIP(), Limit: limitPayForPerAccountIP},
+		web.Rule{Key: "payfor:account:" + no, Limit: limitPayForPerAccount})
 }
 
 // lookUpPayFor finds an account to pay for, rate limited per address. An account that does not
