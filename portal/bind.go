@@ -1,37 +1,33 @@
 package portal
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
 	"gridpay/internal/billing"
-	"gridpay/internal/pii"
 	"gridpay/internal/web"
 	"gridpay/portal/auth"
 )
 
 type bindPage struct {
 	page
-	AccountNo   string
-	PhoneMasked string
-	CodeSent    bool
+	AccountNo string
+	CodeSent  bool
 }
 
-// startBind checks the account and texts a code to its registered phone; it returns that phone masked.
-func (h *Handler) startBind(c *gin.Context, phone, accountNo string) (string, error) {
+// startBind texts a code to the registered phone of the account, if there is such an account. The
+// rate limits come before the look-up, and a missing account is answered like an existing one
+// (nothing is sent), so that nobody can probe which account numbers exist.
+func (h *Handler) startBind(c *gin.Context, phone, accountNo string) error {
 	if !billing.ValidAccountNo(accountNo) {
-		return "", fmt.Errorf("portal: bind: account number: %w", billing.ErrInvalid)
+		return fmt.Errorf("portal: bind: account number: %w", billing.ErrInvalid)
 	}
-	to, err := h.svc.BindTarget(c.Request.Context(), phone, accountNo)
-	if err != nil {
-		return "", err
-	}
-	if err := h.auth.SendBindCode(c.Request.Context(), phone, accountNo, to, c.ClientIP()); err != nil {
-		return "", err
-	}
-	return pii.Phone(to), nil
+	return h.auth.SendBindCode(c.Request.Context(), phone, accountNo, c.ClientIP(), func(ctx context.Context) (string, error) {
+		return h.svc.BindTarget(ctx, phone, accountNo)
+	})
 }
 
 // finishBind checks the code and binds.
@@ -57,11 +53,10 @@ func (h *Handler) sendBindCode(c *gin.Context) error {
 	if err := auth.CheckForm(c); err != nil {
 		return err
 	}
-	masked, err := h.startBind(c, s.Phone, p.AccountNo)
-	if err != nil {
+	if err := h.startBind(c, s.Phone, p.AccountNo); err != nil {
 		return h.pages.Form(c, "bind", &p, err)
 	}
-	p.CodeSent, p.PhoneMasked = true, masked
+	p.CodeSent = true
 	return h.pages.Render(c, http.StatusOK, "bind", &p)
 }
 

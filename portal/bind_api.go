@@ -15,18 +15,18 @@ type bindRequest struct {
 	Code      string `json:"code,omitempty"`
 }
 
-// apiBindCode answers POST /api/v1/bindings/code {"account_no"}.
+// apiBindCode answers POST /api/v1/bindings/code {"account_no"} alike whether or not the account
+// exists: "if the number is right, its registered phone has a code".
 func (h *Handler) apiBindCode(c *gin.Context) error {
 	s, _ := auth.FromContext(c)
 	var req bindRequest
 	if err := web.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	masked, err := h.startBind(c, s.Phone, req.AccountNo)
-	if err != nil {
+	if err := h.startBind(c, s.Phone, req.AccountNo); err != nil {
 		return err
 	}
-	c.JSON(http.StatusAccepted, gin.H{"message": i18n.T(web.Lang(c), "bind.code_sent", masked), "phone_masked": masked})
+	c.JSON(http.StatusAccepted, gin.H{"message": i18n.T(web.Lang(c), "bind.code_sent_if_exists")})
 	return nil
 }
 

@@ -13,12 +13,30 @@ import (
 )
 
 // limitPayForPerIP bounds look-ups of other people's accounts from one address (代缴 needs no
-// sign-in, so without it anyone could read through the county's accounts).
-var limitPayForPerIP = web.PerMinute(30)
+// sign-in, so without it anyone could read through the county's accounts); limitPayForPerAccount
+// bounds look-ups of one account from all addresses together, so that many addresses cannot
+// watch one account either. limitPayForPerAccountIP keeps one address to its own share of an
+// account's look-ups, so that it cannot spend them all and keep the account's payers out.
+var (
+	limitPayForPerIP        = web.PerMinute(30)
+	limitPayForPerAccountIP = web.PerHour(5)
+	limitPayForPerAccount   = web.PerHour(30)
+)
 
 // allowPayFor takes one look-up from the caller's address.
 func (h *Handler) allowPayFor(c *gin.Context) error {
 	return h.limiter.Allow(c.Request.Context(), web.Rule{Key: "payfor:ip:" + c.ClientIP(), Limit: limitPayForPerIP})
+}
+
+// allowPayForAccount takes one look-up of account no from the caller's address, from the address's
+// share of the account's look-ups, and from the account's own allowance.
+func (h *Handler) allowPayForAccount(c *gin.Context, no string) error {
+	if err := h.allowPayFor(c); err != nil {
+		return err
+	}
+	return h.limiter.AllowAll(c.Request.Context(),
+		web.Rule{Key: "payfor:account:ip:" + no + ":" + c.ClientIP(), Limit: limitPayForPerAccountIP},
+		web.Rule{Key: "payfor:account:" + no, Limit: limitPayForPerAccount})
 }
 
 // lookUpPayFor finds an account to pay for, rate limited per address. An account that does not
@@ -27,7 +45,7 @@ func (h *Handler) lookUpPayFor(c *gin.Context, no string) (PayForView, error) {
 	if !billing.ValidAccountNo(no) {
 		return PayForView{}, fmt.Errorf("portal: pay for: account number: %w", billing.ErrInvalid)
 	}
-	if err := h.allowPayFor(c); err != nil {
+	if err := h.allowPayForAccount(c, no); err != nil {
 		return PayForView{}, err
 	}
 	v, err := h.svc.PayFor(c.Request.Context(), no)

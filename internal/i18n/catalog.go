@@ -31,6 +31,10 @@ var catalog = map[string]message{
 	"login.too_many":     {"尝试次数过多，请%d分钟后再试", "Too many attempts; please try again in %d minutes"},
 	"login.rate_limited": {"请求过于频繁，请%d秒后再试", "Too many requests; please try again in %d seconds"},
 
+	// Anti-pumping refusals (issue #9).
+	"login.phone_not_mobile": {"请输入11位中国大陆手机号码（以13至19开头），验证码只发送到手机", "Please enter an 11-digit mainland China mobile number (starting 13 to 19); codes go to mobile phones only"},
+	"login.daily_cap":        {"该号码今日收到的验证码已达上限，请%d小时后再试", "This number has had all its codes for today; please try again in %d hours"},
+
 	"home.amount_due":  {"应缴金额", "Amount due"},
 	"home.late_fee":    {"违约金", "Late fee"},
 	"home.prepaid":     {"预存余额", "Prepaid balance"},

@@ -44,6 +44,9 @@ var accountMessages = map[string]message{
 	"payfor.not_found":     {"未找到该户号，请核对后重试。", "No such account; please check the number."},
 	"payfor.amount_due":    {"当前应缴", "Amount due now"},
 	"payfor.nothing_due":   {"该户号目前没有欠费。", "Nothing is due on this account."},
+
+	// The answer to a binding code, alike whether or not the account exists (issue #9).
+	"bind.code_sent_if_exists": {"如户号无误，验证码已发送至该户号登记的手机，请向机主索取。", "If the account number is right, a code went to its registered phone; ask its holder for it."},
 }
 
 func init() {

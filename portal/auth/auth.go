@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"maps"
 	"math/big"
+	"net"
 	"strconv"
 	"time"
 
@@ -31,24 +32,44 @@ const (
 	keyPrefix    = "gridpay:"
 )
 
+// Anti-pumping and anti-lockout rules (issue #9). Each client address has its own budget of codes
+// and tries on a phone, so that nobody can spend the owner's; the per-phone ceilings bound what the
+// bureau pays for texts and how long a brute force may run.
+const (
+	// codeMaxWrong is how many wrong tries, from all clients together, end a code: 20 guesses at a
+	// million codes.
+	codeMaxWrong = 20
+	// codesPerPhoneDay is how many codes one phone gets in any 24 hours (rolling), whoever asks.
+	codesPerPhoneDay = 10
+	codeDayWindow    = 24 * time.Hour
+)
+
 // The rules as the pages and the API tell them to the customer.
 const (
 	// CodeTTL is how long a sign-in or binding code is good for.
 	CodeTTL = codeTTL
-	// CodeMaxTries is how many tries one code gets before it is gone.
+	// CodeMaxTries is how many tries one client gets on one code; more are refused, but the code
+	// stays good for the others until CodeMaxWrong wrong tries in all.
 	CodeMaxTries = codeMaxTries
-	// ResendAfter is how soon one phone may ask for another code.
+	// CodeMaxWrong is how many wrong tries from all clients together end a code.
+	CodeMaxWrong = codeMaxWrong
+	// CodesPerPhoneDay is how many codes one phone gets in any 24 hours.
+	CodesPerPhoneDay = codesPerPhoneDay
+	// ResendAfter is how soon one client may ask for another code for one phone.
 	ResendAfter = time.Minute
 	// SessionTTL is how long a session lives.
 	SessionTTL = sessionTTL
 )
 
-// Rate limits: per phone, per client address, and on code checks.
+// Rate limits: per phone and client address, per client address, and on code checks. The
+// per-phone ones are kept per (phone, client) so that another address cannot use them up; the
+// per-phone daily cap (codesPerPhoneDay) bounds the cost across all clients.
 var (
 	limitCodePerPhoneMinute = web.PerMinute(1) // one a minute: ResendAfter
 	limitCodePerPhoneHour   = web.PerHour(5)
 	limitCodePerIP          = web.PerHour(20)
 	limitCheckPerIP         = web.PerHour(30)
+	limitBindPerAccountHour = web.PerHour(10) // above one requester's 5, so one cannot use it up
 )
 
 // Auth signs customers in with a 6-digit SMS code and keeps their sessions in Redis, so that logout
@@ -69,12 +90,17 @@ func New(rdb redis.UniversalClient, sms notify.Channel, now func() time.Time) *A
 // whether or not any account has this phone, so nobody can learn which phones are customers.
 func (a *Auth) SendCode(ctx context.Context, phone, clientIP string) error {
 	if !billing.ValidPhone(phone) {
-		return fmt.Errorf("auth: send code: phone: %w", billing.ErrInvalid)
+		return &web.InputError{Key: "login.phone_not_mobile", Field: "phone",
+			Kind: fmt.Errorf("auth: send code: phone: %w", billing.ErrInvalid)}
 	}
+	client := clientKey(clientIP)
 	if err := a.limiter.AllowAll(ctx,
-		web.Rule{Key: "code:ip:" + clientIP, Limit: limitCodePerIP},
-		web.Rule{Key: "code:phone:m:" + phone, Limit: limitCodePerPhoneMinute},
-		web.Rule{Key: "code:phone:h:" + phone, Limit: limitCodePerPhoneHour}); err != nil {
+		web.Rule{Key: "code:ip:" + client, Limit: limitCodePerIP},
+		web.Rule{Key: "code:phone:m:" + phone + ":" + client, Limit: limitCodePerPhoneMinute},
+		web.Rule{Key: "code:phone:h:" + phone + ":" + client, Limit: limitCodePerPhoneHour}); err != nil {
+		return err
+	}
+	if err := a.allowPhoneToday(ctx, "login", phone); err != nil {
 		return err
 	}
 	return a.issueCode(ctx, "login:"+phone, phone, notify.OTP, nil)
@@ -82,15 +108,97 @@ func (a *Auth) SendCode(ctx context.Context, phone, clientIP string) error {
 
 // SendBindCode sends a code to the registered phone of accountNo so that the holder of phone may
 // bind the account: whoever holds the account's own phone says yes by passing the code on.
-func (a *Auth) SendBindCode(ctx context.Context, phone, accountNo, registeredPhone, clientIP string) error {
+//
+// The rate limits come first, and only then does target look the account up and return its
+// registered phone. An account that does not exist (target says billing.ErrNotFound) is answered
+// like one that does, with nil, no message and a code nobody knows, so that nobody can tell account
+// numbers that exist from those that do not. Past the registered phone's daily cap nothing is sent
+// either, alike.
+func (a *Auth) SendBindCode(ctx context.Context, phone, accountNo, clientIP string, target func(context.Context) (string, error)) error {
+	client := clientKey(clientIP)
 	if err := a.limiter.AllowAll(ctx,
-		web.Rule{Key: "code:ip:" + clientIP, Limit: limitCodePerIP},
+		web.Rule{Key: "code:ip:" + client, Limit: limitCodePerIP},
 		web.Rule{Key: "bind:phone:m:" + phone, Limit: limitCodePerPhoneMinute},
 		web.Rule{Key: "bind:phone:h:" + phone, Limit: limitCodePerPhoneHour},
-		web.Rule{Key: "bind:account:h:" + accountNo, Limit: limitCodePerPhoneHour}); err != nil {
+		web.Rule{Key: "bind:account:h:" + accountNo, Limit: limitBindPerAccountHour}); err != nil {
+		return err
+	}
+	purpose := "bind:" + phone + ":" + accountNo
+	registeredPhone, err := target(ctx)
+	if errors.Is(err, billing.ErrNotFound) {
+		return a.storeDecoyCode(ctx, purpose)
+	}
+	if err != nil {
+		return err
+	}
+	var tooMany *web.TooManyRequests
+	if err := a.allowPhoneToday(ctx, "bind", registeredPhone); errors.As(err, &tooMany) {
+		return a.storeDecoyCode(ctx, purpose)
+	} else if err != nil {
 		return err
 	}
 	return a.issueCode(ctx, "bind:"+phone+":"+accountNo, registeredPhone, notify.BindCode, notify.Params{notify.ParamAccount: accountNo})
+}
+
+// storeDecoyCode stores, under purpose, a code that matches no 6 digits and is sent to nobody, as
+// issueCode stores a real one: guesses at it then count and are refused just as at a real code,
+// so that the binding step cannot tell a missing account from an existing one either.
+func (a *Auth) storeDecoyCode(ctx context.Context, purpose string) error {
+	key := keyPrefix + "otp:" + purpose
+	_, err := a.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, key)
+		p.HSet(ctx, key, "h", codeHash(purpose, "decoy:"+web.NewToken()), "tries", 0)
+		p.Expire(ctx, key, codeTTL)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("auth: send code: %w", err)
+	}
+	return nil
+}
+
+// allowPhoneToday counts one code of kind ("login" or "bind") to phone against its daily cap:
+// codesPerPhoneDay in any 24 hours by the injected clock. Past the cap it says so, and when the
+// oldest code of the window leaves it. The kinds are counted apart, so that binding codes asked
+// for by others cannot use up the phone's own sign-in codes.
+func (a *Auth) allowPhoneToday(ctx context.Context, kind, phone string) error {
+	now := a.now().UnixMilli()
+	wait, err := dailyCapScript.Run(ctx, a.rdb, []string{keyPrefix + "otp:sent:" + kind + ":" + phone},
+		now, codeDayWindow.Milliseconds(), codesPerPhoneDay, strconv.FormatInt(now, 10)+":"+web.NewToken()).Int64()
+	if err != nil {
+		return fmt.Errorf("auth: send code: daily cap: %w", err)
+	}
+	if wait > 0 {
+		d := time.Duration(wait) * time.Millisecond
+		return &web.InputError{Key: "login.daily_cap", Args: []any{int(max(1, (d+time.Hour-1)/time.Hour))},
+			Kind: &web.TooManyRequests{What: "codes per phone per day", RetryAfter: d}}
+	}
+	return nil
+}
+
+// dailyCapScript keeps the send times of one phone's codes in a sorted set: it drops those older
+// than the window, refuses past the cap with the milliseconds until the oldest leaves the window,
+// else records this one and returns 0.
+var dailyCapScript = redis.NewScript(`
+local now, window, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= cap then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return math.max(1, tonumber(oldest[2]) + window - now)
+end
+redis.call('ZADD', KEYS[1], now, ARGV[4])
+redis.call('PEXPIRE', KEYS[1], window)
+return 0
+`)
+
+// clientKey is what counts as one client in the limits: its IPv4 address, or the /64 network of
+// an IPv6 one, since anyone holds a whole /64 and can change addresses inside it at will.
+func clientKey(ip string) string {
+	a := net.ParseIP(ip)
+	if a == nil || a.To4() != nil {
+		return ip
+	}
+	return a.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }
 
 // CheckBindCode checks a binding code like a sign-in code: tries counted, single use.
@@ -98,10 +206,11 @@ func (a *Auth) CheckBindCode(ctx context.Context, phone, accountNo, code, client
 	if len(code) != 6 {
 		return fmt.Errorf("auth: bind: code: %w", billing.ErrInvalid)
 	}
-	if err := a.limiter.Allow(ctx, web.Rule{Key: "check:ip:" + clientIP, Limit: limitCheckPerIP}); err != nil {
+	client := clientKey(clientIP)
+	if err := a.limiter.Allow(ctx, web.Rule{Key: "check:ip:" + client, Limit: limitCheckPerIP}); err != nil {
 		return err
 	}
-	return a.checkCode(ctx, "bind:"+phone+":"+accountNo, code)
+	return a.checkCode(ctx, "bind:"+phone+":"+accountNo, code, client)
 }
 
 // issueCode stores a new 6-digit code under purpose (replacing any earlier one) and texts it to
@@ -131,18 +240,22 @@ func (a *Auth) issueCode(ctx context.Context, purpose, to string, kind notify.Ki
 	return nil
 }
 
-// checkCode counts a try on the code stored under purpose and compares: nil when right (the code is
-// then gone), unauthorized when wrong or absent, too many requests past the last try.
-func (a *Auth) checkCode(ctx context.Context, purpose, code string) error {
-	res, err := checkCodeScript.Run(ctx, a.rdb, []string{keyPrefix + "otp:" + purpose}, codeHash(purpose, code), codeMaxTries).Int()
+// checkCode counts a try of client on the code stored under purpose and compares: nil when right
+// (the code is then gone), unauthorized when wrong or absent, too many requests when this client
+// has had its tries (until the code expires; it stays good for other clients).
+func (a *Auth) checkCode(ctx context.Context, purpose, code, client string) error {
+	res, err := checkCodeScript.Run(ctx, a.rdb, []string{keyPrefix + "otp:" + purpose},
+		codeHash(purpose, code), codeMaxTries, codeMaxWrong, "tries:"+client).Int64()
 	if err != nil {
 		return fmt.Errorf("auth: check code: %w", err)
 	}
-	switch res {
-	case 1:
+	switch {
+	case res == 1:
 		return nil
-	case -2:
-		return &web.TooManyRequests{What: "code tries", RetryAfter: time.Minute}
+	case res < -1: // -2 - the code's remaining milliseconds
+		d := max(time.Duration(-2-res)*time.Millisecond, time.Second)
+		return &web.InputError{Key: "login.too_many", Args: []any{int((d + time.Minute - 1) / time.Minute)},
+			Kind: &web.TooManyRequests{What: "code tries", RetryAfter: d}}
 	default:
 		return &web.InputError{Key: "login.wrong_code", Kind: fmt.Errorf("auth: wrong or expired code: %w", billing.ErrUnauthorized)}
 	}
@@ -153,27 +266,33 @@ func codeHash(purpose, code string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// checkCodeScript counts a try and compares, atomically, so that a code is used at most once and
-// never tried more than codeMaxTries times. Results: 1 right, 0 wrong, -1 no code, -2 too many tries.
+// checkCodeScript counts a try and compares, atomically, so that a code is used at most once, each
+// client (field ARGV[4]) tries it at most ARGV[2] times, and ARGV[3] wrong tries from all clients
+// end it. Results: 1 right, 0 wrong, -1 no code (or just ended), -2-ms this client has had its
+// tries and the code lives ms more milliseconds.
 var checkCodeScript = redis.NewScript(`
 local h = redis.call('HGET', KEYS[1], 'h')
 if not h then return -1 end
-local tries = redis.call('HINCRBY', KEYS[1], 'tries', 1)
-if tries > tonumber(ARGV[2]) then redis.call('DEL', KEYS[1]) return -2 end
+if tonumber(redis.call('HGET', KEYS[1], ARGV[4]) or '0') >= tonumber(ARGV[2]) then
+  return -2 - math.max(0, redis.call('PTTL', KEYS[1]))
+end
+redis.call('HINCRBY', KEYS[1], ARGV[4], 1)
 if h == ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end
+if redis.call('HINCRBY', KEYS[1], 'wrong', 1) >= tonumber(ARGV[3]) then redis.call('DEL', KEYS[1]) return -1 end
 return 0
 `)
 
-// SignIn checks a code and opens a session. A wrong or expired code is unauthorized; the sixth try
-// on one code is refused and the code is gone.
+// SignIn checks a code and opens a session. A wrong or expired code is unauthorized; a client's
+// sixth try on one code is refused, and the twentieth wrong try from all clients ends the code.
 func (a *Auth) SignIn(ctx context.Context, phone, code, clientIP string) (Session, error) {
 	if !billing.ValidPhone(phone) || len(code) != 6 {
 		return Session{}, fmt.Errorf("auth: sign in: phone or code: %w", billing.ErrInvalid)
 	}
-	if err := a.limiter.Allow(ctx, web.Rule{Key: "check:ip:" + clientIP, Limit: limitCheckPerIP}); err != nil {
+	client := clientKey(clientIP)
+	if err := a.limiter.Allow(ctx, web.Rule{Key: "check:ip:" + client, Limit: limitCheckPerIP}); err != nil {
 		return Session{}, err
 	}
-	if err := a.checkCode(ctx, "login:"+phone, code); err != nil {
+	if err := a.checkCode(ctx, "login:"+phone, code, client); err != nil {
 		return Session{}, err
 	}
 	s := Session{ID: web.NewToken(), Phone: phone, CSRF: web.NewToken(), Created: a.now().UTC()}
