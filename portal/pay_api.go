@@ -47,7 +47,8 @@ func toOrderJSON(o store.Order) orderJSON {
 	return j
 }
 
-// apiCreatePayment answers POST /api/v1/accounts/{no}/payments {"channel","amount_fen"?}.
+// apiCreatePayment answers POST /api/v1/accounts/{no}/payments {"channel","amount_fen"?}: the
+// caller's order, made or, asked again, found.
 func (h *Handler) apiCreatePayment(c *gin.Context) error {
 	no, err := web.AccountNo(c)
 	if err != nil {
@@ -66,14 +67,14 @@ func (h *Handler) apiCreatePayment(c *gin.Context) error {
 	return nil
 }
 
-// apiPayment answers GET /api/v1/payments/{out_trade_no}: status and timeline. The order number,
-// long and random, is the key: whoever started the payment (代缴 too) may follow it.
+// apiPayment answers GET /api/v1/payments/{out_trade_no}: status and timeline, to the order's payer
+// only (the same session phone or payer token cookie); to anyone else the order does not exist.
 func (h *Handler) apiPayment(c *gin.Context) error {
 	out, err := web.OutTradeNo(c)
 	if err != nil {
 		return err
 	}
-	o, err := h.orders.OrderByOutTradeNo(c.Request.Context(), out)
+	o, err := h.payerOrder(c, out)
 	if err != nil {
 		return err
 	}
