@@ -211,6 +211,51 @@ func TestPayerCookie(t *testing.T) {
 	}
 }
 
+// TestCreatePaymentIsGuarded: asking to pay changes state, so the JSON API takes it only as JSON
+// and only from this site (or with the session's token), signed in or not: a cross-site form
+// (text/plain needs no preflight) cannot open orders in a visitor's name.
+func TestCreatePaymentIsGuarded(t *testing.T) {
+	s := payingSite(t)
+	owner := s.signIn(t, "13800138000")
+	for _, tc := range []struct {
+		name    string
+		c       *http.Client
+		headers []string
+		status  int
+	}{
+		{"signed out, text/plain from another site", client(t), []string{"Content-Type", "text/plain", "Origin", "https://evil.example"}, 403},
+		{"signed out, text/plain from this site", client(t), []string{"Content-Type", "text/plain", "Origin", s.url}, 415},
+		{"signed out, a form", client(t), []string{"Content-Type", "application/x-www-form-urlencoded", "Origin", s.url}, 415},
+		{"signed out, no content type", client(t), []string{"Content-Type", "", "Origin", s.url}, 415},
+		{"signed out, JSON from another site", client(t), []string{"Origin", "https://evil.example"}, 403},
+		{"signed out, JSON the browser marks cross-site", client(t), []string{"Sec-Fetch-Site", "cross-site"}, 403},
+		{"signed out, JSON from this site", client(t), []string{"Origin", s.url}, 201},
+		{"signed out, JSON with a charset", client(t), []string{"Content-Type", "application/json; charset=utf-8", "Origin", s.url}, 201},
+		{"signed in, text/plain from this site", owner, []string{"Content-Type", "text/plain", "Origin", s.url}, 415},
+		{"signed in, JSON from another site", owner, []string{"Origin", "https://evil.example"}, 403},
+		{"signed in, JSON from this site", owner, []string{"Origin", s.url}, 201},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := post(t, tc.c, s.url+"/api/v1/accounts/3100000001/payments", payBody(3000), tc.headers...)
+			if r.status != tc.status {
+				t.Fatalf("POST = %d %s, want %d", r.status, r.raw, tc.status)
+			}
+			if tc.status >= 400 && (r.errorCode() == "" || r.errorMessage() == "") {
+				t.Errorf("refusal %s is not the usual error JSON", r.raw)
+			}
+		})
+	}
+	t.Run("the 415 says what to send, in the caller's language", func(t *testing.T) {
+		for lang, want := range map[string]string{"zh-CN": "JSON", "en": "JSON"} {
+			r := post(t, client(t), s.url+"/api/v1/accounts/3100000001/payments", payBody(3000),
+				"Content-Type", "text/plain", "Origin", s.url, "Accept-Language", lang)
+			if r.status != 415 || !strings.Contains(r.errorMessage(), want) {
+				t.Errorf("%s: %d %q, want 415 naming %s", lang, r.status, r.errorMessage(), want)
+			}
+		}
+	})
+}
+
 // TestSignedInPaysForAnotherAccount: a signed-in customer may pay for an account not bound to them
 // (代缴) from /payfor, page and API alike, and the order is theirs.
 func TestSignedInPaysForAnotherAccount(t *testing.T) {
