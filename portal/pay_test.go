@@ -293,3 +293,38 @@ func TestSignedInPaysForAnotherAccount(t *testing.T) {
 		}
 	})
 }
+
+// TestPayForSignedOutByPage: the 代缴 page flow without script or sign-in: the Pay button posts the
+// form, the browser gets its payer cookie with the redirect, and the order's page is its alone.
+func TestPayForSignedOutByPage(t *testing.T) {
+	s := payingSite(t)
+	c := client(t)
+	status, page := getPage(t, c, s.url+"/payfor?account=3100000002")
+	m := csrfRe.FindStringSubmatch(page)
+	if status != 200 || m == nil {
+		t.Fatalf("/payfor = %d, want the Pay form", status)
+	}
+	resp, err := c.PostForm(s.url+"/accounts/3100000002/pay", url.Values{"csrf": {m[1]}, "channel": {"wechat"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	where := resp.Request.URL.Path
+	if resp.StatusCode != 200 || !strings.HasPrefix(where, "/pay/GPW") {
+		t.Fatalf("Pay = %d at %s, want the order's page", resp.StatusCode, where)
+	}
+	for _, tc := range []struct {
+		name   string
+		c      *http.Client
+		status int
+	}{
+		{"the payer's browser", c, 200},
+		{"another browser", client(t), 404},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if status, _ := getPage(t, tc.c, s.url+where); status != tc.status {
+				t.Errorf("GET %s = %d, want %d", where, status, tc.status)
+			}
+		})
+	}
+}
