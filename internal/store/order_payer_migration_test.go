@@ -11,7 +11,7 @@ import (
 )
 
 // TestOrderPayerMigrationKeepsOldOrders: orders made before payers were kept get one from their
-// payer phone, or none (''), and an account that had an open order keeps it through the migration.
+// payer phone, or none (the empty payer), and an account that had an open order keeps it through the migration.
 func TestOrderPayerMigrationKeepsOldOrders(t *testing.T) {
 	forEachEmptyDB(t, func(t *testing.T, db *store.DB) {
 		ctx := t.Context()
