@@ -2,6 +2,8 @@ package payments
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -36,14 +38,53 @@ type Service struct {
 	Log       *slog.Logger
 }
 
-// CreateOrder opens an order for the account through channel, for amount or, when amount is 0, for
-// what the account owes today. Asking again with the same amount returns the open order; another
-// amount replaces it. The provider's code comes with it (the order is PENDING), or an error and the
-// order stays CREATED, to be precreated again on the next ask.
-func (s *Service) CreateOrder(ctx context.Context, accountNo, payerPhone, channel string, amount billing.Money) (store.Order, error) {
+// Payer is who asks to pay: a signed-in customer, known by the session's phone, or someone signed
+// out (代缴), known by the payer token their browser keeps. Payers of one account do not meet: each
+// has their own open order, and only they see it.
+type Payer struct {
+	Phone string // the session's phone; "" when signed out
+	Token string // the browser's payer token, used when Phone is ""
+}
+
+// Key is the payer as orders keep it (store.Order.Payer): "phone:" and the phone, or "token:" and
+// the SHA-256 of the token in hex, so that the database never holds the token itself. A payer with
+// neither has no key, "".
+func (p Payer) Key() string {
+	switch {
+	case p.Phone != "":
+		return "phone:" + p.Phone
+	case p.Token != "":
+		sum := sha256.Sum256([]byte(p.Token))
+		return "token:" + hex.EncodeToString(sum[:])
+	}
+	return ""
+}
+
+// Owns reports whether o is one of the payer's orders: made under the session's phone or under the
+// browser's token, so that an order started signed out stays the payer's after they sign in. Orders
+// from before payers were kept belong to no one.
+func (p Payer) Owns(o store.Order) bool {
+	if o.Payer == "" {
+		return false
+	}
+	phone, token := Payer{Phone: p.Phone}.Key(), Payer{Token: p.Token}.Key()
+	return o.Payer == phone && phone != "" || o.Payer == token && token != ""
+}
+
+// CreateOrder opens the payer's order for the account through channel, for amount or, when amount
+// is 0, for what the account owes today. Asking again with the same amount returns the payer's open
+// order; another amount replaces it. Other payers of the account are not affected: each has an open
+// order of their own, and what they pay together beyond the debt becomes prepaid balance when it is
+// posted. The provider's code comes with the order (it is PENDING), or an error and the order stays
+// CREATED, to be precreated again on the next ask.
+func (s *Service) CreateOrder(ctx context.Context, accountNo string, payer Payer, channel string, amount billing.Money) (store.Order, error) {
 	p, ok := s.Providers[channel]
 	if !ok {
 		return store.Order{}, fmt.Errorf("payments: channel %q: %w", channel, billing.ErrInvalid)
+	}
+	key := payer.Key()
+	if key == "" {
+		return store.Order{}, fmt.Errorf("payments: order for %s without a payer: %w", pii.AccountNo(accountNo), billing.ErrInvalid)
 	}
 	a, err := s.Core.AccountByNumber(ctx, accountNo)
 	if err != nil {
@@ -62,13 +103,9 @@ func (s *Service) CreateOrder(ctx context.Context, accountNo, payerPhone, channe
 		return store.Order{}, fmt.Errorf("payments: amount %s: want 0.01 to %s: %w", amount, arr.Total+MaxTopUp, billing.ErrInvalid)
 	}
 	now := s.Now()
-	if open, err := s.Orders.OpenOrder(ctx, accountNo, channel); err == nil && open.Amount != amount && open.ExpiresAt.After(now) {
-		// Another amount replaces the open order: only its own payer may do that, and its code must
-		// stop working at the provider first, or money paid on it would land on a closed order.
-		if open.PayerPhone != payerPhone {
-			return store.Order{}, fmt.Errorf("payments: a payment for %s is in progress; try again after %s: %w",
-				pii.AccountNo(accountNo), open.ExpiresAt.In(s.Loc).Format("15:04"), billing.ErrConflict)
-		}
+	if open, err := s.Orders.OpenOrder(ctx, accountNo, key, channel); err == nil && open.Amount != amount && open.ExpiresAt.After(now) {
+		// Another amount replaces the payer's open order: its code must stop working at the provider
+		// first, or money paid on it would land on a closed order.
 		if open.Status == Pending {
 			if err := p.Close(ctx, open.OutTradeNo); err != nil {
 				return store.Order{}, fmt.Errorf("payments: close %s before replacing it: %w", open.OutTradeNo, err)
@@ -78,7 +115,7 @@ func (s *Service) CreateOrder(ctx context.Context, accountNo, payerPhone, channe
 		return store.Order{}, err
 	}
 	o, _, err := s.Orders.CreateOrder(ctx, store.NewOrder{OutTradeNo: NewOutTradeNo(channel, now), AccountNo: accountNo,
-		PayerPhone: payerPhone, Channel: channel, Amount: amount, ExpiresAt: now.Add(OrderTTL)})
+		PayerPhone: payer.Phone, Payer: key, Channel: channel, Amount: amount, ExpiresAt: now.Add(OrderTTL)})
 	if err != nil {
 		return store.Order{}, err
 	}

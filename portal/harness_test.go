@@ -55,6 +55,7 @@ func newSite(t *testing.T, dev bool) *site {
 type siteOptions struct {
 	dev bool           // the dev inbox is served
 	loc *time.Location // the bureau's time zone
+	pay bool           // WeChat payments through a sandbox (payingSite)
 }
 
 // startSite starts a portal on loopback as newSite does, with the given options.
@@ -82,6 +83,9 @@ func startSite(t *testing.T, o siteOptions) *site {
 		Info: portal.Info{Bureau: "云溪县供电公司", Dev: o.dev}}
 	if o.dev {
 		deps.Inbox = s.inbox
+	}
+	if o.pay {
+		deps.Payments = newPayments(t, s.portal, store.NewCore(core, rates, now), now, o.loc)
 	}
 	h, err := portal.New(deps)
 	if err != nil {

@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -21,22 +22,83 @@ type payRequest struct {
 	AmountFen int64  `json:"amount_fen"`
 }
 
-// createOrder opens an order for the account: a signed-in customer's own account, or, with no
-// session, any account (代缴) under the per-address look-up limit.
+// payerCookieAge is how long a browser keeps its payer token: long enough to come back to an order
+// (its page, its receipt) after closing the browser, which on cheap phones happens often.
+const payerCookieAge = 90 * 24 * 3600
+
+// payer is who the request pays as: the session's phone when signed in, and the browser's payer
+// token cookie when it has one (an order made signed out stays the payer's after signing in).
+func payer(c *gin.Context) payments.Payer {
+	var p payments.Payer
+	if s, ok := auth.FromContext(c); ok {
+		p.Phone = s.Phone
+	}
+	if v, err := c.Cookie(web.PayerCookie); err == nil && validPayerToken(v) {
+		p.Token = v
+	}
+	return p
+}
+
+// validPayerToken reports whether v looks like a token web.NewToken made; anything else is ignored.
+func validPayerToken(v string) bool {
+	if len(v) != 32 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; !('0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// payerForOrder is payer(c), and for a signed-out browser without a payer token a new one, set in
+// its cookie: the order about to be made is that browser's.
+func (h *Handler) payerForOrder(c *gin.Context) payments.Payer {
+	p := payer(c)
+	if p.Phone == "" && p.Token == "" {
+		p.Token = web.NewToken()[:32]
+	}
+	if p.Phone == "" {
+		h.cookies.Set(c, web.PayerCookie, p.Token, payerCookieAge) // refreshed on each order
+	}
+	return p
+}
+
+// payerOrder returns order out when the request is its payer's; to anyone else it does not exist
+// (billing.ErrNotFound, not forbidden: the answer must not confirm the order number).
+func (h *Handler) payerOrder(c *gin.Context, out string) (store.Order, error) {
+	o, err := h.orders.OrderByOutTradeNo(c.Request.Context(), out)
+	if err != nil {
+		return store.Order{}, err
+	}
+	if !payer(c).Owns(o) {
+		return store.Order{}, fmt.Errorf("portal: order %s is not the caller's: %w", out, billing.ErrNotFound)
+	}
+	return o, nil
+}
+
+// createOrder opens the caller's order for the account. A signed-in customer pays their own
+// accounts, and any other (代缴) under the per-address look-up limit, as anyone signed out may; the
+// order is the payer's (payerForOrder), whoever else pays the account meanwhile.
 func (h *Handler) createOrder(c *gin.Context, accountNo string, req payRequest) (store.Order, error) {
 	if h.pay == nil {
 		return store.Order{}, fmt.Errorf("portal: no payment channels configured: %w", billing.ErrNotFound)
 	}
-	phone := ""
+	own := false
 	if s, ok := auth.FromContext(c); ok {
-		phone = s.Phone
-		if _, err := h.svc.account(c.Request.Context(), s.Phone, accountNo); err != nil {
+		_, err := h.svc.account(c.Request.Context(), s.Phone, accountNo)
+		if err != nil && !errors.Is(err, billing.ErrNotFound) {
 			return store.Order{}, err
 		}
-	} else if err := h.allowPayFor(c); err != nil {
-		return store.Order{}, err
+		own = err == nil
 	}
-	return h.pay.CreateOrder(c.Request.Context(), accountNo, phone, req.Channel, billing.Money(req.AmountFen))
+	if !own {
+		if err := h.allowPayFor(c); err != nil {
+			return store.Order{}, err
+		}
+	}
+	return h.pay.CreateOrder(c.Request.Context(), accountNo, h.payerForOrder(c), req.Channel, billing.Money(req.AmountFen))
 }
 
 type payPage struct {
@@ -91,7 +153,7 @@ func (h *Handler) showPay(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	o, err := h.orders.OrderByOutTradeNo(c.Request.Context(), out)
+	o, err := h.payerOrder(c, out)
 	if err != nil {
 		return err
 	}
@@ -112,7 +174,7 @@ func (h *Handler) showPayQR(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	o, err := h.orders.OrderByOutTradeNo(c.Request.Context(), out)
+	o, err := h.payerOrder(c, out)
 	if err != nil {
 		return err
 	}

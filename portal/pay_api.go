@@ -10,6 +10,7 @@ import (
 	"gridpay/internal/store"
 	"gridpay/internal/web"
 	"gridpay/payments"
+	"gridpay/portal/auth"
 )
 
 // orderJSON is a payment order in the API.
@@ -47,7 +48,23 @@ func toOrderJSON(o store.Order) orderJSON {
 	return j
 }
 
-// apiCreatePayment answers POST /api/v1/accounts/{no}/payments {"channel","amount_fen"?}.
+// guardCreatePayment guards asking to pay, which changes state signed in or not: a session's call
+// needs its token or the browser's word that it comes from this site (auth.CheckAPIToken), a call
+// without one that word (web.SameOrigin); and the body must be JSON, which a cross-site form cannot
+// send without the browser asking first.
+func guardCreatePayment(c *gin.Context) error {
+	if _, ok := auth.FromContext(c); ok {
+		if err := auth.CheckAPIToken(c); err != nil {
+			return err
+		}
+	} else if err := web.SameOrigin(c); err != nil {
+		return err
+	}
+	return web.RequireJSON(c)
+}
+
+// apiCreatePayment answers POST /api/v1/accounts/{no}/payments {"channel","amount_fen"?}: the
+// caller's order, made or, asked again, found (guardCreatePayment guards it).
 func (h *Handler) apiCreatePayment(c *gin.Context) error {
 	no, err := web.AccountNo(c)
 	if err != nil {
@@ -66,14 +83,14 @@ func (h *Handler) apiCreatePayment(c *gin.Context) error {
 	return nil
 }
 
-// apiPayment answers GET /api/v1/payments/{out_trade_no}: status and timeline. The order number,
-// long and random, is the key: whoever started the payment (代缴 too) may follow it.
+// apiPayment answers GET /api/v1/payments/{out_trade_no}: status and timeline, to the order's payer
+// only (the same session phone or payer token cookie); to anyone else the order does not exist.
 func (h *Handler) apiPayment(c *gin.Context) error {
 	out, err := web.OutTradeNo(c)
 	if err != nil {
 		return err
 	}
-	o, err := h.orders.OrderByOutTradeNo(c.Request.Context(), out)
+	o, err := h.payerOrder(c, out)
 	if err != nil {
 		return err
 	}

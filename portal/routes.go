@@ -56,7 +56,7 @@ func (h *Handler) Routes(r gin.IRouter) {
 	v1.POST("/bindings", session, guarded, api(h.apiBind))
 	v1.DELETE("/bindings/:no", session, guarded, api(h.apiUnbind))
 	v1.GET("/payfor/:no", api(h.apiPayFor))
-	v1.POST("/accounts/:no/payments", guarded, api(h.apiCreatePayment))
+	v1.POST("/accounts/:no/payments", api(guardCreatePayment), api(h.apiCreatePayment))
 	v1.GET("/payments/:out", api(h.apiPayment))
 	v1.POST("/accounts/:no/disputes", session, guarded, api(h.apiFileDispute))
 	v1.GET("/disputes", session, api(h.apiDisputes))

@@ -258,7 +258,9 @@ func TestQRPaymentEndToEnd(t *testing.T) {
 	})
 
 	t.Run("nobody else may replace a customer's open order", func(t *testing.T) {
-		if status, body := c.post("/api/v1/accounts/3100000001/payments", `{"channel":"alipay","amount_fen":555}`); status != http.StatusCreated {
+		status, body := c.post("/api/v1/accounts/3100000001/payments", `{"channel":"alipay","amount_fen":555}`)
+		var mine orderView
+		if status != http.StatusCreated || json.Unmarshal([]byte(body), &mine) != nil {
 			t.Fatalf("customer's order = %d %s", status, body)
 		}
 		req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/accounts/3100000001/payments", strings.NewReader(`{"channel":"alipay","amount_fen":1}`))
@@ -267,9 +269,13 @@ func TestQRPaymentEndToEnd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		theirs, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusConflict {
-			t.Errorf("an anonymous order of another amount = %d, want 409", resp.StatusCode)
+		if resp.StatusCode != http.StatusCreated || strings.Contains(string(theirs), mine.OutTradeNo) {
+			t.Errorf("an anonymous order of another amount = %d %s, want 201 and an order of its own", resp.StatusCode, theirs)
+		}
+		if err := json.Unmarshal([]byte(c.get("/api/v1/payments/"+mine.OutTradeNo)), &mine); err != nil || mine.Status != "PENDING" {
+			t.Errorf("the customer's order is %q after another payer's (%v), want still PENDING", mine.Status, err)
 		}
 	})
 
@@ -327,4 +333,44 @@ func (a *apiClientT) get(path string) string {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return string(b)
+}
+
+// TestTwoPayersPayOneAccountAtOnce: the customer and someone paying for them signed out (代缴) each
+// open a WeChat order for the whole debt of one account and pay at once. Both orders are posted, each
+// once; the debt is settled and what the two paid beyond it is the account's prepaid balance.
+func TestTwoPayersPayOneAccountAtOnce(t *testing.T) {
+	e := withDBs(t, env{"GRIDPAY_REDIS_URL": redistest.URL(t, redistest.DBApp)})
+	if err := app.Run(context.Background(), []string{"seed", "--customers", "5", "--months", "3"}, e.get, io.Discard, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	base, _ := startServer(t, "all", e)
+	customer := apiClient(t, base)
+	jar, _ := cookiejar.New(nil)
+	stranger := &apiClientT{t: t, base: base, c: &http.Client{Jar: jar, Timeout: 15 * time.Second}} // signed out
+
+	const accountNo = "3100000001"
+	before := customer.summary(accountNo)
+	if before.AmountDue <= 0 {
+		t.Fatalf("demo account %s owes nothing: the test needs an account in arrears", accountNo)
+	}
+	mine := customer.payOrder(accountNo, "wechat", before.AmountDue)
+	theirs := stranger.payOrder(accountNo, "wechat", before.AmountDue)
+	if theirs.OutTradeNo == mine.OutTradeNo {
+		t.Fatalf("both payers got order %s, want one each", mine.OutTradeNo)
+	}
+	var wg sync.WaitGroup
+	for _, o := range []orderView{mine, theirs} {
+		wg.Add(1)
+		go func() { defer wg.Done(); customer.payOnSandbox(o.OutTradeNo) }()
+	}
+	wg.Wait()
+	mine, theirs = customer.waitPosted(mine.OutTradeNo), stranger.waitPosted(theirs.OutTradeNo)
+	if mine.ReceiptNo == "" || theirs.ReceiptNo == "" || mine.ReceiptNo == theirs.ReceiptNo {
+		t.Errorf("receipts %q and %q, want one of its own for each order", mine.ReceiptNo, theirs.ReceiptNo)
+	}
+	after := customer.summary(accountNo)
+	if after.AmountDue != 0 || after.Prepaid != before.Prepaid+before.AmountDue {
+		t.Errorf("owed %d with %d prepaid, two payers paid %d each; now owes %d with %d prepaid, want 0 with %d",
+			before.AmountDue, before.Prepaid, before.AmountDue, after.AmountDue, after.Prepaid, before.Prepaid+before.AmountDue)
+	}
 }

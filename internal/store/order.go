@@ -19,6 +19,8 @@ const (
 	MaxOrderNote = 500
 	// MaxCodeURL bounds a provider's code_url, the text a QR code carries.
 	MaxCodeURL = 512
+	// MaxPayer bounds an order's payer key (Order.Payer).
+	MaxPayer = 80
 )
 
 // maxOrdersListed bounds one page of OpenOrders and UnackedOutbox.
@@ -31,10 +33,13 @@ type Order struct {
 	OutTradeNo string // ours, sent to the provider (商户订单号)
 	AccountNo  string
 	PayerPhone string // "" when the payer was not signed in (代缴)
-	Channel    string // wechat | alipay | bank
-	Amount     billing.Money
-	Status     billing.OrderStatus
-	CodeURL    string // what the QR code carries; "" until the provider gave it
+	// Payer is who may see and replace the order: a key payments makes (payments.PhonePayer,
+	// payments.TokenPayer), never a secret itself; "" for orders from before payers were kept.
+	Payer   string
+	Channel string // wechat | alipay | bank
+	Amount  billing.Money
+	Status  billing.OrderStatus
+	CodeURL string // what the QR code carries; "" until the provider gave it
 	// ProviderTxnID, PaidAmount and PaidAt are what the provider reported when the money arrived;
 	// empty until then. PaidAmount differs from Amount only on a flagged order.
 	ProviderTxnID   string
@@ -61,9 +66,12 @@ type NewOrder struct {
 	OutTradeNo string
 	AccountNo  string
 	PayerPhone string // "" when the payer is not signed in (代缴)
-	Channel    string
-	Amount     billing.Money
-	ExpiresAt  time.Time // when the provider stops taking payment for it; must be in the future
+	// Payer is the payer's key (Order.Payer): the one open order is per account, payer and channel.
+	// It is printable ASCII of at most MaxPayer bytes.
+	Payer     string
+	Channel   string
+	Amount    billing.Money
+	ExpiresAt time.Time // when the provider stops taking payment for it; must be in the future
 }
 
 // OrderUpdate holds the columns a MoveOrder may set besides the status. Zero fields are left alone.
@@ -89,6 +97,8 @@ func validateNewOrder(o NewOrder, now time.Time) error {
 		return fmt.Errorf("account number: %w", billing.ErrInvalid)
 	case o.PayerPhone != "" && !billing.ValidPhone(o.PayerPhone):
 		return fmt.Errorf("payer phone: %w", billing.ErrInvalid)
+	case !validPayer(o.Payer):
+		return fmt.Errorf("payer: want at most %d bytes of printable ASCII: %w", MaxPayer, billing.ErrInvalid)
 	case !validOrderChannel(o.Channel):
 		return fmt.Errorf("channel: want wechat, alipay or bank: %w", billing.ErrInvalid)
 	case !validOrderAmount(o.Amount):
@@ -97,6 +107,20 @@ func validateNewOrder(o NewOrder, now time.Time) error {
 		return fmt.Errorf("expiry %s is not in the future: %w", o.ExpiresAt.UTC().Format(time.RFC3339), billing.ErrInvalid)
 	}
 	return nil
+}
+
+// validPayer reports whether s fits the payer column: at most MaxPayer bytes of printable ASCII
+// without spaces, nothing a collation could fold or trim.
+func validPayer(s string) bool {
+	if len(s) > MaxPayer {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 func validateOrderUpdate(u OrderUpdate) error {
@@ -109,7 +133,7 @@ func validateOrderUpdate(u OrderUpdate) error {
 	return nil
 }
 
-const orderSelect = `SELECT id, out_trade_no, account_no, payer_phone, channel, amount_fen, status, code_url,
+const orderSelect = `SELECT id, out_trade_no, account_no, payer_phone, payer, channel, amount_fen, status, code_url,
        provider_txn_id, paid_fen, paid_at, posted_receipt_no, expires_at, created_at, updated_at
 FROM payment_orders`
 
@@ -122,7 +146,7 @@ func scanOrder(row interface{ Scan(...any) error }) (Order, error) {
 		paidAt                    sql.Null[timestamp]
 		expires, created, updated timestamp
 	)
-	err := row.Scan(&o.ID, &o.OutTradeNo, &o.AccountNo, &phone, &o.Channel, &o.Amount, &status, &o.CodeURL,
+	err := row.Scan(&o.ID, &o.OutTradeNo, &o.AccountNo, &phone, &o.Payer, &o.Channel, &o.Amount, &status, &o.CodeURL,
 		&txn, &paidAmount, &paidAt, &receipt, &expires, &created, &updated)
 	o.PayerPhone, o.ProviderTxnID, o.PostedReceiptNo = phone.String, txn.String, receipt.String
 	o.Status, o.PaidAmount = billing.OrderStatus(status), billing.Money(paidAmount.Int64)
@@ -162,13 +186,15 @@ func (p *Portal) lockOrders(ctx context.Context, tx *sql.Tx, accountNo, channel 
 	return p.db.dialect.lock(ctx, tx, "gridpay:orders:"+accountNo+":"+channel)
 }
 
-// CreateOrder opens an order for an account and channel. An account has at most one open order
-// (CREATED or PENDING) per channel: when one exists for the same amount and has not expired, it is
-// returned with created false, so that a second tap on Pay shows the same QR code. An open order for
-// another amount, or an expired one, is closed and the new one created, in one transaction.
-// Concurrent calls for one account and channel run one after the other (lockOrders), so each sees
-// the order the one before it opened; the one-open-order index backs this up: a call that still
-// loses on it starts again and finds the winner's order. An order number already used is a conflict.
+// CreateOrder opens an order for an account, payer and channel. A payer has at most one open order
+// (CREATED or PENDING) per account and channel, and several payers may pay one account at once:
+// when the payer's open order is for the same amount and has not expired, it is returned with
+// created false, so that a second tap on Pay shows the same QR code. The payer's open order for
+// another amount, or an expired one, is closed and the new one created, in one transaction; other
+// payers' orders are left alone. Concurrent calls for one account and channel run one after the
+// other (lockOrders), so each sees the order the one before it opened; the one-open-order index
+// backs this up: a call that still loses on it starts again and finds the winner's order. An order
+// number already used is a conflict.
 func (p *Portal) CreateOrder(ctx context.Context, o NewOrder) (Order, bool, error) {
 	now := p.now().UTC().Truncate(time.Millisecond)
 	if err := validateNewOrder(o, now); err != nil {
@@ -186,7 +212,7 @@ func (p *Portal) CreateOrder(ctx context.Context, o NewOrder) (Order, bool, erro
 			return err
 		})
 		// A duplicate key here is the one-open-order index: another transaction opened an order for
-		// the account and channel after this one looked, which the lock should have prevented. The
+		// the account, payer and channel after this one looked, which the lock should have prevented. The
 		// next attempt sees that order.
 		if err != nil && p.db.dialect.duplicate(err) && attempt < attempts {
 			continue
@@ -202,9 +228,7 @@ func (p *Portal) createOrder(ctx context.Context, tx *sql.Tx, o NewOrder, now ti
 	if err := p.lockOrders(ctx, tx, o.AccountNo, o.Channel); err != nil {
 		return Order{}, false, err
 	}
-	open, err := p.orderWhere(ctx, tx, `account_no = @no AND channel = @channel AND status IN (@created, @pending)`,
-		sql.Named("no", o.AccountNo), sql.Named("channel", o.Channel),
-		sql.Named("created", string(billing.OrderCreated)), sql.Named("pending", string(billing.OrderPending)))
+	open, err := p.openOrder(ctx, tx, o.AccountNo, o.Payer, o.Channel)
 	switch {
 	case errors.Is(err, billing.ErrNotFound):
 	case err != nil:
@@ -230,14 +254,14 @@ func (p *Portal) createOrder(ctx context.Context, tx *sql.Tx, o NewOrder, now ti
 	if used > 0 {
 		return Order{}, false, fmt.Errorf("order number already used: %w", billing.ErrConflict)
 	}
-	out := Order{OutTradeNo: o.OutTradeNo, AccountNo: o.AccountNo, PayerPhone: o.PayerPhone, Channel: o.Channel,
+	out := Order{OutTradeNo: o.OutTradeNo, AccountNo: o.AccountNo, PayerPhone: o.PayerPhone, Payer: o.Payer, Channel: o.Channel,
 		Amount: o.Amount, Status: billing.OrderCreated, ExpiresAt: o.ExpiresAt.UTC().Truncate(time.Millisecond),
 		CreatedAt: now, UpdatedAt: now}
 	err = tx.QueryRowContext(ctx, p.db.dialect.insertID("payment_orders",
-		"out_trade_no, account_no, payer_phone, channel, amount_fen, status, code_url, expires_at, created_at, updated_at",
-		"@out, @no, @phone, @channel, @amount, @status, '', @expires, @at, @at"),
+		"out_trade_no, account_no, payer_phone, payer, channel, amount_fen, status, code_url, expires_at, created_at, updated_at",
+		"@out, @no, @phone, @payer, @channel, @amount, @status, '', @expires, @at, @at"),
 		sql.Named("out", out.OutTradeNo), sql.Named("no", out.AccountNo),
-		sql.Named("phone", sql.NullString{String: out.PayerPhone, Valid: out.PayerPhone != ""}),
+		sql.Named("phone", sql.NullString{String: out.PayerPhone, Valid: out.PayerPhone != ""}), sql.Named("payer", out.Payer),
 		sql.Named("channel", out.Channel), sql.Named("amount", out.Amount), sql.Named("status", string(out.Status)),
 		sql.Named("expires", timestamp(out.ExpiresAt)), sql.Named("at", timestamp(now))).Scan(&out.ID)
 	if err != nil {
@@ -299,15 +323,20 @@ VALUES (@order, @at, @from, @to, @note)`,
 	return nil
 }
 
-// OpenOrder returns the account's open order (CREATED or PENDING) on channel, or not found.
-func (p *Portal) OpenOrder(ctx context.Context, accountNo, channel string) (Order, error) {
-	o, err := p.orderWhere(ctx, p.db, `account_no = @no AND channel = @channel AND status IN (@created, @pending)`,
-		sql.Named("no", accountNo), sql.Named("channel", channel),
-		sql.Named("created", string(billing.OrderCreated)), sql.Named("pending", string(billing.OrderPending)))
+// OpenOrder returns payer's open order (CREATED or PENDING) for the account on channel, or not
+// found. The error names no payer: a payer key holds a phone.
+func (p *Portal) OpenOrder(ctx context.Context, accountNo, payer, channel string) (Order, error) {
+	o, err := p.openOrder(ctx, p.db, accountNo, payer, channel)
 	if err != nil {
-		return Order{}, fmt.Errorf("store: open order of %s on %s: %w", truncateText(accountNo, 16), truncateText(channel, 16), err)
+		return Order{}, fmt.Errorf("store: a payer's open order of %s on %s: %w", truncateText(accountNo, 16), truncateText(channel, 16), err)
 	}
 	return o, nil
+}
+
+func (p *Portal) openOrder(ctx context.Context, q querier, accountNo, payer, channel string) (Order, error) {
+	return p.orderWhere(ctx, q, `account_no = @no AND payer = @payer AND channel = @channel AND status IN (@created, @pending)`,
+		sql.Named("no", accountNo), sql.Named("payer", payer), sql.Named("channel", channel),
+		sql.Named("created", string(billing.OrderCreated)), sql.Named("pending", string(billing.OrderPending)))
 }
 
 // OrderByOutTradeNo returns the order with our order number outTradeNo, without its timeline.

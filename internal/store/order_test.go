@@ -47,9 +47,15 @@ func newOrderPortal(t *testing.T, db *store.DB) (*store.Portal, *orderClock) {
 
 // newOrder is a WeChat order of amount for account, paid by a signed-in customer, valid two hours.
 func newOrder(outTradeNo, account string, amount billing.Money) store.NewOrder {
-	return store.NewOrder{OutTradeNo: outTradeNo, AccountNo: account, PayerPhone: "13800138000", Channel: "wechat",
-		Amount: amount, ExpiresAt: orderStart.Add(2 * time.Hour)}
+	return store.NewOrder{OutTradeNo: outTradeNo, AccountNo: account, PayerPhone: "13800138000", Payer: phonePayer,
+		Channel: "wechat", Amount: amount, ExpiresAt: orderStart.Add(2 * time.Hour)}
 }
+
+// Payer keys of order tests, as payments makes them: a signed-in phone, and a browser's token hashed.
+const (
+	phonePayer = "phone:13800138000"
+	tokenPayer = "token:4ab1e5b7c2a4f6e8d0c2b4a6f8e0d2c4b6a8f0e2d4c6b8a0f2e4d6c8b0a2f4e6"
+)
 
 // orderCounts is how many rows the order tables hold.
 type orderCounts struct{ orders, events, outbox int64 }
@@ -115,7 +121,7 @@ func TestCreateOrder(t *testing.T) {
 
 		first := mustCreate(t, p, newOrder("GPW20261126160000000000000001", account, 17500))
 		want := store.Order{ID: first.ID, OutTradeNo: "GPW20261126160000000000000001", AccountNo: account,
-			PayerPhone: "13800138000", Channel: "wechat", Amount: 17500, Status: billing.OrderCreated,
+			PayerPhone: "13800138000", Payer: phonePayer, Channel: "wechat", Amount: 17500, Status: billing.OrderCreated,
 			ExpiresAt: orderStart.Add(2 * time.Hour), CreatedAt: orderStart, UpdatedAt: orderStart}
 		if !reflect.DeepEqual(first, want) {
 			t.Fatalf("CreateOrder = %+v\nwant %+v", first, want)
@@ -167,7 +173,7 @@ func TestCreateOrder(t *testing.T) {
 		t.Run("an expired open order is replaced even for the same amount", func(t *testing.T) {
 			clock.advance(2 * time.Hour) // past the second order's expiry, orderStart + 2h
 			third := mustCreate(t, p, store.NewOrder{OutTradeNo: "GPW20261126180100000000000005", AccountNo: account,
-				Channel: "wechat", Amount: 18000, ExpiresAt: clock.now().Add(2 * time.Hour)})
+				Payer: phonePayer, Channel: "wechat", Amount: 18000, ExpiresAt: clock.now().Add(2 * time.Hour)})
 			old := orderByID(t, p, second.ID)
 			wantSteps := []string{"->CREATED", "CREATED->CLOSED: expired; replaced by a new order"}
 			if old.Status != billing.OrderClosed || !reflect.DeepEqual(steps(old), wantSteps) {
@@ -284,6 +290,9 @@ func TestCreateOrderRefusesHostileInput(t *testing.T) {
 			{"account number of 9 digits", func(o *store.NewOrder) { o.AccountNo = "310000004" }},
 			{"payer phone not a mobile", func(o *store.NewOrder) { o.PayerPhone = "0791861234" }},
 			{"payer phone in invalid UTF-8", func(o *store.NewOrder) { o.PayerPhone = "1380013800\x80" }},
+			{"payer of 81 characters", func(o *store.NewOrder) { o.Payer = "token:" + strings.Repeat("a", 75) }},
+			{"payer with a space", func(o *store.NewOrder) { o.Payer = "phone: 13800138000" }},
+			{"payer in invalid UTF-8", func(o *store.NewOrder) { o.Payer = "token:\xff" }},
 			{"expiry now", func(o *store.NewOrder) { o.ExpiresAt = orderStart }},
 			{"expiry missing", func(o *store.NewOrder) { o.ExpiresAt = time.Time{} }},
 		} {
@@ -830,36 +839,129 @@ func TestOrderSchemaKeepsOneOpenOrder(t *testing.T) {
 	forEachEmptyDB(t, func(t *testing.T, db *store.DB) {
 		newOrderPortal(t, db)
 		ctx := t.Context()
-		insert := func(no, account, channel, status, txn string) error {
-			_, err := db.ExecContext(ctx, `INSERT INTO payment_orders (out_trade_no, account_no, channel, amount_fen, status,
+		insert := func(no, account, payer, channel, status, txn string) error {
+			_, err := db.ExecContext(ctx, `INSERT INTO payment_orders (out_trade_no, account_no, payer, channel, amount_fen, status,
     provider_txn_id, expires_at, created_at, updated_at)
-VALUES (@no, @account, @channel, 100, @status, @txn, '2026-11-26 10:00:00.000', '2026-11-26 08:00:00.000', '2026-11-26 08:00:00.000')`,
-				sql.Named("no", no), sql.Named("account", account), sql.Named("channel", channel), sql.Named("status", status),
-				sql.Named("txn", sql.NullString{String: txn, Valid: txn != ""}))
+VALUES (@no, @account, @payer, @channel, 100, @status, @txn, '2026-11-26 10:00:00.000', '2026-11-26 08:00:00.000', '2026-11-26 08:00:00.000')`,
+				sql.Named("no", no), sql.Named("account", account), sql.Named("payer", payer), sql.Named("channel", channel),
+				sql.Named("status", status), sql.Named("txn", sql.NullString{String: txn, Valid: txn != ""}))
 			return err
 		}
 		for _, tc := range []struct {
 			name, no, account, channel, status, txn string
 			ok                                      bool
+			payer                                   string // phonePayer when ""
 		}{
-			{"first open order", "GP1", "3100000042", "wechat", "CREATED", "", true},
-			{"second open order, same account and channel", "GP2", "3100000042", "wechat", "PENDING", "", false},
-			{"open order on another channel", "GP3", "3100000042", "alipay", "PENDING", "", true},
-			{"closed orders beside the open one", "GP4", "3100000042", "wechat", "CLOSED", "", true},
-			{"and another", "GP5", "3100000042", "wechat", "CLOSED", "", true},
-			{"paid order", "GP6", "3100000042", "wechat", "PAID", "T1", true},
-			{"the same provider transaction on another order", "GP7", "3100000042", "wechat", "POSTED", "T1", false},
-			{"the same transaction id on another channel", "GP8", "3100000042", "bank", "PAID", "T1", true},
-			{"order number used", "GP1", "3100000007", "wechat", "CLOSED", "", false},
-			{"order number in another case is another number", "gp1", "3100000007", "wechat", "CLOSED", "", true},
-			{"unknown status", "GP9", "3100000007", "bank", "paid", "", false},
-			{"unknown channel", "GP10", "3100000007", "paypal", "CLOSED", "", false},
+			{"first open order", "GP1", "3100000042", "wechat", "CREATED", "", true, ""},
+			{"second open order, same account, payer and channel", "GP2", "3100000042", "wechat", "PENDING", "", false, ""},
+			{"another payer's open order on the same account and channel", "GP11", "3100000042", "wechat", "PENDING", "", true, tokenPayer},
+			{"that payer's second open order", "GP12", "3100000042", "wechat", "CREATED", "", false, tokenPayer},
+			{"the payer in another case is another payer", "GP13", "3100000042", "wechat", "CREATED", "", true, "PHONE:13800138000"},
+			{"open order on another channel", "GP3", "3100000042", "alipay", "PENDING", "", true, ""},
+			{"closed orders beside the open one", "GP4", "3100000042", "wechat", "CLOSED", "", true, ""},
+			{"and another", "GP5", "3100000042", "wechat", "CLOSED", "", true, ""},
+			{"paid order", "GP6", "3100000042", "wechat", "PAID", "T1", true, ""},
+			{"the same provider transaction on another order", "GP7", "3100000042", "wechat", "POSTED", "T1", false, ""},
+			{"the same transaction id on another channel", "GP8", "3100000042", "bank", "PAID", "T1", true, ""},
+			{"order number used", "GP1", "3100000007", "wechat", "CLOSED", "", false, ""},
+			{"order number in another case is another number", "gp1", "3100000007", "wechat", "CLOSED", "", true, ""},
+			{"unknown status", "GP9", "3100000007", "bank", "paid", "", false, ""},
+			{"unknown channel", "GP10", "3100000007", "paypal", "CLOSED", "", false, ""},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				if err := insert(tc.no, tc.account, tc.channel, tc.status, tc.txn); (err == nil) != tc.ok {
+				payer := tc.payer
+				if payer == "" {
+					payer = phonePayer
+				}
+				if err := insert(tc.no, tc.account, payer, tc.channel, tc.status, tc.txn); (err == nil) != tc.ok {
 					t.Errorf("insert = %v, want success %v", err, tc.ok)
 				}
 			})
 		}
+	})
+}
+
+// TestCreateOrderOnePerPayer: the one open order is per account, payer and channel, so that payers
+// of one account neither share nor close each other's orders (several may pay it at once).
+func TestCreateOrderOnePerPayer(t *testing.T) {
+	forEachEmptyDB(t, func(t *testing.T, db *store.DB) {
+		p, _ := newOrderPortal(t, db)
+		ctx := t.Context()
+		const account = "3100000042"
+		byPayer := func(no, payer string, amount billing.Money) store.NewOrder {
+			o := newOrder(no, account, amount)
+			o.Payer = payer
+			if payer != phonePayer {
+				o.PayerPhone = ""
+			}
+			return o
+		}
+		mine := mustCreate(t, p, byPayer("GPW1", phonePayer, 17500))
+		theirs := mustCreate(t, p, byPayer("GPW2", tokenPayer, 17500))
+		if theirs.ID == mine.ID || theirs.Payer != tokenPayer {
+			t.Fatalf("another payer's order = %+v, want a new order of its own (mine is %d)", theirs, mine.ID)
+		}
+
+		for _, tc := range []struct {
+			name        string
+			order       store.NewOrder
+			wantID      int64 // 0: a new order
+			wantStillOp []int64
+		}{
+			{"the first payer again gets their open order", byPayer("GPW3", phonePayer, 17500), mine.ID, []int64{mine.ID, theirs.ID}},
+			{"the second payer again gets theirs", byPayer("GPW4", tokenPayer, 17500), theirs.ID, []int64{mine.ID, theirs.ID}},
+			{"another amount replaces only the payer's own order", byPayer("GPW5", tokenPayer, 20000), 0, []int64{mine.ID}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				got, created, err := p.CreateOrder(ctx, tc.order)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tc.wantID != 0 && (created || got.ID != tc.wantID) {
+					t.Errorf("CreateOrder = order %d, created %v; want order %d again", got.ID, created, tc.wantID)
+				}
+				if tc.wantID == 0 && !created {
+					t.Errorf("CreateOrder = order %d, not created; want a new order", got.ID)
+				}
+				for _, id := range tc.wantStillOp {
+					if o := orderByID(t, p, id); o.Status != billing.OrderCreated {
+						t.Errorf("order %d is %s, want still CREATED", id, o.Status)
+					}
+				}
+			})
+		}
+
+		t.Run("OpenOrder finds each payer's own", func(t *testing.T) {
+			if o, err := p.OpenOrder(ctx, account, phonePayer, "wechat"); err != nil || o.ID != mine.ID {
+				t.Errorf("OpenOrder(phone payer) = %d, %v; want %d", o.ID, err, mine.ID)
+			}
+			if o, err := p.OpenOrder(ctx, account, tokenPayer, "wechat"); err != nil || o.Amount != 20000 {
+				t.Errorf("OpenOrder(token payer) = %+v, %v; want the 200.00 order", o, err)
+			}
+			if _, err := p.OpenOrder(ctx, account, "token:other", "wechat"); !errors.Is(err, billing.ErrNotFound) {
+				t.Errorf("OpenOrder(a third payer) = %v, want ErrNotFound", err)
+			}
+		})
+
+		t.Run("payers racing on one account each get one order", func(t *testing.T) {
+			const callers = 8
+			orders := make([]store.Order, callers)
+			atOnce(t, db, callers, func(i int) {
+				o := newOrder(fmt.Sprintf("GPR%04d", i), "3100000043", 17500)
+				o.Payer = fmt.Sprintf("token:payer%d", i%4) // four payers, each asking twice
+				var err error
+				if orders[i], _, err = p.CreateOrder(ctx, o); err != nil {
+					t.Errorf("caller %d: %v", i, err)
+				}
+			})
+			for i := range callers {
+				if orders[i].ID != orders[i%4].ID {
+					t.Errorf("caller %d got order %d, the same payer's caller %d got %d", i, orders[i].ID, i%4, orders[i%4].ID)
+				}
+			}
+			if n := queryInt(t, db, `SELECT COUNT(*) FROM payment_orders WHERE account_no = '3100000043' AND status = 'CREATED'`); n != 4 {
+				t.Errorf("%d open orders, want one per payer, 4", n)
+			}
+		})
 	})
 }

@@ -14,6 +14,7 @@ const (
 	FormTokenCookie = "gridpay_csrf"    // the CSRF token of forms sent before sign-in
 	LangCookie      = "lang"            // the language the customer chose
 	CareCookie      = "care"            // large text (关怀模式) when "1"
+	PayerCookie     = "gridpay_payer"   // a signed-out payer's token (代缴): their orders are theirs alone
 )
 
 // Cookies sets cookies by the site's one rule: for the whole site (Path /), out of reach of script

@@ -11,15 +11,18 @@ import (
 
 // Kind maps an error to its HTTP status and a short kind name that user-facing messages are keyed
 // by ("invalid", "unauthorized", "forbidden", "not_found", "conflict", "too_many", "too_large",
-// "internal"). The error itself, with its internals, is for the log only.
+// "internal", "unsupported_media"). The error itself, with its internals, is for the log only.
 func Kind(err error) (status int, kind string) {
 	var tooMany *TooManyRequests
 	var tooLarge *http.MaxBytesError
+	var media *UnsupportedMediaType
 	switch {
 	case errors.As(err, &tooMany):
 		return http.StatusTooManyRequests, "too_many"
 	case errors.As(err, &tooLarge):
 		return http.StatusRequestEntityTooLarge, "too_large"
+	case errors.As(err, &media):
+		return http.StatusUnsupportedMediaType, "unsupported_media"
 	case errors.Is(err, billing.ErrInvalid):
 		return http.StatusBadRequest, "invalid"
 	case errors.Is(err, billing.ErrUnauthorized):
