@@ -63,7 +63,11 @@ func (p *Provider) VerifyCallback(ctx context.Context, header http.Header, body 
 	if t.Amount != nil && t.Amount.Total != nil {
 		out.Amount = billing.Money(*t.Amount.Total)
 	}
-	if n.EventType == "TRANSACTION.SUCCESS" && deref(t.TradeState) == "SUCCESS" {
+	// trade_state is read by the one rule the order query uses (tradeState): REFUND means the money
+	// came and a refund has begun since, so the payment is credited here as there. Ignoring it would
+	// lose money that arrived whenever the first callback was lost and a refund began before a retry;
+	// the refund itself is its own path (Service.Refund, reconciliation of the trade bill).
+	if n.EventType == "TRANSACTION.SUCCESS" && tradeState(deref(t.TradeState)) == payments.TradePaid {
 		out.Paid = true
 		if out.ProviderTxnID == "" || t.Amount == nil || t.Amount.Total == nil {
 			return payments.Notification{}, fmt.Errorf("wechat: callback %s: paid without transaction_id or amount: %w", n.ID, ErrMalformed)
