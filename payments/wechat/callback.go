@@ -90,3 +90,13 @@ func (p *Provider) Nack(reason string) payments.Reply {
 	body, _ := json.Marshal(apiError{Code: "FAIL", Message: reason}) // two strings always marshal
 	return payments.Reply{Status: http.StatusInternalServerError, ContentType: "application/json; charset=utf-8", Body: body}
 }
+
+// Refuse answers a callback refused for good (it failed verification: a bad signature, a stale
+// timestamp, another key, a resource that does not decrypt): 400 with
+// {"code":"FAIL","message":reason}, the caller's fault and never a server error of ours.
+func (p *Provider) Refuse(reason string) payments.Reply {
+	body, _ := json.Marshal(apiError{Code: "FAIL", Message: reason}) // two strings always marshal
+	return payments.Reply{Status: http.StatusBadRequest, ContentType: "application/json; charset=utf-8", Body: body}
+}
+
+var _ payments.Refuser = (*Provider)(nil)
