@@ -79,7 +79,7 @@ func (cb *Callbacks) Handle(c *gin.Context) {
 		res, err = cb.counterPayment(ctx, name, n, c.Request.Header, body)
 	} else {
 		res, err = cb.Orders.MarkPaidFromCallback(ctx, store.Callback{Provider: name, ProviderTxnID: n.ProviderTxnID,
-			OutTradeNo: n.OutTradeNo, Amount: n.Amount, PaidAt: n.PaidAt, Header: c.Request.Header, Body: body})
+			OutTradeNo: n.OutTradeNo, Amount: n.Amount, PaidAt: n.PaidAt, Header: c.Request.Header, Body: body, Text: n.Text})
 	}
 	if errors.Is(err, errUnknownAccount) {
 		// Kept for staff; sending it again cannot make the account exist.
