@@ -48,6 +48,9 @@ const (
 	ConflictOrder ConflictKind = "ORDER"
 	// ConflictAccount: the bank's transaction again, for another account.
 	ConflictAccount ConflictKind = "ACCOUNT"
+	// ConflictPaidTwice: an order paid already reported paid by another transaction (the customer
+	// may have paid twice).
+	ConflictPaidTwice ConflictKind = "PAID_TWICE"
 	// ConflictUnknownAccount: a bank collection for an account that does not exist.
 	ConflictUnknownAccount ConflictKind = "UNKNOWN_ACCOUNT"
 )
@@ -77,8 +80,8 @@ func validCallback(cb Callback) bool {
 // MarkPaidFromCallback keeps the callback and marks its order paid (see MarkPaid), in ONE
 // transaction: either both are written or neither. The callback is kept once per provider
 // transaction; a later delivery of the same transaction and amount for the same order changes
-// nothing and reports PaymentDuplicate; one with another amount or for another order is kept for
-// staff and reports PaymentConflict.
+// nothing and reports PaymentDuplicate; one with another amount or for another order, and another
+// transaction for an order paid already, is kept for staff and reports PaymentConflict.
 func (p *Portal) MarkPaidFromCallback(ctx context.Context, cb Callback) (MarkPaidResult, error) {
 	fail := func(err error) (MarkPaidResult, error) {
 		return MarkPaidResult{}, fmt.Errorf("store: callback %s/%s: %w", cb.Provider, truncateText(cb.ProviderTxnID, 64), err)
@@ -103,6 +106,17 @@ func (p *Portal) MarkPaidFromCallback(ctx context.Context, cb Callback) (MarkPai
 		}
 		if o.Channel != cb.Provider {
 			return fmt.Errorf("order %s is a %s order, reported by %s: %w", o.OutTradeNo, o.Channel, cb.Provider, billing.ErrConflict)
+		}
+		if o.ProviderTxnID != "" && (o.ProviderTxnID != cb.ProviderTxnID || o.PaidAmount != cb.Amount) {
+			// Paid already (by an earlier callback's transaction, or one an order query found): another
+			// transaction is money paid twice, another amount a report at odds with ours. Either is
+			// for staff; answered as taken, since sending it again changes nothing.
+			kind := ConflictAmount
+			if o.ProviderTxnID != cb.ProviderTxnID {
+				kind = ConflictPaidTwice
+			}
+			res = MarkPaidResult{Outcome: PaymentConflict, Order: o}
+			return p.keepConflict(ctx, tx, cb, kind, o.OutTradeNo, headers)
 		}
 		if err := p.keepCallback(ctx, tx, cb, headers); err != nil {
 			return err

@@ -165,6 +165,11 @@ func TestCallbackConflicts(t *testing.T) {
 		if res, err := p.MarkCounterPaid(ctx, counter("GPB20261126000000000001"), bk); err != nil || res.Outcome != store.PaymentPaid {
 			t.Fatalf("first collection = %+v, %v", res, err)
 		}
+		c, _, err := p.CreateOrder(ctx, newOrder("GPW20261126000000000013", "3100000003", 5000))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var outboxBefore int64 // a case that pays an order first counts from there
 		with := func(cb store.Callback, change func(*store.Callback)) store.Callback {
 			cb.Body = append([]byte(nil), cb.Body...)
 			change(&cb)
@@ -187,6 +192,19 @@ func TestCallbackConflicts(t *testing.T) {
 			{"wechat, another order", func() (store.MarkPaidResult, error) {
 				return p.MarkPaidFromCallback(ctx, with(wx, func(c *store.Callback) { c.OutTradeNo = b.OutTradeNo }))
 			}, store.PaymentConflict, store.ConflictOrder},
+			{"wechat, another transaction for the paid order", func() (store.MarkPaidResult, error) {
+				return p.MarkPaidFromCallback(ctx, with(wx, func(c *store.Callback) { c.ProviderTxnID = "4200099" }))
+			}, store.PaymentConflict, store.ConflictPaidTwice},
+			{"wechat, paid by a query, then called back with another amount", func() (store.MarkPaidResult, error) {
+				if _, err := p.MarkPaid(ctx, c.OutTradeNo, "4200077", 5000, paidAt); err != nil {
+					return store.MarkPaidResult{}, err
+				}
+				outboxBefore = countRows(t, db, "outbox")
+				return p.MarkPaidFromCallback(ctx, with(wx, func(cb *store.Callback) { cb.OutTradeNo, cb.ProviderTxnID, cb.Amount = c.OutTradeNo, "4200077", 7000 }))
+			}, store.PaymentConflict, store.ConflictAmount},
+			{"wechat, paid by a query, then called back alike: a duplicate", func() (store.MarkPaidResult, error) {
+				return p.MarkPaidFromCallback(ctx, with(wx, func(cb *store.Callback) { cb.OutTradeNo, cb.ProviderTxnID = c.OutTradeNo, "4200077" }))
+			}, store.PaymentDuplicate, ""},
 			{"bank, same amount: a duplicate", func() (store.MarkPaidResult, error) {
 				return p.MarkCounterPaid(ctx, counter("GPB20261126000000000002"), bk)
 			}, store.PaymentDuplicate, ""},
@@ -201,8 +219,9 @@ func TestCallbackConflicts(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				before, _ := p.CallbackConflicts(ctx, 0)
-				outbox := countRows(t, db, "outbox")
+				outboxBefore = countRows(t, db, "outbox")
 				res, err := tc.mark()
+				outbox := outboxBefore
 				if err != nil || res.Outcome != tc.want || res.OutboxID != 0 {
 					t.Fatalf("= %+v, %v; want %s writing no outbox row", res, err, tc.want)
 				}
@@ -242,8 +261,8 @@ func TestCallbackConflicts(t *testing.T) {
 		if o, _ := p.OrderByID(ctx, b.ID); o.Status != billing.OrderCreated {
 			t.Errorf("the other order became %s", o.Status)
 		}
-		if n := countRows(t, db, "payment_orders"); n != 3 {
-			t.Errorf("%d orders, want 3: a conflict makes none", n)
+		if n := countRows(t, db, "payment_orders"); n != 4 {
+			t.Errorf("%d orders, want 4: a conflict makes none", n)
 		}
 
 		// A bank collection for an account that does not exist is kept for staff too.

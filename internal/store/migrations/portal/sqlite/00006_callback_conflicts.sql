@@ -1,15 +1,15 @@
 -- Callbacks answered but not taken, kept raw for staff: the same provider transaction reported
--- again with another amount, order or account, and bank collections for an account that does not
--- exist. Nothing is posted from them automatically. body_text is a callback as people read it, in
--- UTF-8, where the body as it arrived is not (an Alipay notification in GBK); '' otherwise.
--- Keep in step with ../sqlserver/00006_callback_conflicts.sql.
+-- again with another amount, order or account; another transaction for an order paid already; a
+-- bank collection for an account that does not exist. Nothing is posted from them automatically.
+-- body_text is a callback as people read it, in UTF-8, where the body as it arrived is not (an
+-- Alipay notification in GBK); '' otherwise. Keep in step with ../sqlserver/00006_callback_conflicts.sql.
 
 -- +goose Up
 CREATE TABLE callback_conflicts (
     id                INTEGER PRIMARY KEY,
     provider          TEXT    NOT NULL,
     provider_txn_id   TEXT    NOT NULL,
-    kind              TEXT    NOT NULL CHECK (kind IN ('AMOUNT', 'ORDER', 'ACCOUNT', 'UNKNOWN_ACCOUNT')),
+    kind              TEXT    NOT NULL CHECK (kind IN ('AMOUNT', 'ORDER', 'ACCOUNT', 'PAID_TWICE', 'UNKNOWN_ACCOUNT')),
     out_trade_no      TEXT    NOT NULL,   -- as reported; '' for a bank collection
     account_no        TEXT    NOT NULL,   -- as reported; '' for an order's callback
     amount_fen        INTEGER NOT NULL,   -- as reported

@@ -1,8 +1,8 @@
 -- Callbacks answered but not taken, kept raw for staff: the same provider transaction reported
--- again with another amount, order or account, and bank collections for an account that does not
--- exist. Nothing is posted from them automatically. body_text is a callback as people read it, in
--- UTF-8, where the body as it arrived is not (an Alipay notification in GBK); N'' otherwise.
--- Keep in step with ../sqlite/00006_callback_conflicts.sql.
+-- again with another amount, order or account; another transaction for an order paid already; a
+-- bank collection for an account that does not exist. Nothing is posted from them automatically.
+-- body_text is a callback as people read it, in UTF-8, where the body as it arrived is not (an
+-- Alipay notification in GBK); N'' otherwise. Keep in step with ../sqlite/00006_callback_conflicts.sql.
 
 -- +goose Up
 CREATE TABLE callback_conflicts (
@@ -18,7 +18,7 @@ CREATE TABLE callback_conflicts (
     body              VARBINARY(MAX) NOT NULL,
     body_text         NVARCHAR(MAX)  NOT NULL,
     received_at       DATETIME2(3)   NOT NULL,
-    CONSTRAINT callback_conflicts_kind CHECK (kind IN (N'AMOUNT', N'ORDER', N'ACCOUNT', N'UNKNOWN_ACCOUNT'))
+    CONSTRAINT callback_conflicts_kind CHECK (kind IN (N'AMOUNT', N'ORDER', N'ACCOUNT', N'PAID_TWICE', N'UNKNOWN_ACCOUNT'))
 );
 CREATE INDEX callback_conflicts_txn ON callback_conflicts (provider, provider_txn_id);
 ALTER TABLE callbacks ADD body_text NVARCHAR(MAX) NOT NULL CONSTRAINT callbacks_body_text_default DEFAULT N'';
