@@ -33,8 +33,9 @@ type Callback struct {
 const maxCallbackBody = 64 << 10
 
 // PaymentConflict: the provider transaction was reported before with another amount, order or
-// account. The new report was kept for staff (CallbackConflicts) and nothing else changed: the
-// first payment stands and the second amount is never posted automatically.
+// account, or the order was paid already by another transaction. The new report was kept for staff
+// (CallbackConflicts) and nothing else changed: the first payment stands and the second is never
+// posted automatically.
 const PaymentConflict PaymentOutcome = "conflict"
 
 // ConflictKind says why a callback was kept for staff instead of taken.

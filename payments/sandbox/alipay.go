@@ -449,7 +449,11 @@ func (a *Alipay) post(outTradeNo string, n AlipayNotify, notifyID string) bool {
 		att.Err = err
 		return false
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset="+form.Get("charset"))
+	charset := form.Get("charset")
+	if charset == "" {
+		charset = "utf-8"
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset="+charset)
 	resp, err := a.client.Do(req)
 	if err != nil {
 		att.Err = err
