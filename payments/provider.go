@@ -75,6 +75,9 @@ type Notification struct {
 	// AccountNo is set by bank collection callbacks, which pay an account at the bank's counter
 	// without any order of ours.
 	AccountNo string
+	// Text is the callback as people read it, in UTF-8, where its body as it arrived is not (an
+	// Alipay notification in GBK, decoded); "" otherwise. It is kept beside the raw body.
+	Text string
 }
 
 // Reply is an HTTP answer in the provider's own format.

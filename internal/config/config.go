@@ -162,9 +162,13 @@ func Load(getenv func(string) string) (Config, error) {
 		c.WorkerConcurrency = n
 	}
 
+	bankSecretSet := false
 	if v := get("GRIDPAY_BANK_SECRET", ""); v != "" {
-		if b, err := hex.DecodeString(v); err != nil || len(b) < 32 {
-			badSecret("GRIDPAY_BANK_SECRET", "at least 32 bytes as hex (64 hex digits), e.g. from openssl rand -hex 32")
+		// The bank's HMAC key is the 32 bytes its 64 hex digits decode to; a wrong one is one problem,
+		// not also "empty" in production.
+		bankSecretSet = true
+		if b, err := hex.DecodeString(v); err != nil || len(b) != 32 {
+			badSecret("GRIDPAY_BANK_SECRET", "64 hex digits, the 32-byte key shared with the bank, e.g. from openssl rand -hex 32")
 		} else {
 			c.BankSecret = b
 		}
@@ -227,7 +231,7 @@ func Load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("GRIDPAY_PUBLIC_URL=%q is https but GRIDPAY_ENV is dev: set GRIDPAY_ENV=production for a deployed site", c.PublicURL))
 	}
 	if c.Production() {
-		if c.BankSecret == nil {
+		if c.BankSecret == nil && !bankSecretSet {
 			errs = append(errs, errors.New("GRIDPAY_BANK_SECRET is empty: production needs the secret shared with the collecting bank"))
 		}
 		switch c.Bureau {

@@ -105,3 +105,40 @@ func TestLoadNeverEchoesConnectionSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadBankSecretOneError: a bank secret that is not 64 hex digits is one problem, named once
+// and said as it is, in dev and in production alike (never "empty" when it is set).
+func TestLoadBankSecretOneError(t *testing.T) {
+	prod := map[string]string{"GRIDPAY_ENV": "production", "GRIDPAY_PUBLIC_URL": "https://p.cn", "GRIDPAY_REDIS_URL": "redis://r:6379",
+		"GRIDPAY_BUREAU": "青山县供电公司"}
+	for _, tc := range []struct {
+		name   string
+		secret string
+		env    map[string]string
+	}{
+		{"two bytes in dev", "abcd", nil},
+		{"two bytes in production", "abcd", prod},
+		{"not hex in production", strings.Repeat("zz", 32), prod},
+		{"33 bytes in production", strings.Repeat("ab", 33), prod},
+		{"31 bytes in dev", strings.Repeat("ab", 31), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{"GRIDPAY_BANK_SECRET": tc.secret}
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			_, err := config.Load(getenv(env))
+			if err == nil {
+				t.Fatal("Load succeeded")
+			}
+			msg := err.Error()
+			if n := strings.Count(msg, "GRIDPAY_BANK_SECRET"); n != 1 || strings.Contains(msg, "empty") ||
+				!strings.Contains(msg, "64 hex digits") || !strings.Contains(msg, "32-byte") {
+				t.Errorf("error %q: want GRIDPAY_BANK_SECRET named once, as 64 hex digits of a 32-byte key, never empty", msg)
+			}
+		})
+	}
+	if c, err := config.Load(getenv(map[string]string{"GRIDPAY_BANK_SECRET": strings.Repeat("AB", 32)})); err != nil || len(c.BankSecret) != 32 {
+		t.Errorf("64 hex digits: %d bytes, %v; want the 32-byte key", len(c.BankSecret), err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"gridpay/internal/billing"
 )
@@ -17,24 +18,76 @@ type Callback struct {
 	Provider      string
 	ProviderTxnID string
 	OutTradeNo    string
-	Amount        billing.Money
-	PaidAt        time.Time
-	Header        http.Header
-	Body          []byte // exactly as it arrived
+	// AccountNo is the account a bank collection pays; "" for the callback of an order of ours.
+	AccountNo string
+	Amount    billing.Money
+	PaidAt    time.Time
+	Header    http.Header
+	Body      []byte // exactly as it arrived
+	// Text is the callback as people read it, in UTF-8, where Body is not (an Alipay notification
+	// in GBK, decoded); "" otherwise.
+	Text string
 }
 
 // maxCallbackBody bounds a kept callback; providers send a few kilobytes.
 const maxCallbackBody = 64 << 10
 
+// PaymentConflict: the provider transaction was reported before with another amount, order or
+// account, or the order was paid already by another transaction. The new report was kept for staff
+// (CallbackConflicts) and nothing else changed: the first payment stands and the second is never
+// posted automatically.
+const PaymentConflict PaymentOutcome = "conflict"
+
+// ConflictKind says why a callback was kept for staff instead of taken.
+type ConflictKind string
+
+// Conflict kinds.
+const (
+	// ConflictAmount: the transaction again, for another amount (5000 fen, then 7000).
+	ConflictAmount ConflictKind = "AMOUNT"
+	// ConflictOrder: the transaction again, for another order of ours.
+	ConflictOrder ConflictKind = "ORDER"
+	// ConflictAccount: the bank's transaction again, for another account.
+	ConflictAccount ConflictKind = "ACCOUNT"
+	// ConflictPaidTwice: an order paid already reported paid by another transaction (the customer
+	// may have paid twice).
+	ConflictPaidTwice ConflictKind = "PAID_TWICE"
+	// ConflictUnknownAccount: a bank collection for an account that does not exist.
+	ConflictUnknownAccount ConflictKind = "UNKNOWN_ACCOUNT"
+)
+
+// CallbackConflict is a callback answered but not taken, kept for staff, as it was reported.
+type CallbackConflict struct {
+	ID             int64
+	Provider       string
+	ProviderTxnID  string
+	Kind           ConflictKind
+	OutTradeNo     string // as reported; "" for a bank collection
+	AccountNo      string // as reported; "" for an order's callback
+	Amount         billing.Money
+	KeptOutTradeNo string // the order the transaction's first callback was kept for; "" if none
+	Header         http.Header
+	Body           []byte // exactly as it arrived
+	Text           string // as people read it, where Body is not UTF-8
+	ReceivedAt     time.Time
+}
+
+// validCallback reports whether cb's fields fit the callback columns.
+func validCallback(cb Callback) bool {
+	return identifier(cb.Provider, 16) && identifier(cb.ProviderTxnID, 64) && len(cb.Body) <= maxCallbackBody &&
+		len(cb.Text) <= 4*maxCallbackBody && utf8.ValidString(cb.Text)
+}
+
 // MarkPaidFromCallback keeps the callback and marks its order paid (see MarkPaid), in ONE
 // transaction: either both are written or neither. The callback is kept once per provider
-// transaction; a later delivery of the same transaction changes nothing and reports
-// PaymentDuplicate.
+// transaction; a later delivery of the same transaction and amount for the same order changes
+// nothing and reports PaymentDuplicate; one with another amount or for another order, and another
+// transaction for an order paid already, is kept for staff and reports PaymentConflict.
 func (p *Portal) MarkPaidFromCallback(ctx context.Context, cb Callback) (MarkPaidResult, error) {
 	fail := func(err error) (MarkPaidResult, error) {
 		return MarkPaidResult{}, fmt.Errorf("store: callback %s/%s: %w", cb.Provider, truncateText(cb.ProviderTxnID, 64), err)
 	}
-	if !identifier(cb.Provider, 16) || !identifier(cb.ProviderTxnID, 64) || len(cb.Body) > maxCallbackBody {
+	if !validCallback(cb) || cb.AccountNo != "" {
 		return fail(billing.ErrInvalid)
 	}
 	headers, err := json.Marshal(cb.Header)
@@ -43,17 +96,8 @@ func (p *Portal) MarkPaidFromCallback(ctx context.Context, cb Callback) (MarkPai
 	}
 	var res MarkPaidResult
 	err = p.db.Transact(ctx, func(tx *sql.Tx) error {
-		var keptFor string
-		err := tx.QueryRowContext(ctx, `SELECT out_trade_no FROM callbacks WHERE provider = @p AND provider_txn_id = @txn`,
-			sql.Named("p", cb.Provider), sql.Named("txn", cb.ProviderTxnID)).Scan(&keptFor)
-		switch {
-		case err == nil && keptFor != cb.OutTradeNo:
-			return fmt.Errorf("transaction already reported for order %s: %w", keptFor, billing.ErrConflict)
-		case err == nil:
-			o, err := p.orderWhere(ctx, tx, "out_trade_no = @out", sql.Named("out", cb.OutTradeNo))
-			res = MarkPaidResult{Outcome: PaymentDuplicate, Order: o}
-			return err
-		case !errors.Is(err, sql.ErrNoRows):
+		var found bool
+		if res, found, err = p.repeatedCallback(ctx, tx, cb, headers); err != nil || found {
 			return err
 		}
 		// The order's lock before the callback's key, as everywhere else: one order of locks.
@@ -64,6 +108,17 @@ func (p *Portal) MarkPaidFromCallback(ctx context.Context, cb Callback) (MarkPai
 		if o.Channel != cb.Provider {
 			return fmt.Errorf("order %s is a %s order, reported by %s: %w", o.OutTradeNo, o.Channel, cb.Provider, billing.ErrConflict)
 		}
+		if o.ProviderTxnID != "" && (o.ProviderTxnID != cb.ProviderTxnID || o.PaidAmount != cb.Amount) {
+			// Paid already (by an earlier callback's transaction, or one an order query found): another
+			// transaction is money paid twice, another amount a report at odds with ours. Either is
+			// for staff; answered as taken, since sending it again changes nothing.
+			kind := ConflictAmount
+			if o.ProviderTxnID != cb.ProviderTxnID {
+				kind = ConflictPaidTwice
+			}
+			res = MarkPaidResult{Outcome: PaymentConflict, Order: o}
+			return p.keepConflict(ctx, tx, cb, kind, o.OutTradeNo, headers)
+		}
 		if err := p.keepCallback(ctx, tx, cb, headers); err != nil {
 			return err
 		}
@@ -71,18 +126,13 @@ func (p *Portal) MarkPaidFromCallback(ctx context.Context, cb Callback) (MarkPai
 		return err
 	})
 	if p.db.dialect.duplicate(err) {
-		// Two deliveries raced and the other kept the callback first: a duplicate if it was kept
-		// for this order; a transaction claimed for two orders otherwise.
-		var keptFor string
-		if qerr := p.db.QueryRowContext(ctx, `SELECT out_trade_no FROM callbacks WHERE provider = @p AND provider_txn_id = @txn`,
-			sql.Named("p", cb.Provider), sql.Named("txn", cb.ProviderTxnID)).Scan(&keptFor); qerr != nil || keptFor != cb.OutTradeNo {
-			return fail(fmt.Errorf("transaction %s claimed for two orders: %w", cb.ProviderTxnID, billing.ErrConflict))
+		// Two deliveries raced and the other kept the callback first: a duplicate, or a conflict
+		// for staff, as if this one had come second.
+		dup, found, kerr := p.repeatedCallback(ctx, p.db, cb, headers)
+		if kerr == nil && found {
+			return dup, nil
 		}
-		o, oerr := p.OrderByOutTradeNo(ctx, cb.OutTradeNo)
-		if oerr != nil {
-			return fail(oerr)
-		}
-		return MarkPaidResult{Outcome: PaymentDuplicate, Order: o}, nil
+		err = errors.Join(err, kerr)
 	}
 	if err != nil {
 		return fail(err)
@@ -102,11 +152,81 @@ func (p *Portal) CallbackSeen(ctx context.Context, provider, providerTxnID strin
 }
 
 func (p *Portal) keepCallback(ctx context.Context, tx *sql.Tx, cb Callback, headers []byte) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO callbacks (provider, provider_txn_id, out_trade_no, headers, body, received_at)
-VALUES (@p, @txn, @out, @h, @b, @at)`, sql.Named("p", cb.Provider), sql.Named("txn", cb.ProviderTxnID),
-		sql.Named("out", cb.OutTradeNo), sql.Named("h", string(headers)), sql.Named("b", cb.Body),
-		sql.Named("at", timestamp(p.now())))
+	_, err := tx.ExecContext(ctx, `INSERT INTO callbacks (provider, provider_txn_id, out_trade_no, headers, body, body_text, received_at)
+VALUES (@p, @txn, @out, @h, @b, @text, @at)`, sql.Named("p", cb.Provider), sql.Named("txn", cb.ProviderTxnID),
+		sql.Named("out", cb.OutTradeNo), sql.Named("h", string(headers)), sql.Named("b", bytesOrEmpty(cb.Body)),
+		sql.Named("text", cb.Text), sql.Named("at", timestamp(p.now())))
 	return err
+}
+
+// bytesOrEmpty keeps a nil body from going to a NOT NULL column as NULL.
+func bytesOrEmpty(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// RecordUnknownAccount keeps for staff a bank collection for an account that does not exist
+// (cb.AccountNo as the bank sent it), which the bank is told is refused for good. The same
+// collection again is kept once.
+func (p *Portal) RecordUnknownAccount(ctx context.Context, cb Callback) error {
+	if !validCallback(cb) {
+		return fmt.Errorf("store: unknown account %s/%s: %w", cb.Provider, truncateText(cb.ProviderTxnID, 64), billing.ErrInvalid)
+	}
+	headers, err := json.Marshal(cb.Header)
+	if err == nil {
+		err = p.keepConflict(ctx, p.db, cb, ConflictUnknownAccount, "", headers)
+	}
+	if err != nil {
+		return fmt.Errorf("store: unknown account %s/%s: %w", cb.Provider, cb.ProviderTxnID, err)
+	}
+	return nil
+}
+
+// keepConflict keeps a callback that was answered but not taken, unless the same report (provider
+// transaction, kind, order, account and amount) was kept already: providers retry.
+func (p *Portal) keepConflict(ctx context.Context, q querier, cb Callback, kind ConflictKind, keptFor string, headers []byte) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO callback_conflicts
+(provider, provider_txn_id, kind, out_trade_no, account_no, amount_fen, kept_out_trade_no, headers, body, body_text, received_at)
+SELECT @p, @txn, @kind, @out, @acct, @amt, @kept, @h, @b, @text, @at
+WHERE NOT EXISTS (SELECT 1 FROM callback_conflicts WHERE provider = @p AND provider_txn_id = @txn AND kind = @kind
+AND out_trade_no = @out AND account_no = @acct AND amount_fen = @amt)`,
+		sql.Named("p", cb.Provider), sql.Named("txn", cb.ProviderTxnID), sql.Named("kind", string(kind)),
+		sql.Named("out", truncateText(cb.OutTradeNo, 32)), sql.Named("acct", truncateText(cb.AccountNo, 32)),
+		sql.Named("amt", int64(cb.Amount)), sql.Named("kept", keptFor), sql.Named("h", string(headers)),
+		sql.Named("b", bytesOrEmpty(cb.Body)), sql.Named("text", cb.Text), sql.Named("at", timestamp(p.now())))
+	return err
+}
+
+// CallbackConflicts returns the callbacks kept for staff, newest first, at most limit of them (100
+// when limit is 0 or less).
+func (p *Portal) CallbackConflicts(ctx context.Context, limit int) ([]CallbackConflict, error) {
+	rows, err := p.db.QueryContext(ctx, `SELECT id, provider, provider_txn_id, kind, out_trade_no, account_no, amount_fen,
+kept_out_trade_no, headers, body, body_text, received_at FROM callback_conflicts ORDER BY id DESC`+p.db.dialect.page("@limit", "@offset"),
+		sql.Named("limit", listLimit(limit)), sql.Named("offset", 0))
+	if err != nil {
+		return nil, fmt.Errorf("store: callback conflicts: %w", err)
+	}
+	list, err := collect(rows, func(row rowScanner) (CallbackConflict, error) {
+		var (
+			c       CallbackConflict
+			kind    string
+			headers string
+			at      timestamp
+		)
+		err := row.Scan(&c.ID, &c.Provider, &c.ProviderTxnID, &kind, &c.OutTradeNo, &c.AccountNo, &c.Amount,
+			&c.KeptOutTradeNo, &headers, &c.Body, &c.Text, &at)
+		if err == nil {
+			err = json.Unmarshal([]byte(headers), &c.Header)
+		}
+		c.Kind, c.ReceivedAt = ConflictKind(kind), time.Time(at)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: callback conflicts: %w", err)
+	}
+	return list, nil
 }
 
 // MarkCounterPaid records money a bank collected at its counter, which had no order of ours: in ONE
@@ -121,16 +241,23 @@ func (p *Portal) MarkCounterPaid(ctx context.Context, o NewOrder, cb Callback) (
 	if err := validateNewOrder(o, now); err != nil {
 		return fail(err)
 	}
-	if !identifier(cb.Provider, 16) || !identifier(cb.ProviderTxnID, 64) || len(cb.Body) > maxCallbackBody || cb.Provider != o.Channel {
+	if !validCallback(cb) || cb.Provider != o.Channel || cb.OutTradeNo != "" {
+		return fail(billing.ErrInvalid)
+	}
+	if cb.AccountNo == "" {
+		cb.AccountNo = o.AccountNo
+	}
+	if cb.AccountNo != o.AccountNo {
 		return fail(billing.ErrInvalid)
 	}
 	headers, err := json.Marshal(cb.Header)
 	if err != nil {
 		return fail(err)
 	}
-	cb.OutTradeNo = o.OutTradeNo
+	kept := cb
+	kept.OutTradeNo = o.OutTradeNo
 	// A bank that retries sends copies of a collection already kept: answer them without queueing.
-	if dup, found, err := p.keptCallback(ctx, p.db, cb.Provider, cb.ProviderTxnID); err != nil || found {
+	if dup, found, err := p.repeatedCallback(ctx, p.db, cb, headers); err != nil || found {
 		if err != nil {
 			return fail(err)
 		}
@@ -143,7 +270,7 @@ func (p *Portal) MarkCounterPaid(ctx context.Context, o NewOrder, cb Callback) (
 		if err := p.lockOrders(ctx, tx, o.AccountNo, o.Channel); err != nil {
 			return err
 		}
-		dup, found, err := p.keptCallback(ctx, tx, cb.Provider, cb.ProviderTxnID)
+		dup, found, err := p.repeatedCallback(ctx, tx, cb, headers)
 		if err != nil || found {
 			res = dup
 			return err
@@ -151,7 +278,7 @@ func (p *Portal) MarkCounterPaid(ctx context.Context, o NewOrder, cb Callback) (
 		if _, _, err := p.createOrder(ctx, tx, o, now); err != nil {
 			return err
 		}
-		if err := p.keepCallback(ctx, tx, cb, headers); err != nil {
+		if err := p.keepCallback(ctx, tx, kept, headers); err != nil {
 			return err
 		}
 		res, err = p.markPaid(ctx, tx, o.OutTradeNo, cb.ProviderTxnID, cb.Amount, cb.PaidAt)
@@ -159,7 +286,7 @@ func (p *Portal) MarkCounterPaid(ctx context.Context, o NewOrder, cb Callback) (
 	})
 	if p.db.dialect.duplicate(err) {
 		// Another copy kept the callback first: answer with the order it was kept for.
-		dup, found, kerr := p.keptCallback(ctx, p.db, cb.Provider, cb.ProviderTxnID)
+		dup, found, kerr := p.repeatedCallback(ctx, p.db, cb, headers)
 		if kerr == nil && found {
 			return dup, nil
 		}
@@ -171,12 +298,14 @@ func (p *Portal) MarkCounterPaid(ctx context.Context, o NewOrder, cb Callback) (
 	return res, nil
 }
 
-// keptCallback looks for the callback kept for a provider transaction and, when there is one,
-// returns PaymentDuplicate with the order it was kept for.
-func (p *Portal) keptCallback(ctx context.Context, q querier, provider, providerTxnID string) (MarkPaidResult, bool, error) {
+// repeatedCallback looks for the callback kept for cb's provider transaction. When there is one,
+// cb is a duplicate (PaymentDuplicate, with the order it was kept for) if it reports the same order
+// (or, for a bank collection, the same account) and the same amount; otherwise it is kept for staff
+// and reports PaymentConflict: money must never be dropped as a duplicate, nor posted twice.
+func (p *Portal) repeatedCallback(ctx context.Context, q querier, cb Callback, headers []byte) (MarkPaidResult, bool, error) {
 	var keptFor string
 	err := q.QueryRowContext(ctx, `SELECT out_trade_no FROM callbacks WHERE provider = @p AND provider_txn_id = @txn`,
-		sql.Named("p", provider), sql.Named("txn", providerTxnID)).Scan(&keptFor)
+		sql.Named("p", cb.Provider), sql.Named("txn", cb.ProviderTxnID)).Scan(&keptFor)
 	if errors.Is(err, sql.ErrNoRows) {
 		return MarkPaidResult{}, false, nil
 	}
@@ -187,5 +316,19 @@ func (p *Portal) keptCallback(ctx context.Context, q querier, provider, provider
 	if err != nil {
 		return MarkPaidResult{}, false, err
 	}
-	return MarkPaidResult{Outcome: PaymentDuplicate, Order: o}, true, nil
+	var kind ConflictKind
+	switch {
+	case cb.AccountNo != "" && cb.AccountNo != o.AccountNo:
+		kind = ConflictAccount
+	case cb.AccountNo == "" && cb.OutTradeNo != keptFor:
+		kind = ConflictOrder
+	case cb.Amount != o.PaidAmount:
+		kind = ConflictAmount
+	default:
+		return MarkPaidResult{Outcome: PaymentDuplicate, Order: o}, true, nil
+	}
+	if err := p.keepConflict(ctx, q, cb, kind, keptFor, headers); err != nil {
+		return MarkPaidResult{}, false, err
+	}
+	return MarkPaidResult{Outcome: PaymentConflict, Order: o}, true, nil
 }

@@ -52,11 +52,12 @@ func TestMarkPaidFromCallback(t *testing.T) {
 		if len(bodies) != 1 || bodies[0] != `{"id":"raw"}` {
 			t.Errorf("callbacks kept with bodies %q, want one with the raw body", bodies)
 		}
-		// The same provider transaction claimed for another order is a conflict, and nothing changes.
+		// The same provider transaction claimed for another order is a conflict kept for staff, and
+		// nothing else changes.
 		other := cb
 		other.OutTradeNo, other.Amount = b.OutTradeNo, 20000
-		if _, err := p.MarkPaidFromCallback(ctx, other); !errors.Is(err, billing.ErrConflict) {
-			t.Errorf("one transaction for two orders = %v, want ErrConflict", err)
+		if res, err := p.MarkPaidFromCallback(ctx, other); err != nil || res.Outcome != store.PaymentConflict || res.OutboxID != 0 {
+			t.Errorf("one transaction for two orders = %+v, %v; want a conflict for staff", res, err)
 		}
 		if o, _ := p.OrderByID(ctx, b.ID); o.Status != billing.OrderCreated {
 			t.Errorf("the other order became %s", o.Status)
@@ -130,6 +131,183 @@ func TestMarkCounterPaidConcurrently(t *testing.T) {
 		}
 		if n := countRows(t, db, "callbacks"); n != 1 {
 			t.Errorf("%d callbacks kept, want 1", n)
+		}
+	})
+}
+
+// TestCallbackConflicts: the same provider transaction reported again with another amount, order
+// or account is never dropped as a duplicate nor posted: it is kept for staff (once, however often
+// it comes), and the first payment stands. The same transaction with the same amount stays a
+// duplicate that writes nothing.
+func TestCallbackConflicts(t *testing.T) {
+	forEachEmptyDB(t, func(t *testing.T, db *store.DB) {
+		p, _ := newOrderPortal(t, db)
+		ctx := t.Context()
+		a, _, err := p.CreateOrder(ctx, newOrder("GPW20261126000000000011", "3100000001", 5000))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _, err := p.CreateOrder(ctx, newOrder("GPW20261126000000000012", "3100000002", 5000))
+		if err != nil {
+			t.Fatal(err)
+		}
+		paidAt := time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)
+		wx := store.Callback{Provider: "wechat", ProviderTxnID: "4200011", OutTradeNo: a.OutTradeNo, Amount: 5000,
+			PaidAt: paidAt, Header: http.Header{}, Body: []byte(`{"id":"first"}`)}
+		if res, err := p.MarkPaidFromCallback(ctx, wx); err != nil || res.Outcome != store.PaymentPaid {
+			t.Fatalf("first = %+v, %v", res, err)
+		}
+		counter := func(no string) store.NewOrder {
+			return store.NewOrder{OutTradeNo: no, AccountNo: "3100000001", Channel: "bank", Amount: 5000, ExpiresAt: orderStart.Add(time.Hour)}
+		}
+		bk := store.Callback{Provider: "bank", ProviderTxnID: "ABC1", AccountNo: "3100000001", Amount: 5000, PaidAt: paidAt,
+			Header: http.Header{}, Body: []byte(`{"txn_id":"ABC1","amount_fen":5000}`)}
+		if res, err := p.MarkCounterPaid(ctx, counter("GPB20261126000000000001"), bk); err != nil || res.Outcome != store.PaymentPaid {
+			t.Fatalf("first collection = %+v, %v", res, err)
+		}
+		c, _, err := p.CreateOrder(ctx, newOrder("GPW20261126000000000013", "3100000003", 5000))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var outboxBefore int64 // a case that pays an order first counts from there
+		with := func(cb store.Callback, change func(*store.Callback)) store.Callback {
+			cb.Body = append([]byte(nil), cb.Body...)
+			change(&cb)
+			return cb
+		}
+		for _, tc := range []struct {
+			name string
+			mark func() (store.MarkPaidResult, error)
+			want store.PaymentOutcome
+			kind store.ConflictKind
+		}{
+			{"wechat, same amount: a duplicate", func() (store.MarkPaidResult, error) { return p.MarkPaidFromCallback(ctx, wx) },
+				store.PaymentDuplicate, ""},
+			{"wechat, another amount", func() (store.MarkPaidResult, error) {
+				return p.MarkPaidFromCallback(ctx, with(wx, func(c *store.Callback) { c.Amount, c.Body = 7000, []byte(`{"id":"7000"}`) }))
+			}, store.PaymentConflict, store.ConflictAmount},
+			{"wechat, another amount again: kept once", func() (store.MarkPaidResult, error) {
+				return p.MarkPaidFromCallback(ctx, with(wx, func(c *store.Callback) { c.Amount, c.Body = 7000, []byte(`{"id":"7000"}`) }))
+			}, store.PaymentConflict, ""},
+			{"wechat, another order", func() (store.MarkPaidResult, error) {
+				return p.MarkPaidFromCallback(ctx, with(wx, func(c *store.Callback) { c.OutTradeNo = b.OutTradeNo }))
+			}, store.PaymentConflict, store.ConflictOrder},
+			{"wechat, another transaction for the paid order", func() (store.MarkPaidResult, error) {
+				return p.MarkPaidFromCallback(ctx, with(wx, func(c *store.Callback) { c.ProviderTxnID = "4200099" }))
+			}, store.PaymentConflict, store.ConflictPaidTwice},
+			{"wechat, paid by a query, then called back with another amount", func() (store.MarkPaidResult, error) {
+				if _, err := p.MarkPaid(ctx, c.OutTradeNo, "4200077", 5000, paidAt); err != nil {
+					return store.MarkPaidResult{}, err
+				}
+				outboxBefore = countRows(t, db, "outbox")
+				return p.MarkPaidFromCallback(ctx, with(wx, func(cb *store.Callback) { cb.OutTradeNo, cb.ProviderTxnID, cb.Amount = c.OutTradeNo, "4200077", 7000 }))
+			}, store.PaymentConflict, store.ConflictAmount},
+			{"wechat, paid by a query, then called back alike: a duplicate", func() (store.MarkPaidResult, error) {
+				return p.MarkPaidFromCallback(ctx, with(wx, func(cb *store.Callback) { cb.OutTradeNo, cb.ProviderTxnID = c.OutTradeNo, "4200077" }))
+			}, store.PaymentDuplicate, ""},
+			{"bank, same amount: a duplicate", func() (store.MarkPaidResult, error) {
+				return p.MarkCounterPaid(ctx, counter("GPB20261126000000000002"), bk)
+			}, store.PaymentDuplicate, ""},
+			{"bank, 5000 then 7000", func() (store.MarkPaidResult, error) {
+				return p.MarkCounterPaid(ctx, counter("GPB20261126000000000003"), with(bk, func(c *store.Callback) { c.Amount = 7000 }))
+			}, store.PaymentConflict, store.ConflictAmount},
+			{"bank, another account", func() (store.MarkPaidResult, error) {
+				o := counter("GPB20261126000000000004")
+				o.AccountNo = "3100000002"
+				return p.MarkCounterPaid(ctx, o, with(bk, func(c *store.Callback) { c.AccountNo = "3100000002" }))
+			}, store.PaymentConflict, store.ConflictAccount},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				before, _ := p.CallbackConflicts(ctx, 0)
+				outboxBefore = countRows(t, db, "outbox")
+				res, err := tc.mark()
+				outbox := outboxBefore
+				if err != nil || res.Outcome != tc.want || res.OutboxID != 0 {
+					t.Fatalf("= %+v, %v; want %s writing no outbox row", res, err, tc.want)
+				}
+				after, err := p.CallbackConflicts(ctx, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				switch {
+				case tc.kind == "" && len(after) != len(before):
+					t.Errorf("conflicts %d -> %d, want none new", len(before), len(after))
+				case tc.kind != "" && (len(after) != len(before)+1 || after[0].Kind != tc.kind):
+					t.Errorf("conflicts %+v, want a new one of kind %s first", after, tc.kind)
+				}
+				if n := countRows(t, db, "outbox"); n != outbox {
+					t.Errorf("outbox %d -> %d rows", outbox, n)
+				}
+			})
+		}
+		// What staff see: the second report as it came, beside the order the first was kept for.
+		all, err := p.CallbackConflicts(ctx, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var amount *store.CallbackConflict
+		for i := range all {
+			if all[i].Provider == "bank" && all[i].Kind == store.ConflictAmount {
+				amount = &all[i]
+			}
+		}
+		if amount == nil || amount.Amount != 7000 || amount.AccountNo != "3100000001" || amount.ProviderTxnID != "ABC1" ||
+			amount.KeptOutTradeNo != "GPB20261126000000000001" || string(amount.Body) != `{"txn_id":"ABC1","amount_fen":5000}` {
+			t.Errorf("bank amount conflict = %+v", amount)
+		}
+		if o, _ := p.OrderByID(ctx, a.ID); o.Status != billing.OrderPaid || o.PaidAmount != 5000 {
+			t.Errorf("the first order is %s paid %s, want PAID 5000", o.Status, o.PaidAmount)
+		}
+		if o, _ := p.OrderByID(ctx, b.ID); o.Status != billing.OrderCreated {
+			t.Errorf("the other order became %s", o.Status)
+		}
+		if n := countRows(t, db, "payment_orders"); n != 4 {
+			t.Errorf("%d orders, want 4: a conflict makes none", n)
+		}
+
+		// A bank collection for an account that does not exist is kept for staff too.
+		unknown := store.Callback{Provider: "bank", ProviderTxnID: "ABC9", AccountNo: "3199999999", Amount: 500, PaidAt: paidAt,
+			Header: http.Header{"X-Bank-Timestamp": {"1"}}, Body: []byte(`{"txn_id":"ABC9"}`)}
+		for range 2 {
+			if err := p.RecordUnknownAccount(ctx, unknown); err != nil {
+				t.Fatal(err)
+			}
+		}
+		all, _ = p.CallbackConflicts(ctx, 0)
+		if len(all) == 0 || all[0].Kind != store.ConflictUnknownAccount || all[0].AccountNo != "3199999999" || all[0].Amount != 500 ||
+			(len(all) > 1 && all[1].Kind == store.ConflictUnknownAccount) {
+			t.Errorf("conflicts %+v, want the unknown account once, newest first", all)
+		}
+		if err := p.RecordUnknownAccount(ctx, store.Callback{Provider: "bank", ProviderTxnID: "a b"}); !errors.Is(err, billing.ErrInvalid) {
+			t.Errorf("a bad transaction id = %v, want ErrInvalid", err)
+		}
+	})
+}
+
+// TestCallbackText: a callback's text as people read it (an Alipay notification in GBK, decoded)
+// is kept beside the body as it arrived.
+func TestCallbackText(t *testing.T) {
+	forEachEmptyDB(t, func(t *testing.T, db *store.DB) {
+		p, _ := newOrderPortal(t, db)
+		ctx := t.Context()
+		no := newOrder("GPA20261126000000000021", "3100000001", 5000)
+		no.Channel = "alipay"
+		a, _, err := p.CreateOrder(ctx, no)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cb := store.Callback{Provider: "alipay", ProviderTxnID: "2026112622001", OutTradeNo: a.OutTradeNo, Amount: 5000,
+			PaidAt: time.Now(), Header: http.Header{}, Body: []byte("subject=%B5%E7%B7%D1"), Text: `{"subject":"电费缴纳"}`}
+		if _, err := p.MarkPaidFromCallback(ctx, cb); err != nil {
+			t.Fatal(err)
+		}
+		var body []byte
+		var text string
+		if err := db.QueryRowContext(ctx, `SELECT body, body_text FROM callbacks`).Scan(&body, &text); err != nil {
+			t.Fatal(err)
+		}
+		if string(body) != "subject=%B5%E7%B7%D1" || text != `{"subject":"电费缴纳"}` {
+			t.Errorf("kept %q with text %q", body, text)
 		}
 	})
 }

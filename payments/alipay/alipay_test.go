@@ -379,6 +379,7 @@ func TestVerifyCallback(t *testing.T) {
 		after  func(url.Values) // changes the form after signing
 		body   string           // instead of the form
 		want   payments.Notification
+		text   string // what the notification's Text must hold, in UTF-8
 		err    error
 	}{
 		{name: "trade success", want: paid},
@@ -410,7 +411,17 @@ func TestVerifyCallback(t *testing.T) {
 		{name: "paid without gmt_payment", notify: sandbox.AlipayNotify{Edit: set("gmt_payment", "")}, err: billing.ErrInvalid},
 		{name: "gmt_payment in RFC 3339", notify: sandbox.AlipayNotify{Edit: set("gmt_payment", "2026-11-26T10:30:00+08:00")}, err: billing.ErrInvalid},
 		{name: "other notify_type", notify: sandbox.AlipayNotify{Edit: set("notify_type", "batch_trans_notify")}, err: billing.ErrInvalid},
-		{name: "GBK charset", notify: sandbox.AlipayNotify{Edit: set("charset", "GBK")}, err: billing.ErrInvalid},
+		{name: "GBK, subject 电费缴纳", notify: sandbox.AlipayNotify{Charset: "gbk", Edit: set("subject", "电费缴纳")}, want: paid, text: "电费缴纳"},
+		{name: "GBK spelt GBK", notify: sandbox.AlipayNotify{Charset: "GBK", Edit: set("subject", "电费缴纳")}, want: paid, text: "电费缴纳"},
+		{name: "GB2312", notify: sandbox.AlipayNotify{Charset: "gb2312", Edit: set("subject", "电费缴纳")}, want: paid, text: "电费缴纳"},
+		{name: "GB18030, a character outside GBK", notify: sandbox.AlipayNotify{Charset: "gb18030", Edit: set("subject", "电费缴纳𠀀")}, want: paid, text: "电费缴纳𠀀"},
+		{name: "GBK, tampered subject", notify: sandbox.AlipayNotify{Charset: "gbk", Edit: set("subject", "电费缴纳")},
+			after: set("subject", "\xb5\xe7\xb7\xd1"), err: billing.ErrUnauthorized},
+		{name: "GBK bytes declared UTF-8", notify: sandbox.AlipayNotify{Charset: "gbk", Edit: set("subject", "电费缴纳")},
+			after: set("charset", "utf-8"), err: billing.ErrInvalid},
+		{name: "UTF-8 bytes declared GBK", notify: sandbox.AlipayNotify{Edit: set("subject", "电费缴纳")},
+			after: set("charset", "gbk"), err: billing.ErrUnauthorized},
+		{name: "Big5 charset", notify: sandbox.AlipayNotify{Edit: set("charset", "big5")}, err: billing.ErrInvalid},
 		{name: "repeated parameter", after: func(f url.Values) { f.Add("trade_status", "TRADE_SUCCESS") }, err: billing.ErrInvalid},
 		{name: "not a form", body: "%zz", err: billing.ErrInvalid},
 		{name: "JSON", body: `{"trade_status":"TRADE_SUCCESS"}`, err: billing.ErrUnauthorized},
@@ -443,6 +454,9 @@ func TestVerifyCallback(t *testing.T) {
 			if got.Paid != tt.want.Paid || got.OutTradeNo != tt.want.OutTradeNo || got.ProviderTxnID != tt.want.ProviderTxnID ||
 				got.Amount != tt.want.Amount || !got.PaidAt.Equal(tt.want.PaidAt) || got.AccountNo != "" {
 				t.Fatalf("VerifyCallback = %+v, want %+v", got, tt.want)
+			}
+			if (tt.text == "") != (got.Text == "") || !strings.Contains(got.Text, tt.text) {
+				t.Fatalf("Text = %q, want it to read %q", got.Text, tt.text)
 			}
 			if tt.want.Paid && got.PaidAt.UTC().Format(time.RFC3339) != "2026-11-26T02:30:00Z" {
 				t.Fatalf("PaidAt = %v, want 10:30 in China", got.PaidAt)

@@ -25,6 +25,8 @@ func FuzzVerifyCallback(f *testing.F) {
 		{TradeStatus: "WAIT_BUYER_PAY"},
 		{BadSignature: true},
 		{Edit: func(v url.Values) { v.Set("total_amount", "0.001") }},
+		{Charset: "gbk", Edit: func(v url.Values) { v.Set("subject", "电费缴纳") }},
+		{Charset: "gb18030", Edit: func(v url.Values) { v.Set("subject", "电费缴纳𠀀") }},
 	} {
 		form, err := r.sim.Notification(no, n)
 		if err != nil {

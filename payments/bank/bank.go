@@ -37,7 +37,10 @@ type Provider struct {
 	now    func() time.Time
 }
 
-var _ payments.Provider = (*Provider)(nil)
+var (
+	_ payments.Provider = (*Provider)(nil)
+	_ payments.Refuser  = (*Provider)(nil)
+)
 
 // New returns the bank provider with the shared secret; now is the clock timestamps are held to.
 func New(secret []byte, now func() time.Time) (*Provider, error) {
@@ -115,10 +118,22 @@ func (p *Provider) Ack() payments.Reply {
 	return payments.Reply{Status: http.StatusOK, ContentType: "application/json", Body: []byte(`{"code":"SUCCESS"}`)}
 }
 
-// Nack implements payments.Provider.
+// Nack implements payments.Provider: 503 {"code":"FAIL","message":reason}, which the bank reads as
+// "send it again later".
 func (p *Provider) Nack(reason string) payments.Reply {
-	b, _ := json.Marshal(map[string]string{"code": "FAIL", "message": reason})
-	return payments.Reply{Status: http.StatusBadRequest, ContentType: "application/json", Body: b}
+	return fail(http.StatusServiceUnavailable, reason)
+}
+
+// Refuse implements payments.Refuser: 400 {"code":"FAIL","message":reason}, refused for good (a
+// callback that fails verification, or a collection for an account that does not exist), which the
+// bank must not send again.
+func (p *Provider) Refuse(reason string) payments.Reply {
+	return fail(http.StatusBadRequest, reason)
+}
+
+func fail(status int, reason string) payments.Reply {
+	b, _ := json.Marshal(map[string]string{"code": "FAIL", "message": reason}) // strings always marshal
+	return payments.Reply{Status: status, ContentType: "application/json", Body: b}
 }
 
 // Precreate implements payments.Provider: a bank counter has no code to scan.

@@ -67,7 +67,11 @@ func TestVerifyCallback(t *testing.T) {
 	if r := p.Ack(); r.Status != 200 || string(r.Body) != `{"code":"SUCCESS"}` {
 		t.Errorf("Ack = %+v", r)
 	}
-	if r := p.Nack(`a "quoted" reason`); r.Status != 400 || !strings.Contains(string(r.Body), `"code":"FAIL"`) || !strings.Contains(string(r.Body), `\"quoted\"`) {
+	// Refused for good (the bank must not send it again) is 400; "try again later" is 503.
+	if r := p.Refuse(`a "quoted" reason`); r.Status != 400 || !strings.Contains(string(r.Body), `"code":"FAIL"`) || !strings.Contains(string(r.Body), `\"quoted\"`) {
+		t.Errorf("Refuse = %+v", r)
+	}
+	if r := p.Nack("later"); r.Status != 503 || !strings.Contains(string(r.Body), `"code":"FAIL"`) {
 		t.Errorf("Nack = %+v", r)
 	}
 }

@@ -18,6 +18,9 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/simplifiedchinese"
+
 	"gridpay/internal/billing"
 )
 
@@ -134,6 +137,10 @@ type AlipayNotify struct {
 	// SignEmpty signs parameters with an empty value too ("k="), as Alipay's Java SDK reads
 	// the rules; by default they are left out of the signed string.
 	SignEmpty bool
+	// Charset, when set (gbk, gb2312 or gb18030, any case), is declared as the form's charset and
+	// every parameter is encoded in it (GB18030 for gb18030, GBK otherwise) before it is signed, as
+	// Alipay does for an app whose charset is GBK; the default is utf-8.
+	Charset string
 }
 
 // GenerateAlipayKeyPair makes a 2048-bit RSA key pair for an app: the private key as PKCS#8 PEM
@@ -361,6 +368,11 @@ func (a *Alipay) notification(outTradeNo string, n AlipayNotify, notifyID string
 	if n.Edit != nil {
 		n.Edit(form)
 	}
+	if n.Charset != "" {
+		if err := alipayEncode(form, n.Charset); err != nil {
+			return nil, err
+		}
+	}
 	content := alipaySignContent(form, "sign", "sign_type")
 	if n.SignEmpty {
 		content = alipaySignContentWithEmpty(form, "sign", "sign_type")
@@ -437,7 +449,11 @@ func (a *Alipay) post(outTradeNo string, n AlipayNotify, notifyID string) bool {
 		att.Err = err
 		return false
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	charset := form.Get("charset")
+	if charset == "" {
+		charset = "utf-8"
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset="+charset)
 	resp, err := a.client.Do(req)
 	if err != nil {
 		att.Err = err
@@ -447,6 +463,43 @@ func (a *Alipay) post(outTradeNo string, n AlipayNotify, notifyID string) bool {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
 	att.Status, att.Body = resp.StatusCode, string(body)
 	return att.Body == "success"
+}
+
+// alipayEncode declares charset in the form and encodes every key and value in it, so that the
+// form's strings hold the bytes Alipay sends and signs.
+func alipayEncode(form url.Values, charset string) error {
+	var enc *encoding.Encoder
+	switch strings.ToLower(charset) {
+	case "gbk", "gb2312":
+		enc = simplifiedchinese.GBK.NewEncoder()
+	case "gb18030":
+		enc = simplifiedchinese.GB18030.NewEncoder()
+	case "utf-8":
+		form.Set("charset", charset)
+		return nil
+	default:
+		return fmt.Errorf("sandbox: alipay: charset %q: %w", charset, billing.ErrInvalid)
+	}
+	form.Set("charset", charset)
+	encoded := url.Values{}
+	for k, vs := range form {
+		ek, err := enc.String(k)
+		if err != nil {
+			return fmt.Errorf("sandbox: alipay: %s in %s: %w", k, charset, err)
+		}
+		for _, v := range vs {
+			ev, err := enc.String(v)
+			if err != nil {
+				return fmt.Errorf("sandbox: alipay: %s=%q in %s: %w", k, v, charset, err)
+			}
+			encoded[ek] = append(encoded[ek], ev)
+		}
+	}
+	clear(form)
+	for k, vs := range encoded {
+		form[k] = vs
+	}
+	return nil
 }
 
 func (a *Alipay) sign(content []byte) (string, error) {

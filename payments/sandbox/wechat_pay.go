@@ -22,6 +22,7 @@ type weChatPayment struct {
 	badSig   bool
 	never    bool
 	signWith *WeChatSigner
+	state    string
 }
 
 // WeChatTimes sends the callback n times, each delivery retried on its own schedule, as WeChat
@@ -47,6 +48,12 @@ func WeChatNoCallback() WeChatPayOption { return func(p *weChatPayment) { p.neve
 // WeChatSignedBy signs this payment's callbacks with k instead of the simulator's default key.
 func WeChatSignedBy(k WeChatSigner) WeChatPayOption {
 	return func(p *weChatPayment) { p.signWith = &k }
+}
+
+// WeChatTradeState sends callbacks whose transaction reads trade_state state (e.g. REFUND, as a
+// callback re-sent after a refund began may), instead of SUCCESS.
+func WeChatTradeState(state string) WeChatPayOption {
+	return func(p *weChatPayment) { p.state = state }
 }
 
 // WeChatDelivery is one attempt to deliver a callback, as the simulator saw it.
@@ -153,6 +160,9 @@ func (s *WeChat) callback(outTradeNo string, p weChatPayment) (http.Header, []by
 		t.TradeState, t.TradeStateDesc = "SUCCESS", weChatStateDesc["SUCCESS"]
 	default:
 		return nil, nil, "", fmt.Errorf("sandbox: wechat: callback %s: order is %s: %w", outTradeNo, t.TradeState, billing.ErrConflict)
+	}
+	if p.state != "" {
+		t.TradeState, t.TradeStateDesc = p.state, weChatStateDesc[p.state]
 	}
 	plain, err := json.Marshal(t)
 	if err != nil {

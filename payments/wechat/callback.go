@@ -63,7 +63,11 @@ func (p *Provider) VerifyCallback(ctx context.Context, header http.Header, body 
 	if t.Amount != nil && t.Amount.Total != nil {
 		out.Amount = billing.Money(*t.Amount.Total)
 	}
-	if n.EventType == "TRANSACTION.SUCCESS" && deref(t.TradeState) == "SUCCESS" {
+	// trade_state is read by the one rule the order query uses (tradeState): REFUND means the money
+	// came and a refund has begun since, so the payment is credited here as there. Ignoring it would
+	// lose money that arrived whenever the first callback was lost and a refund began before a retry;
+	// the refund itself is its own path (Service.Refund, reconciliation of the trade bill).
+	if n.EventType == "TRANSACTION.SUCCESS" && tradeState(deref(t.TradeState)) == payments.TradePaid {
 		out.Paid = true
 		if out.ProviderTxnID == "" || t.Amount == nil || t.Amount.Total == nil {
 			return payments.Notification{}, fmt.Errorf("wechat: callback %s: paid without transaction_id or amount: %w", n.ID, ErrMalformed)
@@ -86,3 +90,13 @@ func (p *Provider) Nack(reason string) payments.Reply {
 	body, _ := json.Marshal(apiError{Code: "FAIL", Message: reason}) // two strings always marshal
 	return payments.Reply{Status: http.StatusInternalServerError, ContentType: "application/json; charset=utf-8", Body: body}
 }
+
+// Refuse answers a callback refused for good (it failed verification: a bad signature, a stale
+// timestamp, another key, a resource that does not decrypt): 400 with
+// {"code":"FAIL","message":reason}, the caller's fault and never a server error of ours.
+func (p *Provider) Refuse(reason string) payments.Reply {
+	body, _ := json.Marshal(apiError{Code: "FAIL", Message: reason}) // two strings always marshal
+	return payments.Reply{Status: http.StatusBadRequest, ContentType: "application/json; charset=utf-8", Body: body}
+}
+
+var _ payments.Refuser = (*Provider)(nil)

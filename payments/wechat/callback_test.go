@@ -88,6 +88,10 @@ func TestVerifyCallback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	refund, refundBody, err := r.sim.Callback(no, sandbox.WeChatTradeState("REFUND"))
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
 		name       string
@@ -100,6 +104,8 @@ func TestVerifyCallback(t *testing.T) {
 	}{
 		{name: "valid", header: good, body: goodBody, wantAmount: 17550},
 		{name: "wrong amount is verified and reported", header: wrongAmount, body: wrongAmountBody, wantAmount: 1},
+		// The order query counts REFUND as paid (the money came, a refund began): so does the callback.
+		{name: "trade_state REFUND is paid, as the query says", header: refund, body: refundBody, wantAmount: 17550},
 		{name: "tampered body", header: good, body: bytes.Replace(goodBody, []byte("TRANSACTION.SUCCESS"), []byte("TRANSACTION.SUCCESs"), 1),
 			wantErr: wechat.ErrBadSignature, wantKind: billing.ErrUnauthorized},
 		{name: "wrong signature", header: badSig, body: badSigBody, wantErr: wechat.ErrBadSignature, wantKind: billing.ErrUnauthorized},
