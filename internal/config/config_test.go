@@ -109,8 +109,8 @@ func TestLoadNeverEchoesConnectionSecrets(t *testing.T) {
 // TestLoadBankSecretOneError: a bank secret that is not 64 hex digits is one problem, named once
 // and said as it is, in dev and in production alike (never "empty" when it is set).
 func TestLoadBankSecretOneError(t *testing.T) {
-	prod := map[string]string{"GRIDPAY_ENV": "production", "GRIDPAY_PUBLIC_URL": "https://p.cn", "GRIDPAY_REDIS_URL": "redis://r:6379",
-		"GRIDPAY_BUREAU": "青山县供电公司"}
+	prod := withSMS(map[string]string{"GRIDPAY_ENV": "production", "GRIDPAY_PUBLIC_URL": "https://p.cn", "GRIDPAY_REDIS_URL": "redis://r:6379",
+		"GRIDPAY_BUREAU": "青山县供电公司"})
 	for _, tc := range []struct {
 		name   string
 		secret string
