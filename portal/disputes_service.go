@@ -3,6 +3,7 @@ package portal
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"image/png"
@@ -16,11 +17,13 @@ import (
 	"gridpay/internal/web"
 )
 
-// Photos larger than this many pixels, or wider or taller than maxPhotoSide, are refused: a few
-// megabytes of PNG can otherwise unpack into gigabytes in the browser of the staff who open it.
+// Photos larger than this many pixels, or wider or taller than maxPhotoSide, are refused before
+// they are decoded: a few bytes of PNG header can claim gigabytes of pixels, which decoding (here
+// and in the browser of the staff who open it) would allocate. 40 million pixels hold a phone's
+// full-size photo (48-megapixel cameras save 12 by default) at up to 160 MB while it is made again.
 const (
-	maxPhotoPixels = 100_000_000
-	maxPhotoSide   = 20_000
+	maxPhotoPixels = 40_000_000
+	maxPhotoSide   = 10_000
 )
 
 // invalidDispute is dispute input the customer must correct: key names the catalog message that
@@ -81,11 +84,11 @@ func (s *Service) FileDispute(ctx context.Context, phone string, in DisputeInput
 		return store.Dispute{}, err
 	}
 	if len(in.Photo) > 0 {
-		contentType, err := photoType(in.Photo)
+		photo, err := cleanPhoto(in.Photo)
 		if err != nil {
 			return store.Dispute{}, err
 		}
-		d.Photo = &store.DisputePhoto{ContentType: contentType, Bytes: in.Photo}
+		d.Photo = &photo
 	}
 	if in.BillID < 0 {
 		return store.Dispute{}, invalidDispute("bill_id", "dispute.error.bill")
@@ -128,30 +131,45 @@ func utf16Units(s string) int {
 	return n
 }
 
-// photoType returns the content type of a photo judged by its bytes alone, never by a file name or
-// a declared type: a JPEG or PNG whose header decodes, of sane dimensions, and at most 5 MB.
-func photoType(b []byte) (string, error) {
+// cleanPhoto returns a photo made again from the pixels of b, judged by its bytes alone (never by a
+// file name or a declared type): a JPEG or PNG of at most 5 MB whose header claims sane dimensions
+// and whose pixels decode. Only the pixels are kept: whatever rode along with them (a script
+// appended after the image, comments, the EXIF record of where and when the photo was taken) is
+// gone, so the stored photo cannot be served as anything but a picture nor tell where the customer
+// lives.
+func cleanPhoto(b []byte) (store.DisputePhoto, error) {
 	if len(b) > store.MaxDisputePhoto {
-		return "", photoTooLarge(store.MaxDisputePhoto)
+		return store.DisputePhoto{}, photoTooLarge(store.MaxDisputePhoto)
 	}
-	var (
-		cfg image.Config
-		err error
-	)
+	notAPhoto := invalidDispute("photo", "dispute.error.photo_type")
 	contentType := http.DetectContentType(b)
-	switch contentType {
-	case "image/jpeg":
-		cfg, err = jpeg.DecodeConfig(bytes.NewReader(b))
-	case "image/png":
-		cfg, err = png.DecodeConfig(bytes.NewReader(b))
-	default:
-		return "", invalidDispute("photo", "dispute.error.photo_type")
+	if contentType != "image/jpeg" && contentType != "image/png" {
+		return store.DisputePhoto{}, notAPhoto
 	}
-	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxPhotoSide || cfg.Height > maxPhotoSide ||
-		int64(cfg.Width)*int64(cfg.Height) > maxPhotoPixels {
-		return "", invalidDispute("photo", "dispute.error.photo_type")
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
+	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
+		return store.DisputePhoto{}, notAPhoto
 	}
-	return contentType, nil
+	if cfg.Width > maxPhotoSide || cfg.Height > maxPhotoSide || int64(cfg.Width)*int64(cfg.Height) > maxPhotoPixels {
+		return store.DisputePhoto{}, invalidDispute("photo", "dispute.error.photo_pixels", maxPhotoPixels/1_000_000)
+	}
+	img, _, err := image.Decode(bytes.NewReader(b))
+	if err != nil {
+		return store.DisputePhoto{}, notAPhoto
+	}
+	var out bytes.Buffer
+	if contentType == "image/jpeg" {
+		err = jpeg.Encode(&out, img, &jpeg.Options{Quality: 90})
+	} else {
+		err = png.Encode(&out, img)
+	}
+	if err != nil {
+		return store.DisputePhoto{}, fmt.Errorf("portal: make the photo again: %w", err)
+	}
+	if out.Len() > store.MaxDisputePhoto {
+		return store.DisputePhoto{}, photoTooLarge(store.MaxDisputePhoto)
+	}
+	return store.DisputePhoto{ContentType: contentType, Bytes: out.Bytes()}, nil
 }
 
 // Disputes returns the disputes the holder of phone filed, newest first.

@@ -2,8 +2,10 @@ package portal_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/gif"
@@ -110,6 +112,39 @@ func gifPhoto(t *testing.T) []byte {
 	return buf.Bytes()
 }
 
+// withEXIFLocation inserts into a JPEG, after its SOI marker, an APP1 Exif segment that carries a
+// GPS position, as phone cameras write one.
+func withEXIFLocation(jpg []byte) []byte {
+	payload := append([]byte("Exif\x00\x00MM\x00*"), []byte("GPSLatitude 28.6820N GPSLongitude 115.8579E")...)
+	seg := []byte{0xff, 0xe1, byte((len(payload) + 2) >> 8), byte(len(payload) + 2)}
+	out := append([]byte{}, jpg[:2]...)
+	out = append(out, seg...)
+	out = append(out, payload...)
+	return append(out, jpg[2:]...)
+}
+
+// bombPNG is a 45-byte PNG whose header claims w x h pixels: decoding it would take w*h*4 bytes.
+func bombPNG(w, h uint32) []byte {
+	ihdr := []byte("IHDR")
+	ihdr = binary.BigEndian.AppendUint32(ihdr, w)
+	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
+	ihdr = append(ihdr, 8, 6, 0, 0, 0) // 8-bit RGBA
+	b := []byte("\x89PNG\r\n\x1a\n")
+	b = binary.BigEndian.AppendUint32(b, 13)
+	b = append(b, ihdr...)
+	b = binary.BigEndian.AppendUint32(b, crc32.ChecksumIEEE(ihdr))
+	return append(b, "IDAT"...)
+}
+
+// imageSize decodes b and returns its format and size.
+func imageSize(b []byte) (string, image.Point, error) {
+	img, format, err := image.Decode(bytes.NewReader(b))
+	if err != nil {
+		return "", image.Point{}, err
+	}
+	return format, img.Bounds().Size(), nil
+}
+
 // noisyPNG is a real photo-sized PNG: random pixels do not compress, so w x h x 4 bytes or so.
 func noisyPNG(t *testing.T, w, h int) []byte {
 	t.Helper()
@@ -168,6 +203,11 @@ func TestFileDisputeWithPhotoThroughAPI(t *testing.T) {
 		{"PNG named as text", "meter.txt", "text/plain", "image/png", pngPhoto(t), false},
 		// About 2 MB, as photos from phones are.
 		{"a photo-sized PNG", "big.png", "image/png", "image/png", noisyPNG(t, 700, 700), true},
+		// What rides along with a valid picture is not kept: a script appended to it, the camera's
+		// record of where the photo was taken.
+		{"PNG with a script appended", "meter.png", "image/png", "image/png",
+			append(pngPhoto(t), "<script>alert(document.cookie)</script>"...), false},
+		{"JPEG with its location in EXIF", "IMG_0002.JPG", "image/jpeg", "image/jpeg", withEXIFLocation(jpegPhoto(t)), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			parts := append(disputeFields("reading_amount", "十月电量比往年多一倍，请核实。"),
@@ -195,9 +235,17 @@ func TestFileDisputeWithPhotoThroughAPI(t *testing.T) {
 				t.Errorf("GET the dispute = %d %s", status, raw)
 			}
 
+			// The photo is kept as a picture made again from its pixels: the same size, nothing else.
 			status, h, b := getRaw(t, c, fmt.Sprintf("%s/disputes/%d/photo", s.url, id))
-			if status != 200 || h.Get("Content-Type") != tc.want || !bytes.Equal(b, tc.photo) {
-				t.Errorf("GET the photo = %d %s, %d bytes; want %s and the bytes sent", status, h.Get("Content-Type"), len(b), tc.want)
+			_, sent, _ := imageSize(tc.photo)
+			_, kept, err := imageSize(b)
+			if status != 200 || h.Get("Content-Type") != tc.want || err != nil || kept != sent {
+				t.Errorf("GET the photo = %d %s, %d bytes, %v (%v); want %s of %v", status, h.Get("Content-Type"), len(b), kept, err, tc.want, sent)
+			}
+			for _, payload := range []string{"<script>", "Exif", "GPS"} {
+				if bytes.Contains(b, []byte(payload)) {
+					t.Errorf("the kept photo still holds %q", payload)
+				}
 			}
 			if h.Get("Content-Disposition") != "inline" || h.Get("X-Content-Type-Options") != "nosniff" {
 				t.Errorf("photo headers: Content-Disposition %q, X-Content-Type-Options %q", h.Get("Content-Disposition"), h.Get("X-Content-Type-Options"))
@@ -240,6 +288,8 @@ func TestFileDisputeRefusesBadInput(t *testing.T) {
 		{"JPEG magic, then garbage", valid(photoPart("photo.jpg", "image/jpeg", fakeJPEG)), 400, "photo", "JPG或PNG"},
 		{"HTML renamed photo.png", valid(photoPart("photo.png", "image/png", []byte("<html><script>alert(1)</script>"))), 400, "photo", "JPG或PNG"},
 		{"photo of 5 MB and a byte", valid(photoPart("big.png", "image/png", tooBig)), 413, "photo", "5MB"},
+		{"45 bytes claiming 10000 x 10000 pixels", valid(photoPart("bomb.png", "image/png", bombPNG(10000, 10000))), 400, "photo", "像素"},
+		{"a PNG cut short", valid(photoPart("cut.png", "image/png", pngPhoto(t)[:60])), 400, "photo", "JPG或PNG"},
 		{"unknown category", disputeFields("refund_everything", "电表不走字"), 400, "category", "异议类型"},
 		{"no category", []formPart{field("text", "电表不走字")}, 400, "category", "异议类型"},
 		{"empty text", disputeFields("faulty_meter", ""), 400, "text", "情况说明"},
@@ -511,8 +561,10 @@ func TestFileDisputeWithTheForm(t *testing.T) {
 		t.Errorf("GET the answered dispute = %d (the filed notice shows only right after filing)", status)
 	}
 	if status, h, b := getRaw(t, c, fmt.Sprintf("%s/disputes/%d/photo", s.url, first)); status != 200 ||
-		h.Get("Content-Type") != "image/jpeg" || !bytes.Equal(b, photo) {
+		h.Get("Content-Type") != "image/jpeg" {
 		t.Errorf("the photo = %d %s", status, h.Get("Content-Type"))
+	} else if _, kept, err := imageSize(b); err != nil || kept != (image.Point{X: 64, Y: 48}) {
+		t.Errorf("the photo kept is %v (%v), want the 64 x 48 picture sent (%d bytes)", kept, err, len(photo))
 	}
 
 	status, body = getPage(t, c, s.url+"/disputes")

@@ -150,6 +150,7 @@ var catalog = map[string]message{
 	"dispute.error.text_invalid":       {"情况说明中有无法识别的字符，请修改后再提交。", "The text has characters we cannot read; please change it and send again."},
 	"dispute.error.photo_type":         {"照片只能是JPG或PNG格式的图片，请换一张。", "The photo must be a JPEG or PNG picture; please choose another."},
 	"dispute.error.photo_too_large":    {"照片太大了，不能超过5MB，请换一张小一些的照片。", "The photo is too large: at most 5 MB; please choose a smaller one."},
+	"dispute.error.photo_pixels":       {"照片像素太多（最多%d百万像素），请在手机相册里编辑缩小后再上传。", "The photo has too many pixels (at most %d million); please make it smaller in your phone's gallery and try again."},
 	"dispute.error.bill":               {"所选账单有误，请从账单页面重新进入。", "That bill is not right; please start again from the bill."},
 
 	"error.invalid":      {"请求内容有误，请检查后重试。", "The request is not valid; please check it and try again."},
