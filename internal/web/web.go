@@ -56,12 +56,13 @@ func NewEngine(log *slog.Logger, reg prometheus.Registerer) *gin.Engine {
 		c.Set(rawBodyKey, c.Request.Body)
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBodyBytes)
 		start := time.Now()
+		method := methodLabel(c.Request.Method)
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler { // the client went away; net/http expects to see it
 					panic(p)
 				}
-				log.Error("panic", "request_id", id, "method", c.Request.Method, "path", c.Request.URL.Path,
+				log.Error("panic", "request_id", id, "method", method, "path", c.Request.URL.Path,
 					"panic", p, "stack", string(debug.Stack()))
 				c.AbortWithStatus(http.StatusInternalServerError)
 			}
@@ -71,15 +72,26 @@ func NewEngine(log *slog.Logger, reg prometheus.Registerer) *gin.Engine {
 			}
 			status := c.Writer.Status()
 			elapsed := time.Since(start)
-			requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(status)).Inc()
+			requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 			latency.WithLabelValues(route).Observe(elapsed.Seconds())
-			log.Info("request", "request_id", id, "method", c.Request.Method, "route", route,
+			log.Info("request", "request_id", id, "method", method, "route", route,
 				"status", status, "bytes", c.Writer.Size(), "ms", elapsed.Milliseconds())
 		}()
 		SecurityHeaders(c.Writer.Header())
 		c.Next()
 	})
 	return e
+}
+
+// methodLabel names a request's method for metrics and logs from a fixed set, so that a client
+// inventing methods cannot add series or long log fields: any other method is "other".
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "other"
 }
 
 // rawBodyKey keeps the request body as it arrived, for LimitBody.
