@@ -26,7 +26,8 @@ const RequestIDHeader = "X-Request-Id"
 const maxBodyBytes = 1 << 20
 
 // NewEngine returns a gin engine with gridpay's middleware: request id, recovery that logs one
-// line per 500, access log, security headers, request metrics and a body size limit.
+// line per 500, access log, security headers, Cache-Control no-store unless a handler says
+// otherwise, request metrics and a body size limit.
 func NewEngine(log *slog.Logger, reg prometheus.Registerer) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
@@ -78,6 +79,10 @@ func NewEngine(log *slog.Logger, reg prometheus.Registerer) *gin.Engine {
 				"status", status, "bytes", c.Writer.Size(), "ms", elapsed.Milliseconds())
 		}()
 		SecurityHeaders(c.Writer.Header())
+		// Nothing is stored by default: pages and API answers carry accounts, bills and sign-in
+		// state, and a shared phone's browser or a proxy must not keep them. A handler that serves
+		// something public (content-hashed assets, an account's printed QR code) sets its own.
+		c.Header("Cache-Control", "no-store")
 		c.Next()
 	})
 	return e
