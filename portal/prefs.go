@@ -69,6 +69,6 @@ func localPath(p string) bool {
 
 // care reports whether the customer chose large text.
 func care(c *gin.Context) bool {
-	v, _ := c.Cookie(web.CareCookie)
+	v, _ := web.Cookie(c, web.CareCookie)
 	return v == "1"
 }
