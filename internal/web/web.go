@@ -8,6 +8,7 @@ package web
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -86,6 +87,21 @@ func NewEngine(log *slog.Logger, reg prometheus.Registerer) *gin.Engine {
 		c.Next()
 	})
 	return e
+}
+
+// TrustProxies makes the engine believe the client address that the proxies given (CIDRs or single
+// addresses, e.g. nginx or a load balancer in front of gridpay) write into X-Forwarded-For or
+// X-Real-IP, so that per-address limits count each customer and not the proxy. With none (the
+// default) those headers are ignored: anyone can write them.
+func TrustProxies(e *gin.Engine, proxies []string) error {
+	e.RemoteIPHeaders = []string{"X-Forwarded-For", "X-Real-IP"}
+	if len(proxies) == 0 {
+		proxies = nil
+	}
+	if err := e.SetTrustedProxies(proxies); err != nil {
+		return fmt.Errorf("web: trusted proxies: %w", err)
+	}
+	return nil
 }
 
 // methodLabel names a request's method for metrics and logs from a fixed set, so that a client
