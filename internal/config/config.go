@@ -67,9 +67,6 @@ type AlipayConfig struct {
 // Defaults used when a variable is unset or empty.
 const (
 	DefaultAddr            = ":8080"
-	// DefaultDevAddr keeps dev (whose dev inbox shows every sign-in code and whose sandboxes "pay"
-	// any order) on this machine unless GRIDPAY_ADDR says otherwise.
-	DefaultDevAddr = "127.0.0.1:8080"
 	DefaultCoreDB          = "sqlite:data/core.db"
 	DefaultPortalDB        = "sqlite:data/portal.db"
 	DefaultTimezone        = "Asia/Shanghai"
@@ -79,6 +76,9 @@ const (
 	DefaultDevBureau = "云溪县供电公司"
 	// DefaultWorkerConcurrency bounds the writes one worker process makes to the core database.
 	DefaultWorkerConcurrency = 4
+	// DefaultDevAddr keeps dev (whose dev inbox shows every sign-in code and whose sandboxes "pay"
+	// any order) on this machine unless GRIDPAY_ADDR says otherwise.
+	DefaultDevAddr = "127.0.0.1:8080"
 )
 
 // Production reports whether the process runs in production mode.
