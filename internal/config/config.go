@@ -304,14 +304,13 @@ func checkAddr(addr string) error {
 	return nil
 }
 
-// publicURL derives a browsable URL from a listen address: ":8080" and "127.0.0.1:8080" ->
-// "http://localhost:8080".
+// publicURL derives a browsable URL from a listen address: ":8080" -> "http://localhost:8080".
 func publicURL(addr string) string {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return "http://localhost" + DefaultAddr
 	}
-	if host == "" || host == "0.0.0.0" || host == "::" || host == "127.0.0.1" {
+	if host == "" || host == "0.0.0.0" || host == "::" {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port)

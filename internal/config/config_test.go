@@ -18,7 +18,7 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Env != config.Dev || c.Addr != "127.0.0.1:8080" || c.MetricsAddr != "" || c.TrustedProxies != nil || c.PublicURL != "http://localhost:8080" ||
+	if c.Env != config.Dev || c.Addr != "127.0.0.1:8080" || c.MetricsAddr != "" || c.TrustedProxies != nil || c.PublicURL != "http://127.0.0.1:8080" ||
 		c.CoreDB != "sqlite:data/core.db" || c.PortalDB != "sqlite:data/portal.db" || !c.EmbeddedRedis() || c.LogLevel != slog.LevelInfo ||
 		c.Location.String() != "Asia/Shanghai" || c.ShutdownTimeout != 15*time.Second || c.Production() ||
 		c.WorkerConcurrency != 4 || len(c.BankSecret) != 32 || c.Bureau != "云溪县供电公司" {

@@ -104,6 +104,14 @@ func TrustProxies(e *gin.Engine, proxies []string) error {
 	return nil
 }
 
+// StrictTransport is a middleware for a site served over HTTPS only: browsers that saw it once
+// keep to HTTPS for a year, for the site and its subdomains, so that no one on the way can offer
+// them a plain-HTTP copy.
+func StrictTransport(c *gin.Context) {
+	c.Header("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+	c.Next()
+}
+
 // methodLabel names a request's method for metrics and logs from a fixed set, so that a client
 // inventing methods cannot add series or long log fields: any other method is "other".
 func methodLabel(m string) string {
