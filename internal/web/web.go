@@ -28,7 +28,7 @@ const maxBodyBytes = 1 << 20
 
 // NewEngine returns a gin engine with gridpay's middleware: request id, recovery that logs one
 // line per 500, access log, security headers, Cache-Control no-store unless a handler says
-// otherwise, request metrics and a body size limit.
+// otherwise, request metrics, a body size limit and gzip for text answers (Compress).
 func NewEngine(log *slog.Logger, reg prometheus.Registerer) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
@@ -86,6 +86,7 @@ func NewEngine(log *slog.Logger, reg prometheus.Registerer) *gin.Engine {
 		c.Header("Cache-Control", "no-store")
 		c.Next()
 	})
+	e.Use(Compress)
 	return e
 }
 
