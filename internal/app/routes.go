@@ -69,6 +69,8 @@ func newHandlers(cfg config.Config, log *slog.Logger, svc *services) (site, metr
 	if cfg.Production() {
 		e.Use(web.StrictTransport) // production is served over https only (config checks it)
 	}
+	// Cookies read anywhere on the site go by the names the portal writes (__Host- in production).
+	e.Use(web.Cookies{Secure: cfg.Production()}.Attach)
 	metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	e.GET("/healthz", web.Healthz)
 	e.GET("/readyz", web.Readyz(log,
