@@ -56,6 +56,9 @@ type siteOptions struct {
 	dev bool           // the dev inbox is served
 	loc *time.Location // the bureau's time zone
 	pay bool           // WeChat payments through a sandbox (payingSite)
+	// secure sets cookies as production does: Secure, under __Host- names (which a cookie jar does
+	// not send over this plain-HTTP test server: tests carry them by hand).
+	secure bool
 }
 
 // startSite starts a portal on loopback as newSite does, with the given options.
@@ -80,7 +83,7 @@ func startSite(t *testing.T, o siteOptions) *site {
 	rates := billing.DefaultLateFeeRates()
 	svc := portal.NewService(store.NewCore(core, rates, now), s.portal, rates, now, o.loc)
 	deps := portal.Deps{Log: log, Assets: assets, Auth: s.auth, Service: svc, Redis: rdb, Orders: s.portal, Now: now, Location: o.loc,
-		Info: portal.Info{Bureau: "云溪县供电公司", Dev: o.dev}}
+		Info: portal.Info{Bureau: "云溪县供电公司", Dev: o.dev}, SecureCookies: o.secure}
 	if o.dev {
 		deps.Inbox = s.inbox
 	}

@@ -33,7 +33,7 @@ func payer(c *gin.Context) payments.Payer {
 	if s, ok := auth.FromContext(c); ok {
 		p.Phone = s.Phone
 	}
-	if v, err := c.Cookie(web.PayerCookie); err == nil && validPayerToken(v) {
+	if v, err := web.Cookie(c, web.PayerCookie); err == nil && validPayerToken(v) {
 		p.Token = v
 	}
 	return p

@@ -211,6 +211,41 @@ func TestPayerCookie(t *testing.T) {
 	}
 }
 
+// TestPayerCookieInProduction: with production's cookies (Secure, under a __Host- name) a payer
+// who paid signed out is still known by the cookie the site set, and sees their own order.
+func TestPayerCookieInProduction(t *testing.T) {
+	s := startSite(t, siteOptions{loc: time.FixedZone("CST", 8*3600), pay: true, secure: true})
+	req, _ := http.NewRequest(http.MethodPost, s.url+"/api/v1/accounts/3100000002/payments", strings.NewReader(payBody(1500)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", s.url)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o order
+	json.NewDecoder(resp.Body).Decode(&o)
+	resp.Body.Close()
+	var token *http.Cookie
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "__Host-"+web.PayerCookie {
+			token = ck
+		}
+	}
+	if resp.StatusCode != http.StatusCreated || token == nil || !token.Secure {
+		t.Fatalf("paying signed out = %d, payer cookie %+v; want 201 and a Secure __Host- cookie", resp.StatusCode, token)
+	}
+	req, _ = http.NewRequest(http.MethodGet, s.url+"/api/v1/payments/"+o.OutTradeNo, nil)
+	req.AddCookie(&http.Cookie{Name: token.Name, Value: token.Value})
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("the payer asking for their order = %d, want 200", resp.StatusCode)
+	}
+}
+
 // TestCreatePaymentIsGuarded: asking to pay changes state, so the JSON API takes it only as JSON
 // and only from this site (or with the session's token), signed in or not: a cross-site form
 // (text/plain needs no preflight) cannot open orders in a visitor's name.

@@ -38,21 +38,37 @@ func (h *Handler) setCare(c *gin.Context) error {
 }
 
 // backTo is where a preference link returns: the referring page of this site, else home. Only a
-// local path is followed, so the link cannot send anyone elsewhere.
+// plain local path is followed, so the link cannot send anyone elsewhere: browsers read "//host"
+// and "/\host" (also when written /%5Chost) as another site.
 func backTo(c *gin.Context) string {
 	ref, err := url.Parse(c.GetHeader("Referer"))
-	if err != nil || ref.Host != c.Request.Host || !strings.HasPrefix(ref.Path, "/") || strings.HasPrefix(ref.Path, "//") ||
+	if err != nil || ref.Host != c.Request.Host || ref.User != nil || !localPath(ref.Path) ||
 		strings.HasPrefix(ref.Path, "/lang/") || strings.HasPrefix(ref.Path, "/care/") {
 		return "/"
 	}
+	back := ref.EscapedPath()
 	if ref.RawQuery != "" {
-		return ref.Path + "?" + ref.RawQuery
+		back += "?" + ref.RawQuery
 	}
-	return ref.Path
+	return back
+}
+
+// localPath reports whether p (decoded) is a path of this site that no browser could read as
+// another host: one leading slash, no backslash anywhere, no control characters.
+func localPath(p string) bool {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsRune(p, '\\') {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] < 0x20 || p[i] == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // care reports whether the customer chose large text.
 func care(c *gin.Context) bool {
-	v, _ := c.Cookie(web.CareCookie)
+	v, _ := web.Cookie(c, web.CareCookie)
 	return v == "1"
 }

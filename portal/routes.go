@@ -10,6 +10,7 @@ import (
 // Routes registers the customer pages and the JSON API: the whole surface, in one place. Every
 // handler returns its error; page wraps it for the error page or the form, api for JSON.
 func (h *Handler) Routes(r gin.IRouter) {
+	r.Use(h.cookies.Attach) // every reader of a cookie goes by the names h.cookies writes
 	page, api := h.pages.Handle, h.api.Handle
 	signedIn := page(auth.RequireSignIn) // pages of a session: others go to the sign-in form
 	session := api(auth.Require)         // API calls of a session: others are unauthorized

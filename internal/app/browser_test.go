@@ -148,7 +148,44 @@ func TestBrowserJourney(t *testing.T) {
 
 	do("large text", chromedp.Click(`a[href="/care/on"]`), chromedp.WaitVisible("body.care"))
 	shoot("09-home-large-text")
+	// 关怀模式 is for eyes and fingers that need it: on every page of a signed-in customer, every
+	// text at least 18 px and every button and form control at least 48 px high.
+	for _, path := range []string{"/", "/accounts/3100000001/bills", "/accounts/3100000001/usage", "/accounts/3100000001/payments",
+		"/disputes", "/accounts/3100000001/disputes/new", "/accounts/bind"} {
+		do("large text "+path, chromedp.Navigate(base+path), chromedp.WaitVisible("body.care"))
+		small, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](careCheck))
+		if err != nil {
+			t.Fatalf("large text check of %s: %v", path, err)
+		}
+		for _, s := range small {
+			t.Errorf("large text %s: %s", path, s)
+		}
+	}
 }
+
+// careCheck lists what is too small on the page in large-text mode: visible text under 18 px (the
+// charts' own labels aside: each chart has its table) and buttons or form controls under 48 px high.
+const careCheck = `(() => {
+  const out = [];
+  const visible = el => { const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
+    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'; };
+  const name = el => el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : '');
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const seen = new Set();
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const el = n.parentElement;
+    if (!el || seen.has(el) || !n.textContent.trim() || el.closest('svg') || !visible(el)) continue;
+    seen.add(el);
+    const px = parseFloat(getComputedStyle(el).fontSize);
+    if (px < 18) out.push(name(el) + ' "' + n.textContent.trim().slice(0, 30) + '" is ' + px + 'px');
+  }
+  for (const el of document.querySelectorAll('button, a.button, nav.prefs a, input:not([type=hidden]), select, textarea, summary')) {
+    if (!visible(el)) continue;
+    const h = el.getBoundingClientRect().height;
+    if (h < 48) out.push(name(el) + ' "' + (el.textContent || el.name || '').trim().slice(0, 30) + '" is ' + Math.round(h) + 'px high');
+  }
+  return out;
+})()`
 
 // writeMeterPhoto writes a small PNG, as a phone camera's photo of a meter would be for the form.
 func writeMeterPhoto(t *testing.T, path string) {

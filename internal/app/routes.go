@@ -24,11 +24,19 @@ import (
 
 // newHandler builds the whole HTTP surface (docs/design.md, "HTTP surface") on the process's services.
 func newHandler(cfg config.Config, log *slog.Logger, svc *services) (http.Handler, error) {
+	h, _, err := newHandlers(cfg, log, svc)
+	return h, err
+}
+
+// newHandlers builds the site's handler and the metrics handler. The site serves /metrics itself
+// only in dev with no GRIDPAY_METRICS_ADDR (the dev home page links it); otherwise metrics are for
+// the internal listener alone, or, in production without one, for nobody.
+func newHandlers(cfg config.Config, log *slog.Logger, svc *services) (site, metrics http.Handler, err error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	assets, err := web.NewAssets(static.FS)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	info := portal.Info{Bureau: cfg.Bureau, Env: cfg.Env, Dev: !cfg.Production()}
 	if !cfg.Production() {
@@ -51,22 +59,33 @@ func newHandler(cfg config.Config, log *slog.Logger, svc *services) (http.Handle
 		Service: portal.NewService(core, svc.orders, billing.DefaultLateFeeRates(), now, cfg.Location),
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	e := web.NewEngine(log, reg)
+	if err := web.TrustProxies(e, cfg.TrustedProxies); err != nil {
+		return nil, nil, fmt.Errorf("GRIDPAY_TRUSTED_PROXIES: %w", err)
+	}
+	if cfg.Production() {
+		e.Use(web.StrictTransport) // production is served over https only (config checks it)
+	}
+	// Cookies read anywhere on the site go by the names the portal writes (__Host- in production).
+	e.Use(web.Cookies{Secure: cfg.Production()}.Attach)
+	metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	e.GET("/healthz", web.Healthz)
 	e.GET("/readyz", web.Readyz(log,
 		web.Check{Name: "core_db", Ping: dbs.core.PingContext},
 		web.Check{Name: "portal_db", Ping: dbs.portal.PingContext},
 		web.Check{Name: "redis", Ping: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},
 	))
-	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	if cfg.MetricsAddr == "" && !cfg.Production() {
+		e.GET("/metrics", gin.WrapH(metrics))
+	}
 	e.GET("/static/:hash/*path", assets.Serve)
 
 	bankProvider, err := bank.New(cfg.BankSecret, now)
 	if err != nil {
-		return nil, fmt.Errorf("GRIDPAY_BANK_SECRET: %w", err)
+		return nil, nil, fmt.Errorf("GRIDPAY_BANK_SECRET: %w", err)
 	}
 	callbackProviders := map[string]payments.Provider{payments.Bank: bankProvider}
 	for name, p := range svc.qr {
@@ -78,5 +97,5 @@ func newHandler(cfg config.Config, log *slog.Logger, svc *services) (http.Handle
 	}
 	e.POST("/callbacks/:provider", callbacks.Handle)
 	pages.Routes(e)
-	return e, nil
+	return e, metrics, nil
 }

@@ -32,6 +32,9 @@ func runServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 			return err
 		}
 	}
+	if err := refuseDemoCounty(ctx, cfg, dbs); err != nil {
+		return err
+	}
 	rdb, redisURL, stopRedis, err := openRedis(cfg, log)
 	if err != nil {
 		return err
@@ -58,7 +61,7 @@ func runServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 		wait := startWorker(wctx, cfg, log, svc)
 		defer func() { stopWorker(); wait() }()
 	}
-	handler, err := newHandler(cfg, log, svc)
+	handler, metrics, err := newHandlers(cfg, log, svc)
 	if err != nil {
 		return err
 	}
@@ -69,8 +72,60 @@ func runServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 	if err != nil {
 		return fmt.Errorf("GRIDPAY_ADDR=%q: cannot listen: %w", cfg.Addr, err)
 	}
-	srv := &http.Server{
-		Handler:           handler,
+	srv := newHTTPServer(handler, log)
+	// served gets one answer per listener: the site's, then the metrics listener's if there is one.
+	served := make(chan error, 2)
+	go func() { served <- srv.Serve(ln) }()
+	var metricsSrv *http.Server
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("GRIDPAY_METRICS_ADDR=%q: cannot listen: %w", cfg.MetricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", metrics)
+		metricsSrv = newHTTPServer(mux, log)
+		go func() { served <- metricsSrv.Serve(mln) }()
+		log.Info("metrics listening", "addr", mln.Addr().String())
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "env", cfg.Env, "core_db", dbs.core.Dialect(), "portal_db", dbs.portal.Dialect(), "embedded_redis", cfg.EmbeddedRedis())
+	printBanner(stdout, cfg)
+
+	select {
+	case err := <-served:
+		srv.Close()
+		if metricsSrv != nil {
+			metricsSrv.Close()
+		}
+		return fmt.Errorf("server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	servers := []*http.Server{srv}
+	if metricsSrv != nil {
+		servers = append(servers, metricsSrv)
+	}
+	for _, s := range servers {
+		if err := s.Shutdown(sctx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
+	}
+	for range servers {
+		if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("server: %w", err)
+		}
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// newHTTPServer is an HTTP server with the timeouts and limits every gridpay listener keeps.
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -78,26 +133,22 @@ func runServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "env", cfg.Env, "core_db", dbs.core.Dialect(), "portal_db", dbs.portal.Dialect(), "embedded_redis", cfg.EmbeddedRedis())
-	printBanner(stdout, cfg)
+}
 
-	select {
-	case err := <-served:
-		return fmt.Errorf("server: %w", err)
-	case <-ctx.Done():
+// refuseDemoCounty stops production on a core database that `gridpay seed` filled with the demo
+// county (its mark is the demo_seed counter): made-up customers must never be billed, reminded or
+// paid for in earnest.
+func refuseDemoCounty(ctx context.Context, cfg config.Config, dbs databases) error {
+	if !cfg.Production() {
+		return nil
 	}
-	log.Info("shutting down", "grace", cfg.ShutdownTimeout.String())
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	seeded, err := dbs.core.Seeded(ctx)
+	if err != nil {
+		return fmt.Errorf("GRIDPAY_CORE_DB: cannot check for the demo seed's mark (is the database migrated? run gridpay migrate): %w", err)
 	}
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("server: %w", err)
+	if seeded {
+		return errors.New("GRIDPAY_CORE_DB holds the demo county written by `gridpay seed` (dev data): production refuses it; point GRIDPAY_CORE_DB at the bureau's database")
 	}
-	log.Info("stopped")
 	return nil
 }
 
@@ -131,7 +182,11 @@ func printBanner(w io.Writer, cfg config.Config) {
 	if !cfg.Production() {
 		fmt.Fprintf(w, "  demo accounts: %s (居民 residential, phone %s)\n", demo.DemoResidentialNo, demo.DemoResidentialPhone)
 		fmt.Fprintf(w, "                 %s (一般工商业 commercial, phone %s)\n", demo.DemoCommercialNo, demo.DemoCommercialPhone)
-		fmt.Fprintf(w, "  health: %s/healthz  ready: %s/readyz  metrics: %s/metrics\n", cfg.PublicURL, cfg.PublicURL, cfg.PublicURL)
+		metrics := cfg.PublicURL
+		if cfg.MetricsAddr != "" {
+			metrics = "http://" + cfg.MetricsAddr
+		}
+		fmt.Fprintf(w, "  health: %s/healthz  ready: %s/readyz  metrics: %s/metrics\n", cfg.PublicURL, cfg.PublicURL, metrics)
 		fmt.Fprintln(w, "  Ctrl-C stops it.")
 	}
 	fmt.Fprintln(w)

@@ -64,6 +64,9 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer dbs.close()
+	if err := refuseDemoCounty(ctx, cfg, dbs); err != nil {
+		return err
+	}
 	rdb, url, stop, err := openRedis(cfg, log)
 	if err != nil {
 		return err

@@ -30,6 +30,8 @@ type Config struct {
 	Env               string         // GRIDPAY_ENV: dev | production
 	Bureau            string         // GRIDPAY_BUREAU: the power supply company's name, as customers see it and messages are signed
 	Addr              string         // GRIDPAY_ADDR: listen address, host:port
+	MetricsAddr       string         // GRIDPAY_METRICS_ADDR: internal listener serving /metrics; empty = none in production, the main server in dev
+	TrustedProxies    []string       // GRIDPAY_TRUSTED_PROXIES: CIDRs or addresses of proxies whose X-Forwarded-For is believed; empty = none
 	PublicURL         string         // GRIDPAY_PUBLIC_URL: how users reach the site; derived from Addr when empty
 	CoreDB            string         // GRIDPAY_CORE_DB: DSN of the core marketing database
 	PortalDB          string         // GRIDPAY_PORTAL_DB: DSN of the portal database (may equal CoreDB)
@@ -75,6 +77,9 @@ const (
 	DefaultDevBureau = "云溪县供电公司"
 	// DefaultWorkerConcurrency bounds the writes one worker process makes to the core database.
 	DefaultWorkerConcurrency = 4
+	// DefaultDevAddr keeps dev (whose dev inbox shows every sign-in code and whose sandboxes "pay"
+	// any order) on this machine unless GRIDPAY_ADDR says otherwise.
+	DefaultDevAddr = "127.0.0.1:8080"
 )
 
 // Production reports whether the process runs in production mode.
@@ -104,7 +109,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c := Config{
 		Env:       get("GRIDPAY_ENV", Dev),
 		Bureau:    get("GRIDPAY_BUREAU", ""),
-		Addr:      get("GRIDPAY_ADDR", DefaultAddr),
+		Addr:      get("GRIDPAY_ADDR", ""),
 		PublicURL: get("GRIDPAY_PUBLIC_URL", ""),
 		CoreDB:    get("GRIDPAY_CORE_DB", DefaultCoreDB),
 		PortalDB:  get("GRIDPAY_PORTAL_DB", DefaultPortalDB),
@@ -112,6 +117,32 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.Env != Dev && c.Env != Production {
 		bad("GRIDPAY_ENV", c.Env, `"dev" or "production"`)
+	}
+	if c.Addr == "" {
+		c.Addr = DefaultAddr
+		if c.Env != Production {
+			c.Addr = DefaultDevAddr
+		}
+	}
+	if c.MetricsAddr = get("GRIDPAY_METRICS_ADDR", ""); c.MetricsAddr != "" {
+		if err := checkAddr(c.MetricsAddr); err != nil {
+			bad("GRIDPAY_METRICS_ADDR", c.MetricsAddr, "host:port of an internal listener, e.g. 127.0.0.1:9090")
+		} else if c.MetricsAddr == c.Addr {
+			bad("GRIDPAY_METRICS_ADDR", c.MetricsAddr, "an address other than GRIDPAY_ADDR's")
+		}
+	}
+	if v := get("GRIDPAY_TRUSTED_PROXIES", ""); v != "" {
+		for _, p := range strings.Split(v, ",") {
+			p = strings.TrimSpace(p)
+			if p == "" {
+				continue
+			}
+			if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+				bad("GRIDPAY_TRUSTED_PROXIES", p, "comma-separated CIDRs or IP addresses of the proxies in front, e.g. 10.0.0.0/8,192.168.1.10")
+				continue
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p)
+		}
 	}
 	if err := checkAddr(c.Addr); err != nil {
 		bad("GRIDPAY_ADDR", c.Addr, "host:port with a port from 1 to 65535, e.g. :8080 or 127.0.0.1:8080")

@@ -18,7 +18,7 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Env != config.Dev || c.Addr != ":8080" || c.PublicURL != "http://localhost:8080" ||
+	if c.Env != config.Dev || c.Addr != "127.0.0.1:8080" || c.MetricsAddr != "" || c.TrustedProxies != nil || c.PublicURL != "http://127.0.0.1:8080" ||
 		c.CoreDB != "sqlite:data/core.db" || c.PortalDB != "sqlite:data/portal.db" || !c.EmbeddedRedis() || c.LogLevel != slog.LevelInfo ||
 		c.Location.String() != "Asia/Shanghai" || c.ShutdownTimeout != 15*time.Second || c.Production() ||
 		c.WorkerConcurrency != 4 || len(c.BankSecret) != 32 || c.Bureau != "云溪县供电公司" {
@@ -81,6 +81,10 @@ func TestLoadRejects(t *testing.T) {
 		{"bureau not UTF-8", map[string]string{"GRIDPAY_BUREAU": "青山\xff"}, []string{"GRIDPAY_BUREAU"}},
 		{"production over plain http", map[string]string{"GRIDPAY_ENV": "production", "GRIDPAY_REDIS_URL": "redis://r:6379"}, []string{"GRIDPAY_PUBLIC_URL", "https"}},
 		{"several at once are all named", map[string]string{"GRIDPAY_ADDR": "x", "GRIDPAY_LOG_LEVEL": "y"}, []string{"GRIDPAY_ADDR", "GRIDPAY_LOG_LEVEL"}},
+		{"trusted proxy not a CIDR", map[string]string{"GRIDPAY_TRUSTED_PROXIES": "10.0.0.0/8, nginx"}, []string{"GRIDPAY_TRUSTED_PROXIES", `"nginx"`, "CIDR"}},
+		{"trusted proxy mask out of range", map[string]string{"GRIDPAY_TRUSTED_PROXIES": "10.0.0.0/33"}, []string{"GRIDPAY_TRUSTED_PROXIES"}},
+		{"metrics address without a port", map[string]string{"GRIDPAY_METRICS_ADDR": "localhost"}, []string{"GRIDPAY_METRICS_ADDR", "host:port"}},
+		{"metrics on the public listener", map[string]string{"GRIDPAY_ADDR": ":9000", "GRIDPAY_METRICS_ADDR": ":9000"}, []string{"GRIDPAY_METRICS_ADDR", "GRIDPAY_ADDR"}},
 		{"hostile value is quoted, not echoed raw", map[string]string{"GRIDPAY_ADDR": "\x00\n:x"}, []string{`"\x00\n:x"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -140,5 +144,43 @@ func TestLoadBankSecretOneError(t *testing.T) {
 	}
 	if c, err := config.Load(getenv(map[string]string{"GRIDPAY_BANK_SECRET": strings.Repeat("AB", 32)})); err != nil || len(c.BankSecret) != 32 {
 		t.Errorf("64 hex digits: %d bytes, %v; want the 32-byte key", len(c.BankSecret), err)
+	}
+}
+
+func TestLoadListenersAndProxies(t *testing.T) {
+	prod := production(nil)
+	with := func(base map[string]string, kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name        string
+		env         map[string]string
+		addr        string
+		metricsAddr string
+		proxies     []string
+	}{
+		{"dev stays on this machine", nil, "127.0.0.1:8080", "", nil},
+		{"dev told otherwise", with(nil, "GRIDPAY_ADDR", ":8081"), ":8081", "", nil},
+		{"production on every interface", prod, ":8080", "", nil},
+		{"production with an internal metrics listener", with(prod, "GRIDPAY_METRICS_ADDR", "127.0.0.1:9090"), ":8080", "127.0.0.1:9090", nil},
+		{"proxies by CIDR and address", with(nil, "GRIDPAY_TRUSTED_PROXIES", " 10.0.0.0/8, 192.168.1.10 ,,fd00::/8"), "127.0.0.1:8080", "",
+			[]string{"10.0.0.0/8", "192.168.1.10", "fd00::/8"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := config.Load(getenv(tc.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Addr != tc.addr || c.MetricsAddr != tc.metricsAddr || strings.Join(c.TrustedProxies, " ") != strings.Join(tc.proxies, " ") {
+				t.Errorf("addr %q metrics %q proxies %q, want %q %q %q", c.Addr, c.MetricsAddr, c.TrustedProxies, tc.addr, tc.metricsAddr, tc.proxies)
+			}
+		})
 	}
 }

@@ -158,7 +158,8 @@ func (g *generator) profile(r *rand.Rand, i int) profile {
 		p.address, p.industry = "城关镇滨河路88号", "6210"
 		p.tariff, p.tou, p.meter, p.capacity, p.baseKWh = tariffs[2], false, billing.Meter{Digits: 6, Multiplier: 1}, 50, 1500
 		p.behaviour, p.lateShare = arrears, 0
-		// Closed for renovation since last November and stopped paying: arrears from last year.
+		// Open as ever, but unpaid since last November's bill: arrears from last year. Its use stays
+		// its own all along, months and days alike.
 		p.unpaidFrom = slices.Index(g.periods, billing.PeriodOf(g.today.Year()-1, time.November))
 		if p.unpaidFrom < 1 {
 			p.unpaidFrom = 1

@@ -52,9 +52,6 @@ func (g *generator) account(l *store.Loader, i int) {
 	for j := 1; j < len(g.periods); j++ {
 		per := g.periods[j]
 		kwh := p.baseKWh * seasonal(p.class, int(per.Month())) * (0.85 + 0.3*r.Float64())
-		if i == 1 && j >= p.unpaidFrom+2 {
-			kwh *= 0.08 // closed for renovation: lights and a fridge
-		}
 		units := int64(kwh*100/float64(p.meter.Multiplier)) + r.Int64N(100)
 		history[j] = advance(history[j-1], units, p.tou, sp, r)
 	}

@@ -20,6 +20,7 @@ const (
 	DBCoreCache = 4 // internal/corecache
 	DBWorker    = 5 // worker
 	DBPayments  = 6 // payments
+	DBWeb       = 9 // internal/web
 )
 
 // Addr is the Redis the tests use: GRIDPAY_TEST_REDIS_ADDR, default 127.0.0.1:6379.

@@ -68,7 +68,7 @@ func CheckAPIToken(c *gin.Context, token string) error {
 // FormToken returns the CSRF token of forms shown before sign-in, setting its cookie the first
 // time; after sign-in forms carry the session's token instead.
 func (k Cookies) FormToken(c *gin.Context) string {
-	if v, err := c.Cookie(FormTokenCookie); err == nil && len(v) == 32 {
+	if v, err := k.Get(c, FormTokenCookie); err == nil && len(v) == 32 {
 		return v
 	}
 	v := NewToken()[:32]
@@ -81,7 +81,7 @@ func (k Cookies) FormToken(c *gin.Context) string {
 func CheckForm(c *gin.Context, sessionToken string) error {
 	want := sessionToken
 	if want == "" {
-		want, _ = c.Cookie(FormTokenCookie)
+		want, _ = Cookie(c, FormTokenCookie)
 	}
 	got := c.PostForm(csrfField)
 	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 || CrossOrigin(c.Request) {

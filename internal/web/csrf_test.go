@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gridpay/internal/billing"
+	"gridpay/internal/i18n"
 	"gridpay/internal/web"
 )
 
@@ -20,10 +21,11 @@ func TestCookiesFollowTheRule(t *testing.T) {
 		secure     bool
 		tls        bool
 		wantSecure bool
+		wantPrefix string
 	}{
-		{"dev over HTTP", false, false, false},
-		{"dev over TLS", false, true, true},
-		{"production", true, false, true},
+		{"dev over HTTP", false, false, false, ""},
+		{"dev over TLS", false, true, true, ""},
+		{"production", true, false, true, "__Host-"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := httptest.NewRecorder()
@@ -40,12 +42,47 @@ func TestCookiesFollowTheRule(t *testing.T) {
 				t.Fatalf("cookies = %v", cookies)
 			}
 			for _, ck := range cookies {
+				if !strings.HasPrefix(ck.Name, tc.wantPrefix+"gridpay_") || ck.Domain != "" {
+					t.Errorf("cookie named %q with Domain %q, want prefix %q and no Domain", ck.Name, ck.Domain, tc.wantPrefix)
+				}
 				if !ck.HttpOnly || ck.Path != "/" || ck.Secure != tc.wantSecure {
 					t.Errorf("%s: HttpOnly %v Path %q Secure %v", ck.Name, ck.HttpOnly, ck.Path, ck.Secure)
 				}
 			}
 			if cookies[0].SameSite != http.SameSiteLaxMode || cookies[1].SameSite != http.SameSiteStrictMode || len(cookies[1].Value) != 32 {
 				t.Errorf("SameSite %v %v, form token %q", cookies[0].SameSite, cookies[1].SameSite, cookies[1].Value)
+			}
+		})
+	}
+}
+
+func TestCookiesAreReadByTheNamesTheyAreWrittenBy(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		secure  bool
+		cookies string // the Cookie header the browser sends
+		want    i18n.Lang
+	}{
+		{"dev reads the plain name", false, "lang=en", i18n.EN},
+		{"production reads the __Host- name", true, "__Host-lang=en", i18n.EN},
+		{"production ignores a planted plain name", true, "lang=en", i18n.ZH},
+		{"dev ignores the prefixed name", false, "__Host-lang=en", i18n.ZH},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := gin.New()
+			k := web.Cookies{Secure: tc.secure}
+			e.Use(k.Attach)
+			e.GET("/", func(c *gin.Context) {
+				token := k.FormToken(c)
+				c.String(http.StatusOK, string(web.Lang(c))+" "+token)
+			})
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			r.Header.Set("Cookie", tc.cookies+"; "+k.Name(web.FormTokenCookie)+"="+strings.Repeat("t", 32))
+			r.Header.Set("Accept-Language", "zh-CN")
+			w := httptest.NewRecorder()
+			e.ServeHTTP(w, r)
+			if want := string(tc.want) + " " + strings.Repeat("t", 32); w.Body.String() != want {
+				t.Errorf("read %q, want %q", w.Body.String(), want)
 			}
 		})
 	}

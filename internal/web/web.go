@@ -8,6 +8,7 @@ package web
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -26,7 +27,8 @@ const RequestIDHeader = "X-Request-Id"
 const maxBodyBytes = 1 << 20
 
 // NewEngine returns a gin engine with gridpay's middleware: request id, recovery that logs one
-// line per 500, access log, security headers, request metrics and a body size limit.
+// line per 500, access log, security headers, Cache-Control no-store unless a handler says
+// otherwise, request metrics, a body size limit and gzip for text answers (Compress).
 func NewEngine(log *slog.Logger, reg prometheus.Registerer) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
@@ -56,12 +58,13 @@ func NewEngine(log *slog.Logger, reg prometheus.Registerer) *gin.Engine {
 		c.Set(rawBodyKey, c.Request.Body)
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBodyBytes)
 		start := time.Now()
+		method := methodLabel(c.Request.Method)
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler { // the client went away; net/http expects to see it
 					panic(p)
 				}
-				log.Error("panic", "request_id", id, "method", c.Request.Method, "path", c.Request.URL.Path,
+				log.Error("panic", "request_id", id, "method", method, "path", c.Request.URL.Path,
 					"panic", p, "stack", string(debug.Stack()))
 				c.AbortWithStatus(http.StatusInternalServerError)
 			}
@@ -71,15 +74,54 @@ func NewEngine(log *slog.Logger, reg prometheus.Registerer) *gin.Engine {
 			}
 			status := c.Writer.Status()
 			elapsed := time.Since(start)
-			requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(status)).Inc()
+			requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 			latency.WithLabelValues(route).Observe(elapsed.Seconds())
-			log.Info("request", "request_id", id, "method", c.Request.Method, "route", route,
+			log.Info("request", "request_id", id, "method", method, "route", route,
 				"status", status, "bytes", c.Writer.Size(), "ms", elapsed.Milliseconds())
 		}()
 		SecurityHeaders(c.Writer.Header())
+		// Nothing is stored by default: pages and API answers carry accounts, bills and sign-in
+		// state, and a shared phone's browser or a proxy must not keep them. A handler that serves
+		// something public (content-hashed assets, an account's printed QR code) sets its own.
+		c.Header("Cache-Control", "no-store")
 		c.Next()
 	})
+	e.Use(Compress)
 	return e
+}
+
+// TrustProxies makes the engine believe the client address that the proxies given (CIDRs or single
+// addresses, e.g. nginx or a load balancer in front of gridpay) write into X-Forwarded-For or
+// X-Real-IP, so that per-address limits count each customer and not the proxy. With none (the
+// default) those headers are ignored: anyone can write them.
+func TrustProxies(e *gin.Engine, proxies []string) error {
+	e.RemoteIPHeaders = []string{"X-Forwarded-For", "X-Real-IP"}
+	if len(proxies) == 0 {
+		proxies = nil
+	}
+	if err := e.SetTrustedProxies(proxies); err != nil {
+		return fmt.Errorf("web: trusted proxies: %w", err)
+	}
+	return nil
+}
+
+// StrictTransport is a middleware for a site served over HTTPS only: browsers that saw it once
+// keep to HTTPS for a year, for the site and its subdomains, so that no one on the way can offer
+// them a plain-HTTP copy.
+func StrictTransport(c *gin.Context) {
+	c.Header("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+	c.Next()
+}
+
+// methodLabel names a request's method for metrics and logs from a fixed set, so that a client
+// inventing methods cannot add series or long log fields: any other method is "other".
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "other"
 }
 
 // rawBodyKey keeps the request body as it arrived, for LimitBody.

@@ -27,7 +27,7 @@ const contextKey = "auth.session"
 // middleware for web's adapters: a failing session store is an error, which the page adapter
 // answers with the error page and the API adapter with JSON.
 func (a *Auth) Load(c *gin.Context) error {
-	id, err := c.Cookie(web.SessionCookie)
+	id, err := web.Cookie(c, web.SessionCookie)
 	if err != nil || id == "" {
 		return nil
 	}
