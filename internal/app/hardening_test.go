@@ -12,11 +12,12 @@ import (
 	"gridpay/internal/redistest"
 )
 
-// productionEnv is a production configuration on fresh SQLite databases, migrated.
+// productionEnv is a production configuration with an SMS gateway on fresh SQLite databases,
+// migrated.
 func productionEnv(t *testing.T, extra env) env {
 	t.Helper()
-	e := withDBs(t, env{"GRIDPAY_ENV": "production", "GRIDPAY_PUBLIC_URL": "https://pay.example.cn", "GRIDPAY_BUREAU": "青山县供电公司",
-		"GRIDPAY_REDIS_URL": redistest.URL(t, redistest.DBApp), "GRIDPAY_BANK_SECRET": strings.Repeat("ab", 32)})
+	e := withSMS(withDBs(t, env{"GRIDPAY_ENV": "production", "GRIDPAY_PUBLIC_URL": "https://pay.example.cn", "GRIDPAY_BUREAU": "青山县供电公司",
+		"GRIDPAY_REDIS_URL": redistest.URL(t, redistest.DBApp), "GRIDPAY_BANK_SECRET": strings.Repeat("ab", 32)}))
 	for k, v := range extra {
 		e[k] = v
 	}
