@@ -56,11 +56,6 @@ func runServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 		return err
 	}
 	defer svc.close()
-	if all {
-		wctx, stopWorker := context.WithCancel(ctx)
-		wait := startWorker(wctx, cfg, log, svc)
-		defer func() { stopWorker(); wait() }()
-	}
 	handler, metrics, err := newHandlers(cfg, log, svc)
 	if err != nil {
 		return err
@@ -71,6 +66,13 @@ func runServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("GRIDPAY_ADDR=%q: cannot listen: %w", cfg.Addr, err)
+	}
+	if all {
+		// The worker starts once the site listens: in dev the providers it asks (reconciliation,
+		// active query) are the sandboxes on this very listener.
+		wctx, stopWorker := context.WithCancel(ctx)
+		wait := startWorker(wctx, cfg, log, svc)
+		defer func() { stopWorker(); wait() }()
 	}
 	srv := newHTTPServer(handler, log)
 	// served gets one answer per listener: the site's, then the metrics listener's if there is one.
