@@ -210,7 +210,7 @@ func Decide(p ReminderPolicy, s ReminderState, now time.Time) Decision {
 	case !s.Account.ExemptTo.IsZero() && today.Before(DateOf(s.Account.ExemptTo)):
 		return Decision{Reason: ReasonExempt}
 	}
-	d, ok := pick(l, s, today, now)
+	d, ok := pick(l, p.Rates, s, today, now)
 	if !ok {
 		return d
 	}
@@ -238,8 +238,8 @@ func Decide(p ReminderPolicy, s ReminderState, now time.Time) Decision {
 
 // pick chooses the stage and bill before the guards of the day apply; ok is false when the
 // returned decision already says why nothing is sent.
-func pick(l Ladder, s ReminderState, today, now time.Time) (Decision, bool) {
-	bill, found := oldestOpen(s.Bills)
+func pick(l Ladder, rates LateFeeRates, s ReminderState, today, now time.Time) (Decision, bool) {
+	bill, found := oldestOpen(s.Bills, today, rates)
 	if !found {
 		return lowBalance(l, s, today)
 	}
@@ -341,16 +341,18 @@ func lowBalance(l Ladder, s ReminderState, today time.Time) (Decision, bool) {
 	return Decision{Stage: StageLowBalance, Amount: s.Account.Balance}, true
 }
 
-// oldestOpen returns the open bill with the earliest due date (the lowest id among equals): payments
-// clear the oldest bill first, so the ladder is about it.
-func oldestOpen(bills []BillBalance) (BillBalance, bool) {
+// oldestOpen returns the bill the ladder is about: the one due on the oldest due date that
+// Summarize counts on day on (the lowest id among equals). Payments clear the oldest bill first, and
+// the portal's legal clock counts from the same date, so both speak of the same bill.
+func oldestOpen(bills []BillBalance, on time.Time, r LateFeeRates) (BillBalance, bool) {
+	oldest := Summarize(bills, on, r).OldestDue
 	var best BillBalance
 	found := false
 	for _, b := range bills {
-		if b.Status() == Paid {
+		if oldest.IsZero() || !DateOf(b.Due).Equal(oldest) || Summarize([]BillBalance{b}, on, r).Bills == 0 {
 			continue
 		}
-		if !found || b.Due.Before(best.Due) || b.Due.Equal(best.Due) && b.ID < best.ID {
+		if !found || b.ID < best.ID {
 			best, found = b, true
 		}
 	}
