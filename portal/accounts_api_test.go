@@ -32,7 +32,7 @@ func TestAccountsAndSummary(t *testing.T) {
 		t.Fatalf("summary = %d %s", status, raw)
 	}
 	for _, want := range []string{`"as_of":"2026-11-26"`, `"open_bills":2`, `"oldest_due":"2026-10-20"`, `"days_overdue":37`,
-		`"notice_from":"2026-11-13"`, `"notice_may_come":true`, `"earliest_disconnection":"2026-11-20"`} {
+		`"notice_from":"2026-11-20"`, `"notice_may_come":true`, `"earliest_disconnection":"2026-12-03"`} {
 		if !strings.Contains(raw, want) {
 			t.Errorf("summary lacks %s: %s", want, raw)
 		}

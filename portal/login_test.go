@@ -34,7 +34,7 @@ func TestSignInWithFormsAndSeeHome(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("code form = %d:\n%s", status, body)
 	}
-	for _, want := range []string{"3100000001", "张*国", "¥", "停电通知可能随时发出", "2026年11月20日", "退出登录"} {
+	for _, want := range []string{"3100000001", "张*国", "¥", "停电通知可能随时发出", "2026年12月3日", "退出登录"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("home after sign-in lacks %q", want)
 		}

@@ -125,10 +125,10 @@ type Summary struct {
 	OpenBills      int           `json:"open_bills"`
 	OldestDue      *Date         `json:"oldest_due,omitempty"`
 	DaysOverdue    int           `json:"days_overdue"`
-	LateFeePerDay  billing.Money `json:"late_fee_per_day_fen"`  // how much tomorrow adds if nothing is paid
-	NoticeFrom     *Date         `json:"notice_from,omitempty"` // pay before this day to avoid a disconnection notice
-	NoticeMayCome  bool          `json:"notice_may_come"`       // that day has come
-	EarliestCutOff *Date         `json:"earliest_disconnection,omitempty"`
+	LateFeePerDay  billing.Money `json:"late_fee_per_day_fen"`             // how much tomorrow adds if nothing is paid
+	NoticeFrom     *Date         `json:"notice_from,omitempty"`            // pay before this day to avoid a disconnection notice
+	NoticeMayCome  bool          `json:"notice_may_come"`                  // that day has come
+	EarliestCutOff *Date         `json:"earliest_disconnection,omitempty"` // the earliest interruption a notice given now could plan
 	// PaymentInFlight: money paid and not yet posted stops the legal clock (docs/domain.md): no
 	// reminder and no notice while it is on its way.
 	PaymentInFlight bool `json:"payment_in_flight"`
@@ -163,7 +163,8 @@ func (s *Service) Summary(ctx context.Context, phone, accountNo string) (Summary
 		}
 		sum.LateFeePerDay = billing.DailyLateFee(open, today, s.rates)
 	}
-	from, cut := billing.NoticeFrom(v.Class, a.OldestDue), billing.EarliestDisconnection(a.OldestDue)
+	// The same clock the reminder ladder keeps: its first notice comes on from and plans cut.
+	from, cut := billing.NoticeFrom(a.OldestDue), billing.EarliestCutOff(v.Class, a.OldestDue, today)
 	sum.NoticeFrom, sum.EarliestCutOff = (*Date)(&from), (*Date)(&cut)
 	sum.NoticeMayCome = !today.Before(from) && !inFlight
 	return sum, nil

@@ -185,12 +185,6 @@ type Decision struct {
 // Send reports whether the decision sends a reminder.
 func (d Decision) Send() bool { return d.Stage != "" }
 
-// PlannedDisconnection is the day supply is planned to be interrupted when a notice about a bill
-// due on due is given on noticeDay with lead days of notice: never before EarliestDisconnection.
-func PlannedDisconnection(due, noticeDay time.Time, lead int) time.Time {
-	return maxTime(EarliestDisconnection(due), DateOf(noticeDay).AddDate(0, 0, lead))
-}
-
 // Decide returns what to send the account in state s at now under policy p. It is pure: the same
 // inputs give the same decision, so the sender calls it again with fresh state just before sending
 // and sends only if the decision still says so.
@@ -312,7 +306,7 @@ func pick(l Ladder, rates LateFeeRates, s ReminderState, today, now time.Time) (
 // that does not hold today, or "" when the notice is lawful. The bill is still unpaid: it is the
 // oldest open bill.
 func noticeMissing(l Ladder, c Class, due, today time.Time, sent func(Stage) (SentReminder, bool)) Precondition {
-	if today.Before(EarliestDisconnection(due)) {
+	if today.Before(NoticeFrom(due)) {
 		return NeedOverdue
 	}
 	r, ok := sent(StageCuijiao)

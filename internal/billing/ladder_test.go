@@ -1,6 +1,7 @@
 package billing_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -318,6 +319,31 @@ func TestNoticePlanAndFinalNotice(t *testing.T) {
 				t.Errorf("a final notice after an undelivered notice: %+v", undelivered)
 			}
 		})
+	}
+}
+
+// TestLadderAgreesWithThePortalClock holds the ladder to the clock the portal shows: the first
+// notice comes on NoticeFrom, and the disconnection it plans is the EarliestCutOff the customer saw
+// that day.
+func TestLadderAgreesWithThePortalClock(t *testing.T) {
+	for _, c := range billing.Classes() {
+		for _, late := range []int{0, 1, 6, 40} {
+			due := "2026-12-20"
+			day := billing.NoticeFrom(date(due)).AddDate(0, 0, late)
+			t.Run(fmt.Sprintf("%s/%d days after the first notice day", c, late), func(t *testing.T) {
+				s := billing.ReminderState{Account: billing.ReminderAccount{Class: c}, Bills: []billing.BillBalance{bill(1, c, due)},
+					History: sentUpTo(billing.StageNotice, 1, c, due)}
+				noon := time.Date(day.Year(), day.Month(), day.Day(), 12, 0, 0, 0, beijing)
+				d := billing.Decide(policy(), s, noon)
+				if want := billing.EarliestCutOff(c, date(due), day); d.Stage != billing.StageNotice || !d.Planned.Equal(want) {
+					t.Errorf("Decide = %+v, want a notice planning %s as the portal shows", d, want.Format("2006-01-02"))
+				}
+				before := billing.NoticeFrom(date(due)).AddDate(0, 0, -1)
+				if d := billing.Decide(policy(), s, time.Date(before.Year(), before.Month(), before.Day(), 12, 0, 0, 0, beijing)); d.Stage == billing.StageNotice {
+					t.Errorf("a notice the day before NoticeFrom: %+v", d)
+				}
+			})
+		}
 	}
 }
 

@@ -9,28 +9,50 @@ import (
 
 func TestLegalClock(t *testing.T) {
 	for _, tc := range []struct {
-		name               string
-		class              billing.Class
-		due                string
-		noticeFrom, cutOff string
+		name                     string
+		class                    billing.Class
+		due, today               string
+		noticeFrom, lawful, plan string
 	}{
-		{"residential: notice 7 days before day 31", billing.Residential, "2026-10-20", "2026-11-13", "2026-11-20"},
-		{"commercial: notice 3 days before day 31", billing.Commercial, "2026-10-20", "2026-11-17", "2026-11-20"},
-		{"agricultural counts as non-residential", billing.Agricultural, "2026-10-20", "2026-11-17", "2026-11-20"},
-		{"across a leap day", billing.Residential, "2028-02-10", "2028-03-05", "2028-03-12"},
-		{"across the year end", billing.LargeIndustry, "2026-12-20", "2027-01-17", "2027-01-20"},
+		{"residential: notice from day 31, 7 days of notice", billing.Residential, "2026-10-20", "2026-10-25", "2026-11-20", "2026-11-20", "2026-11-27"},
+		{"commercial: 3 days of notice", billing.Commercial, "2026-10-20", "2026-10-25", "2026-11-20", "2026-11-20", "2026-11-23"},
+		{"agricultural counts as non-residential", billing.Agricultural, "2026-10-20", "2026-10-25", "2026-11-20", "2026-11-20", "2026-11-23"},
+		{"seen after the first notice day: a notice today", billing.Residential, "2026-10-20", "2026-11-26", "2026-11-20", "2026-11-20", "2026-12-03"},
+		{"across a leap day", billing.Residential, "2028-02-10", "2028-02-10", "2028-03-12", "2028-03-12", "2028-03-19"},
+		{"across the year end", billing.LargeIndustry, "2026-12-20", "2027-01-01", "2027-01-20", "2027-01-20", "2027-01-23"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			due := date(tc.due)
-			if got := billing.NoticeFrom(tc.class, due); !got.Equal(date(tc.noticeFrom)) {
+			if got := billing.NoticeFrom(due); !got.Equal(date(tc.noticeFrom)) {
 				t.Errorf("NoticeFrom = %s, want %s", got.Format("2006-01-02"), tc.noticeFrom)
 			}
-			if got := billing.EarliestDisconnection(due); !got.Equal(date(tc.cutOff)) {
-				t.Errorf("EarliestDisconnection = %s, want %s", got.Format("2006-01-02"), tc.cutOff)
+			if got := billing.EarliestDisconnection(due); !got.Equal(date(tc.lawful)) {
+				t.Errorf("EarliestDisconnection = %s, want %s", got.Format("2006-01-02"), tc.lawful)
+			}
+			if got := billing.EarliestCutOff(tc.class, due, date(tc.today)); !got.Equal(date(tc.plan)) {
+				t.Errorf("EarliestCutOff on %s = %s, want %s", tc.today, got.Format("2006-01-02"), tc.plan)
 			}
 			// Day 31 is more than 30 days overdue; day 30 is not.
-			if d := int(date(tc.cutOff).Sub(due).Hours() / 24); d != 31 {
+			if d := int(date(tc.lawful).Sub(due).Hours() / 24); d != 31 {
 				t.Errorf("earliest disconnection is %d days after the due date, want 31", d)
+			}
+		})
+	}
+}
+
+func TestPlannedDisconnection(t *testing.T) {
+	for _, tc := range []struct {
+		name, due, notice string
+		lead              int
+		want              string
+	}{
+		{"7 days after the notice", "2026-10-20", "2026-11-20", 7, "2026-11-27"},
+		{"a longer lead", "2026-10-20", "2026-11-22", 10, "2026-12-02"},
+		{"never before the bill is more than 30 days overdue", "2026-10-20", "2026-11-01", 3, "2026-11-20"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := billing.PlannedDisconnection(date(tc.due), date(tc.notice), tc.lead); !got.Equal(date(tc.want)) {
+				t.Errorf("PlannedDisconnection = %s, want %s", got.Format("2006-01-02"), tc.want)
 			}
 		})
 	}
