@@ -1,6 +1,8 @@
 package billing
 
 import (
+	"errors"
+	"fmt"
 	"slices"
 	"time"
 )
@@ -359,21 +361,22 @@ func finalAt(l Ladder, planned time.Time, loc *time.Location) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, loc).Add(l.DisconnectAt - l.FinalNoticeBefore)
 }
 
+// quietAt reports whether the time of day since (from midnight) is inside quiet hours.
+func (p ReminderPolicy) quietAt(since time.Duration) bool {
+	if p.QuietFrom == p.QuietUntil {
+		return false
+	}
+	if p.QuietFrom < p.QuietUntil {
+		return since >= p.QuietFrom && since < p.QuietUntil
+	}
+	return since >= p.QuietFrom || since < p.QuietUntil
+}
+
 // quiet reports whether now (in the policy's location) is inside quiet hours, and when they end.
 func (p ReminderPolicy) quiet(now time.Time) (time.Time, bool) {
-	if p.QuietFrom == p.QuietUntil {
-		return time.Time{}, false
-	}
 	y, m, d := now.Date()
 	midnight := time.Date(y, m, d, 0, 0, 0, 0, now.Location())
-	since := now.Sub(midnight)
-	var in bool
-	if p.QuietFrom < p.QuietUntil {
-		in = since >= p.QuietFrom && since < p.QuietUntil
-	} else {
-		in = since >= p.QuietFrom || since < p.QuietUntil
-	}
-	if !in {
+	if !p.quietAt(now.Sub(midnight)) {
 		return time.Time{}, false
 	}
 	end := midnight.Add(p.QuietUntil)
@@ -381,4 +384,78 @@ func (p ReminderPolicy) quiet(now time.Time) (time.Time, bool) {
 		end = time.Date(y, m, d+1, 0, 0, 0, 0, now.Location()).Add(p.QuietUntil)
 	}
 	return end, true
+}
+
+// Validate returns an error wrapping ErrInvalid when the policy could not be kept: no location, an
+// unknown class, a ladder whose steps are not in ascending order of day or name a stage that is not
+// a day's step, a notice before the 催交 or with a lead shorter than the law's, a final notice not
+// within the day or inside quiet hours, times of day outside one day, or bad late-fee rates. Call it where the policy is
+// loaded; Decide still withholds an unlawful notice on its own.
+func (p ReminderPolicy) Validate() error {
+	var errs []error
+	if p.Location == nil {
+		errs = append(errs, errors.New("no location"))
+	}
+	for _, t := range []time.Duration{p.QuietFrom, p.QuietUntil} {
+		if t < 0 || t >= 24*time.Hour {
+			errs = append(errs, fmt.Errorf("quiet hours: %s is not a time of day", t))
+		}
+	}
+	for c, l := range p.Ladders {
+		if !c.Valid() {
+			errs = append(errs, fmt.Errorf("ladder of unknown class %q", c))
+			continue
+		}
+		if err := l.validate(c); err != nil {
+			errs = append(errs, fmt.Errorf("ladder %s: %w", c, err))
+		}
+		// A final notice held back by quiet hours would reach the customer less than the hour before.
+		if final := l.DisconnectAt - l.FinalNoticeBefore; c != Residential && p.quietAt(final) {
+			errs = append(errs, fmt.Errorf("ladder %s: the final notice at %s falls in quiet hours", c, final))
+		}
+	}
+	if err := p.Rates.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("reminder policy: %w: %w", ErrInvalid, errors.Join(errs...))
+	}
+	return nil
+}
+
+// dayStages are the stages a ladder step may name; the final notice and the low-balance alert are
+// not tied to a day after the due date.
+var dayStages = []Stage{StageBeforeDue, StageDue, StageOverdue1, StageOverdue15, StageCuijiao, StageNotice}
+
+func (l Ladder) validate(c Class) error {
+	var errs []error
+	seen := map[Stage]int{}
+	for i, s := range l.Steps {
+		if !slices.Contains(dayStages, s.Stage) {
+			errs = append(errs, fmt.Errorf("stage %q is not a day's step", s.Stage))
+		}
+		if _, dup := seen[s.Stage]; dup {
+			errs = append(errs, fmt.Errorf("stage %q twice", s.Stage))
+		}
+		seen[s.Stage] = s.Offset
+		if i > 0 && s.Offset <= l.Steps[i-1].Offset {
+			errs = append(errs, fmt.Errorf("stage %q on day %d is not after %q on day %d", s.Stage, s.Offset,
+				l.Steps[i-1].Stage, l.Steps[i-1].Offset))
+		}
+	}
+	if n, ok := seen[StageNotice]; ok {
+		if cj, ok := seen[StageCuijiao]; !ok || cj >= n {
+			errs = append(errs, errors.New("a notice needs a 催交 on an earlier day"))
+		}
+		if l.NoticeLeadDays < NoticeDays(c) {
+			errs = append(errs, fmt.Errorf("notice lead of %d days is shorter than the law's %d", l.NoticeLeadDays, NoticeDays(c)))
+		}
+	}
+	if l.DisconnectAt < 0 || l.DisconnectAt >= 24*time.Hour || l.FinalNoticeBefore <= 0 || l.FinalNoticeBefore > l.DisconnectAt {
+		errs = append(errs, fmt.Errorf("final notice %s before an interruption at %s is not within the day", l.FinalNoticeBefore, l.DisconnectAt))
+	}
+	if l.LowBalance < 0 {
+		errs = append(errs, fmt.Errorf("negative low-balance threshold %s", l.LowBalance))
+	}
+	return errors.Join(errs...)
 }

@@ -1,7 +1,9 @@
 package billing_test
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -408,4 +410,70 @@ func TestDecideAgainBeforeSending(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestReminderPolicyValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*billing.ReminderPolicy)
+		valid  bool
+	}{
+		{"the default", func(*billing.ReminderPolicy) {}, true},
+		{"a longer notice lead", func(p *billing.ReminderPolicy) {
+			setLadder(p, billing.Residential, func(l *billing.Ladder) { l.NoticeLeadDays = 10 })
+		}, true},
+		{"no quiet hours", func(p *billing.ReminderPolicy) { p.QuietFrom, p.QuietUntil = 0, 0 }, true},
+		{"no location", func(p *billing.ReminderPolicy) { p.Location = nil }, false},
+		{"quiet hours past the day", func(p *billing.ReminderPolicy) { p.QuietFrom = 25 * time.Hour }, false},
+		{"an unknown class", func(p *billing.ReminderPolicy) { p.Ladders["industrial"] = billing.DefaultLadder(billing.Commercial) }, false},
+		{"a notice lead shorter than the law's", func(p *billing.ReminderPolicy) {
+			setLadder(p, billing.Commercial, func(l *billing.Ladder) { l.NoticeLeadDays = 2 })
+		}, false},
+		{"steps out of order", func(p *billing.ReminderPolicy) {
+			setLadder(p, billing.Residential, func(l *billing.Ladder) { l.Steps[0], l.Steps[1] = l.Steps[1], l.Steps[0] })
+		}, false},
+		{"a stage twice", func(p *billing.ReminderPolicy) {
+			setLadder(p, billing.Residential, func(l *billing.Ladder) { l.Steps[1].Stage = billing.StageBeforeDue })
+		}, false},
+		{"the final notice as a day's step", func(p *billing.ReminderPolicy) {
+			setLadder(p, billing.Residential, func(l *billing.Ladder) {
+				l.Steps = append(l.Steps, billing.Step{Stage: billing.StageNoticeFinal, Offset: 40})
+			})
+		}, false},
+		{"a notice without a 催交", func(p *billing.ReminderPolicy) {
+			setLadder(p, billing.Residential, func(l *billing.Ladder) { l.Steps = slices.Delete(l.Steps, 4, 5) })
+		}, false},
+		{"a final notice in quiet hours", func(p *billing.ReminderPolicy) {
+			setLadder(p, billing.Commercial, func(l *billing.Ladder) { l.DisconnectAt = 8*time.Hour + 30*time.Minute })
+		}, false},
+		{"a residential interruption early in the morning needs no final notice", func(p *billing.ReminderPolicy) {
+			setLadder(p, billing.Residential, func(l *billing.Ladder) { l.DisconnectAt = 8*time.Hour + 30*time.Minute })
+		}, true},
+		{"a final notice before midnight", func(p *billing.ReminderPolicy) {
+			setLadder(p, billing.Commercial, func(l *billing.Ladder) { l.DisconnectAt = 30 * time.Minute })
+		}, false},
+		{"a negative low-balance threshold", func(p *billing.ReminderPolicy) {
+			setLadder(p, billing.Residential, func(l *billing.Ladder) { l.LowBalance = -1 })
+		}, false},
+		{"a negative late-fee rate", func(p *billing.ReminderPolicy) {
+			p.Rates[billing.Residential] = billing.LateFeeRate{CurrentYear: -1, CrossYear: 1}
+		}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := policy()
+			tc.change(&p)
+			err := p.Validate()
+			if tc.valid != (err == nil) || err != nil && !errors.Is(err, billing.ErrInvalid) {
+				t.Errorf("Validate = %v, want valid %v", err, tc.valid)
+			}
+		})
+	}
+}
+
+// setLadder changes a copy of the ladder of class c, so the default's steps are never shared.
+func setLadder(p *billing.ReminderPolicy, c billing.Class, change func(*billing.Ladder)) {
+	l := billing.DefaultLadder(c)
+	change(&l)
+	p.Ladders[c] = l
 }
