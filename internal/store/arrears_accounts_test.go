@@ -130,7 +130,7 @@ func TestOverdueAccounts(t *testing.T) {
 					Reminders: []store.ReminderEntry{{Stage: "before_due", RemindOn: day("2026-04-12"), Channel: "sms", Status: "sent"}}},
 				{ID: flagged, No: "3100000302", Class: billing.Commercial, Phone: "13912345678", Protected: true, Important: true,
 					RemindersExemptUntil: day("2026-04-30"),
-					Open: []billing.BillBalance{{Period: 202602, Class: billing.Commercial, Due: day("2026-03-15"), Principal: 500000}},
+					Open:                 []billing.BillBalance{{Period: 202602, Class: billing.Commercial, Due: day("2026-03-15"), Principal: 500000}},
 					Reminders: []store.ReminderEntry{
 						{Stage: "due_day", RemindOn: day("2026-03-15"), Channel: "wechat", Status: "failed"},
 						{Stage: "due_day", RemindOn: day("2026-03-15"), Channel: "sms", Status: "delivered"},
