@@ -24,7 +24,8 @@ const (
 )
 
 // RunCounts are what a run, or one batch of it, added up. Suppressed counts accounts due a
-// reminder that got none, by reason (a key of at most 32 characters, such as "quiet_hours").
+// reminder that got none, by reason (a key of at most 32 characters of [0-9A-Za-z_-], such as
+// "quiet_hours").
 type RunCounts struct {
 	Scanned    int64
 	Due        int64
@@ -259,20 +260,10 @@ func validateRunCounts(c RunCounts) error {
 		return fmt.Errorf("negative count: %w", billing.ErrInvalid)
 	}
 	for reason, n := range c.Suppressed {
-		if reason == "" || len(reason) > 32 || !printableASCII(reason) || n < 0 {
+		// Reasons are keys for code and message tables, not text.
+		if !identifier(reason, 32) || n < 0 {
 			return fmt.Errorf("suppression reason %q (%d): %w", truncateText(reason, 32), n, billing.ErrInvalid)
 		}
 	}
 	return nil
-}
-
-// printableASCII reports whether s is made of printable ASCII characters only: reasons are keys
-// for code and message tables, not text.
-func printableASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x21 || s[i] > 0x7e {
-			return false
-		}
-	}
-	return true
 }

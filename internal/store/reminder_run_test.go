@@ -3,6 +3,7 @@ package store_test
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,6 +74,12 @@ func TestReminderRun(t *testing.T) {
 			}, billing.ErrInvalid, nil},
 			{"a reason that is text, not a key, is refused", func() error {
 				return portal.AdvanceReminderRun(ctx, run.ID, 300, store.RunCounts{Suppressed: map[string]int64{"安静时段": 1}})
+			}, billing.ErrInvalid, nil},
+			{"a reason with a space is refused", func() error {
+				return portal.AdvanceReminderRun(ctx, run.ID, 300, store.RunCounts{Suppressed: map[string]int64{"quiet hours": 1}})
+			}, billing.ErrInvalid, nil},
+			{"a reason longer than 32 characters is refused", func() error {
+				return portal.AdvanceReminderRun(ctx, run.ID, 300, store.RunCounts{Suppressed: map[string]int64{strings.Repeat("x", 33): 1}})
 			}, billing.ErrInvalid, nil},
 			{"a negative suppression count is refused", func() error {
 				return portal.AdvanceReminderRun(ctx, run.ID, 300, store.RunCounts{Suppressed: map[string]int64{"holiday": -1}})
