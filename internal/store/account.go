@@ -5,13 +5,15 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"gridpay/internal/billing"
 )
 
 const accountSelect = `
 SELECT a.id, a.account_no, a.name, a.address, a.phone, a.class, a.industry_code,
-       s.name, t.name, tf.code, tf.name, a.capacity_kva, a.important, a.prepaid_fen, a.opened_on
+       s.name, t.name, tf.code, tf.name, a.capacity_kva, a.important, a.prepaid_fen, a.opened_on,
+       a.protected, a.reminders_exempt_until
 FROM accounts a
 JOIN supply_stations s ON s.id = a.station_id
 JOIN transformer_areas t ON t.id = a.area_id
@@ -23,11 +25,14 @@ func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
 		class     string
 		important bool
 		opened    date
+		protected bool
+		exempt    nullDate
 	)
 	err := row.Scan(&a.ID, &a.No, &a.Name, &a.Address, &a.Phone, &class, &a.IndustryCode,
 		&a.StationName, &a.AreaName, &a.TariffCode, &a.TariffName, &a.CapacityKVA, &important,
-		&a.Prepaid, &opened)
+		&a.Prepaid, &opened, &protected, &exempt)
 	a.Class, a.Important, a.OpenedOn = billing.Class(class), important, timeOf(opened)
+	a.Protected, a.RemindersExemptUntil = protected, time.Time(exempt)
 	return a, err
 }
 

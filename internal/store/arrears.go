@@ -39,13 +39,19 @@ func (c *Core) OpenBills(ctx context.Context, accountID int64) ([]billing.BillBa
 	return open, nil
 }
 
+// openBillsSelect reads bills that are not fully paid, each account's oldest first; the caller
+// finishes the WHERE clause with the accounts it wants and appends openBillsOrder.
+const openBillsSelect = `SELECT ` + billColumns + `
+FROM bills b JOIN tariffs tf ON tf.id = b.tariff_id
+WHERE b.status <> 'paid' AND `
+
+const openBillsOrder = `
+ORDER BY b.account_id, b.due_on, b.period, b.id`
+
 // openBills returns the settlement state of the account's bills that are not fully paid, oldest
 // first.
 func openBills(ctx context.Context, q querier, accountID int64) ([]billing.BillBalance, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+billColumns+`
-FROM bills b JOIN tariffs tf ON tf.id = b.tariff_id
-WHERE b.account_id = @acc AND b.status <> 'paid'
-ORDER BY b.due_on, b.period, b.id`, sql.Named("acc", accountID))
+	rows, err := q.QueryContext(ctx, openBillsSelect+`b.account_id = @acc`+openBillsOrder, sql.Named("acc", accountID))
 	if err != nil {
 		return nil, err
 	}
@@ -56,6 +62,25 @@ ORDER BY b.due_on, b.period, b.id`, sql.Named("acc", accountID))
 	open := make([]billing.BillBalance, len(bills))
 	for i, b := range bills {
 		open[i] = b.Balance
+	}
+	return open, nil
+}
+
+// openBillsBetween returns the open bills of the accounts with ids first to last, by account id,
+// each account's oldest first: one query for a batch of accounts instead of one per account.
+func openBillsBetween(ctx context.Context, q querier, first, last int64) (map[int64][]billing.BillBalance, error) {
+	rows, err := q.QueryContext(ctx, openBillsSelect+`b.account_id BETWEEN @first AND @last`+openBillsOrder,
+		sql.Named("first", first), sql.Named("last", last))
+	if err != nil {
+		return nil, err
+	}
+	bills, err := collectBills(rows)
+	if err != nil {
+		return nil, err
+	}
+	open := map[int64][]billing.BillBalance{}
+	for _, b := range bills {
+		open[b.AccountID] = append(open[b.AccountID], b.Balance)
 	}
 	return open, nil
 }

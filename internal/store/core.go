@@ -53,9 +53,14 @@ type Account struct {
 	TariffCode   string
 	TariffName   string
 	CapacityKVA  int64
-	Important    bool
+	Important    bool // 重要用户: disconnection notices are copied to the power administration department
 	Prepaid      billing.Money
 	OpenedOn     time.Time
+	// Protected accounts (低保/五保 households, home medical equipment) get no arrears reminders.
+	Protected bool
+	// RemindersExemptUntil is the date an exemption from reminders runs until (whether that day is
+	// still exempt is the ladder's rule, not the store's); zero when there is none.
+	RemindersExemptUntil time.Time
 }
 
 // Page selects a slice of a long list.

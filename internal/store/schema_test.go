@@ -38,6 +38,12 @@ VALUES ('` + no + `', '3100000001', 'wechat', 100, '` + status + `', ` + at + `,
 			return `INSERT INTO reminders (account_id, stage, channel, remind_on, sent_at, amount_fen, recipient, content, status)
 VALUES (` + itoa(acc) + `, '` + stage + `', '` + channel + `', '2026-11-26', ` + at + `, 100, '138****8000', 'please pay', 'sent')`
 		}
+		run := func(on, status string) string {
+			return `INSERT INTO reminder_runs (run_on, started_at, status) VALUES ('` + on + `', ` + at + `, '` + status + `')`
+		}
+		suppressed := func(reason string) string {
+			return `INSERT INTO reminder_run_suppressions (run_id, reason, n) SELECT MIN(id), '` + reason + `', 1 FROM reminder_runs`
+		}
 		for _, tc := range []struct {
 			name string
 			sql  string
@@ -60,6 +66,12 @@ SELECT MIN(id), 'IMAGE/PNG', 0x89504E47 FROM disputes`, false},
 			{"a reminder", reminder("due", "sms"), true},
 			{"the same reminder on a channel in capitals is another channel", reminder("due", "SMS"), true},
 			{"the same reminder again", reminder("due", "sms"), false},
+			{"a reminder run of a known status", run("2026-11-26", "running"), true},
+			{"reminder run status in capitals", run("2026-11-27", "RUNNING"), false},
+			{"a second run of a day", run("2026-11-26", "done"), false},
+			{"a suppression reason", suppressed("holiday"), true},
+			{"a suppression reason in capitals is another reason", suppressed("HOLIDAY"), true},
+			{"the same suppression reason again", suppressed("holiday"), false},
 			{"a counter whose name differs in case is another counter", `INSERT INTO counters (name, last_no) VALUES ('RECEIPT', 0)`, true},
 		} {
 			t.Run(tc.name, func(t *testing.T) {

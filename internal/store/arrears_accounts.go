@@ -1,0 +1,139 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"gridpay/internal/billing"
+)
+
+// MaxArrearsBatch is the most accounts OverdueAccounts returns in one call: enough that a county's
+// run takes few round trips, few enough that a batch, its bills and its reminders stay small.
+const MaxArrearsBatch = 1000
+
+// ArrearsAccount is what the arrears run needs of one account with bills in the ladder's reach: its
+// settings, its open bills and the reminders already on record.
+type ArrearsAccount struct {
+	ID    int64
+	No    string
+	Class billing.Class
+	// Phone is where reminders go; it must never reach a log line (LogValue leaves it out).
+	Phone                string
+	Protected            bool
+	Important            bool
+	RemindersExemptUntil time.Time // zero: no exemption
+	Prepaid              billing.Money
+	// Open is every bill not fully paid, oldest first, including those not yet in reach.
+	Open []billing.BillBalance
+	// Reminders is the account's reminder history, oldest first.
+	Reminders []ReminderEntry
+}
+
+// LogValue implements slog.LogValuer: an account in a log line shows its id and number, never its
+// phone.
+func (a ArrearsAccount) LogValue() slog.Value {
+	return slog.GroupValue(slog.Int64("id", a.ID), slog.String("no", a.No), slog.String("class", string(a.Class)))
+}
+
+// ReminderEntry is one reminder on record, as the ladder reads the history: which stage went out on
+// which day, through which channel, and how it ended (sent, delivered, failed, ...).
+type ReminderEntry struct {
+	Stage    string
+	RemindOn time.Time
+	Channel  string
+	Status   string
+}
+
+// OverdueAccounts returns, in account id order, up to limit accounts with an id above after that
+// have a bill not fully paid due on or before dueBy, with their open bills and reminder history.
+// The caller passes the run's day plus the ladder's longest lead before a due date (the first
+// reminder goes out 3 days before it), and pages by passing the last id it got as after, until a
+// call returns fewer than limit. The three reads of a batch are not one snapshot: a payment posted
+// meanwhile may show in the bills and not in the selection, which is why the run checks again
+// before sending.
+func (c *Core) OverdueAccounts(ctx context.Context, dueBy time.Time, after int64, limit int) ([]ArrearsAccount, error) {
+	if limit <= 0 || limit > MaxArrearsBatch || after < 0 {
+		return nil, fmt.Errorf("store: overdue accounts after %d: batch of %d: %w", after, limit, billing.ErrInvalid)
+	}
+	// EXISTS over the open-bill index keeps the scan in account id order, so the database stops
+	// after limit accounts instead of sorting every overdue one.
+	rows, err := c.db.QueryContext(ctx, `SELECT a.id, a.account_no, a.class, a.phone, a.protected, a.important,
+       a.reminders_exempt_until, a.prepaid_fen
+FROM accounts a
+WHERE a.id > @after AND EXISTS (
+    SELECT 1 FROM bills b WHERE b.account_id = a.id AND b.status <> 'paid' AND b.due_on <= @due_by)
+ORDER BY a.id`+c.db.dialect.page("@limit", "@offset"),
+		sql.Named("after", after), sql.Named("due_by", date(billing.DateOf(dueBy))),
+		sql.Named("limit", limit), sql.Named("offset", 0))
+	if err != nil {
+		return nil, fmt.Errorf("store: overdue accounts after %d: %w", after, err)
+	}
+	accounts, err := collect(rows, func(row rowScanner) (ArrearsAccount, error) {
+		var (
+			a      ArrearsAccount
+			class  string
+			exempt nullDate
+		)
+		err := row.Scan(&a.ID, &a.No, &class, &a.Phone, &a.Protected, &a.Important, &exempt, &a.Prepaid)
+		a.Class, a.RemindersExemptUntil = billing.Class(class), time.Time(exempt)
+		return a, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: overdue accounts after %d: %w", after, err)
+	}
+	if len(accounts) == 0 {
+		return accounts, nil
+	}
+	// The batch's bills and reminders are read by id range, not by a list of ids: two statements
+	// whatever the batch size, and no parameter limit to mind. Accounts in the range that are not
+	// in the batch (nothing in reach) are dropped here.
+	first, last := accounts[0].ID, accounts[len(accounts)-1].ID
+	open, err := openBillsBetween(ctx, c.db, first, last)
+	if err != nil {
+		return nil, fmt.Errorf("store: overdue accounts %d-%d: bills: %w", first, last, err)
+	}
+	history, err := remindersBetween(ctx, c.db, first, last)
+	if err != nil {
+		return nil, fmt.Errorf("store: overdue accounts %d-%d: reminders: %w", first, last, err)
+	}
+	for i := range accounts {
+		accounts[i].Open = open[accounts[i].ID]
+		accounts[i].Reminders = history[accounts[i].ID]
+	}
+	return accounts, nil
+}
+
+// remindersBetween returns the reminder history of the accounts with ids first to last, each
+// account's oldest first.
+func remindersBetween(ctx context.Context, q querier, first, last int64) (map[int64][]ReminderEntry, error) {
+	rows, err := q.QueryContext(ctx, `SELECT account_id, stage, remind_on, channel, status
+FROM reminders WHERE account_id BETWEEN @first AND @last
+ORDER BY account_id, remind_on, id`, sql.Named("first", first), sql.Named("last", last))
+	if err != nil {
+		return nil, err
+	}
+	type entry struct {
+		account int64
+		ReminderEntry
+	}
+	entries, err := collect(rows, func(row rowScanner) (entry, error) {
+		var (
+			e  entry
+			on date
+		)
+		err := row.Scan(&e.account, &e.Stage, &on, &e.Channel, &e.Status)
+		e.RemindOn = timeOf(on)
+		return e, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	history := map[int64][]ReminderEntry{}
+	for _, e := range entries {
+		history[e.account] = append(history[e.account], e.ReminderEntry)
+	}
+	return history, nil
+}
