@@ -94,7 +94,7 @@ func (h *Handler) apiPayment(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if o, err = h.orders.OrderByID(c.Request.Context(), o.ID); err != nil { // with its timeline
+	if o.Events, err = h.orders.OrderEvents(c.Request.Context(), o.ID); err != nil {
 		return err
 	}
 	c.JSON(http.StatusOK, toOrderJSON(o))

@@ -163,8 +163,14 @@ func TestOrdersBelongToTheirPayer(t *testing.T) {
 
 	t.Run("both orders stay open", func(t *testing.T) {
 		for c, out := range map[*http.Client]string{owner: mine.OutTradeNo, stranger: theirs.OutTradeNo} {
-			if _, body, raw := getJSON(t, c, s.url+"/api/v1/payments/"+out); body["status"] != "PENDING" {
+			_, body, raw := getJSON(t, c, s.url+"/api/v1/payments/"+out)
+			if body["status"] != "PENDING" {
 				t.Errorf("order %s = %s, want PENDING", out, raw)
+			}
+			// The payer sees how the order came to stand: made, then given its code.
+			timeline, _ := body["timeline"].([]any)
+			if n := len(timeline); n == 0 || timeline[n-1].(map[string]any)["to"] != "PENDING" {
+				t.Errorf("order %s: timeline %v, want it to end at PENDING", out, body["timeline"])
 			}
 		}
 	})

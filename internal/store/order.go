@@ -355,7 +355,7 @@ func (p *Portal) OrderByOutTradeNo(ctx context.Context, outTradeNo string) (Orde
 func (p *Portal) OrderByID(ctx context.Context, id int64) (Order, error) {
 	o, err := p.orderWhere(ctx, p.db, "id = @id", sql.Named("id", id))
 	if err == nil {
-		o.Events, err = p.orderEvents(ctx, id)
+		o.Events, err = p.OrderEvents(ctx, id)
 	}
 	if err != nil {
 		return Order{}, fmt.Errorf("store: order %d: %w", id, err)
@@ -363,7 +363,8 @@ func (p *Portal) OrderByID(ctx context.Context, id int64) (Order, error) {
 	return o, nil
 }
 
-func (p *Portal) orderEvents(ctx context.Context, orderID int64) ([]OrderEvent, error) {
+// OrderEvents returns the timeline of an order, oldest event first.
+func (p *Portal) OrderEvents(ctx context.Context, orderID int64) ([]OrderEvent, error) {
 	rows, err := p.db.QueryContext(ctx, `SELECT id, at, from_status, to_status, note FROM payment_events
 WHERE order_id = @order ORDER BY id`, sql.Named("order", orderID))
 	if err != nil {
