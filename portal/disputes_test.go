@@ -3,7 +3,6 @@ package portal_test
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"hash/crc32"
 	"image"
@@ -11,7 +10,6 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
-	"io"
 	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
@@ -55,23 +53,7 @@ func postMultipart(t *testing.T, c *http.Client, url string, parts []formPart, h
 		pw.Write(p.body)
 	}
 	w.Close()
-	req, err := http.NewRequest(http.MethodPost, url, &buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", w.FormDataContentType())
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	r := reply{status: resp.StatusCode, header: resp.Header, raw: string(b)}
-	json.Unmarshal(b, &r.body)
-	return r
+	return postBody(t, c, url, w.FormDataContentType(), &buf, headers...)
 }
 
 // testImage is a small picture with some detail, so the encoders have something to encode.

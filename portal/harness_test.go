@@ -159,11 +159,18 @@ func (r reply) errorMessage() string {
 
 func post(t *testing.T, c *http.Client, url, body string, headers ...string) reply {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	return postBody(t, c, url, "application/json", strings.NewReader(body), headers...)
+}
+
+// postBody POSTs body as contentType with headers (name, value pairs, which may replace the
+// content type) and reads the answer, JSON or not.
+func postBody(t *testing.T, c *http.Client, url, contentType string, body io.Reader, headers ...string) reply {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Type", contentType)
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
