@@ -63,6 +63,22 @@ var disputeMoves = map[DisputeStatus][]DisputeStatus{
 	DisputeClosed:   nil,
 }
 
+// Open reports whether a dispute in status s still waits for staff: filed or in review, not yet
+// settled. An open dispute holds back arrears reminders about the bill it disputes (docs/domain.md).
+func (s DisputeStatus) Open() bool { return s == DisputeOpen || s == DisputeInReview }
+
+// OpenDisputeStatuses returns the statuses in which a dispute is open. It returns a new slice each
+// time.
+func OpenDisputeStatuses() []DisputeStatus {
+	var out []DisputeStatus
+	for _, s := range DisputeStatuses() {
+		if s.Open() {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // Valid reports whether s is one of the dispute statuses.
 func (s DisputeStatus) Valid() bool {
 	_, ok := disputeMoves[s]

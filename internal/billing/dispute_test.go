@@ -117,3 +117,27 @@ func TestDisputeStatusesAndCategories(t *testing.T) {
 		})
 	}
 }
+
+func TestOpenDisputeStatuses(t *testing.T) {
+	want := map[billing.DisputeStatus]bool{billing.DisputeOpen: true, billing.DisputeInReview: true}
+	for _, s := range billing.DisputeStatuses() {
+		if s.Open() != want[s] {
+			t.Errorf("%s.Open() = %v, want %v", s, s.Open(), want[s])
+		}
+	}
+	if got := billing.OpenDisputeStatuses(); len(got) != 2 || got[0] != billing.DisputeOpen || got[1] != billing.DisputeInReview {
+		t.Errorf("OpenDisputeStatuses() = %v", got)
+	}
+}
+
+func TestReminderStatusReached(t *testing.T) {
+	for s, want := range map[billing.ReminderStatus]bool{billing.ReminderSent: true, billing.ReminderDelivered: true,
+		billing.ReminderFailed: false, "queued": false, "": false} {
+		if got := s.Reached(); got != want {
+			t.Errorf("%q.Reached() = %v, want %v", s, got, want)
+		}
+		if s.Valid() != (s != "queued" && s != "") {
+			t.Errorf("%q.Valid() = %v", s, s.Valid())
+		}
+	}
+}

@@ -117,6 +117,29 @@ type ReminderAccount struct {
 	Balance   Money     // prepaid balance
 }
 
+// ReminderStatus is how the sending of a reminder ended, as the proof in the core database records it.
+type ReminderStatus string
+
+// The reminder statuses.
+const (
+	ReminderSent      ReminderStatus = "sent"      // the channel (SMS gateway, WeChat) accepted it for the customer
+	ReminderDelivered ReminderStatus = "delivered" // the channel's delivery report confirmed it reached the customer
+	ReminderFailed    ReminderStatus = "failed"    // the channel refused it for good, or its retries ran out
+)
+
+// ReminderStatuses returns every reminder status. It returns a new slice each time.
+func ReminderStatuses() []ReminderStatus {
+	return []ReminderStatus{ReminderSent, ReminderDelivered, ReminderFailed}
+}
+
+// Valid reports whether s is one of the reminder statuses.
+func (s ReminderStatus) Valid() bool { return slices.Contains(ReminderStatuses(), s) }
+
+// Reached reports whether a reminder in status s counts as delivered for the legal clock: confirmed
+// by a delivery report, or accepted by a channel that reports no failure afterwards. A failed one
+// never counts: a notice may not follow a 催交 that did not reach the customer.
+func (s ReminderStatus) Reached() bool { return s == ReminderSent || s == ReminderDelivered }
+
 // SentReminder is a reminder already on record for an account.
 type SentReminder struct {
 	Stage     Stage
@@ -134,6 +157,9 @@ type ReminderState struct {
 	History  []SentReminder
 	InFlight bool    // a payment in flight (OrderStatus.InFlight) on the account
 	Disputed []int64 // bills with an open dispute
+	// DisputedAccount is an open dispute about the account that names no bill (a payment not
+	// credited, a faulty meter): it holds back reminders about every bill.
+	DisputedAccount bool
 }
 
 // Reason is why a decision sends nothing.
@@ -211,7 +237,7 @@ func Decide(p ReminderPolicy, s ReminderState, now time.Time) Decision {
 		return d
 	}
 	switch {
-	case slices.Contains(s.Disputed, d.BillID) && d.BillID != 0:
+	case d.BillID != 0 && (s.DisputedAccount || slices.Contains(s.Disputed, d.BillID)):
 		return Decision{BillID: d.BillID, Due: d.Due, Reason: ReasonDisputed}
 	case slices.ContainsFunc(p.Suppressed, func(t time.Time) bool { return DateOf(t).Equal(today) }):
 		return Decision{BillID: d.BillID, Due: d.Due, Reason: ReasonSuppressedDay}

@@ -248,6 +248,9 @@ func TestNoticeNeedsEveryPrecondition(t *testing.T) {
 			billing.ReasonInFlight, ""},
 		{"an open dispute on the bill", func(_ *billing.ReminderPolicy, s *billing.ReminderState) { s.Disputed = []int64{1} },
 			billing.ReasonDisputed, ""},
+		{"an open dispute about the account, naming no bill", func(_ *billing.ReminderPolicy, s *billing.ReminderState) {
+			s.DisputedAccount = true
+		}, billing.ReasonDisputed, ""},
 		{"a protected customer", func(_ *billing.ReminderPolicy, s *billing.ReminderState) { s.Account.Protected = true },
 			billing.ReasonProtected, ""},
 		{"an exempted account", func(_ *billing.ReminderPolicy, s *billing.ReminderState) { s.Account.ExemptTo = date("2026-11-21") },
@@ -400,6 +403,7 @@ func TestDecideAgainBeforeSending(t *testing.T) {
 			s.Bills[0].AccruedThrough = date("2026-11-04")
 		}, billing.ReasonNothingDue},
 		{"a dispute filed", func(s *billing.ReminderState) { s.Disputed = []int64{1} }, billing.ReasonDisputed},
+		{"a dispute about the account filed", func(s *billing.ReminderState) { s.DisputedAccount = true }, billing.ReasonDisputed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fresh := s
