@@ -267,13 +267,18 @@ func pick(l Ladder, rates LateFeeRates, s ReminderState, today, now time.Time) (
 	}
 	due := DateOf(bill.Due)
 	d := Decision{BillID: bill.ID, Due: due}
+	// A stage may be on record several times (one record per channel tried): a delivered record
+	// speaks for the stage when there is one.
 	sent := func(st Stage) (SentReminder, bool) {
+		var found SentReminder
+		ok := false
 		for _, r := range s.History {
-			if r.Stage == st && (r.BillID == bill.ID && bill.ID != 0 || r.BillID == 0 && DateOf(r.Due).Equal(due)) {
-				return r, true
+			if r.Stage == st && (r.BillID == bill.ID && bill.ID != 0 || r.BillID == 0 && DateOf(r.Due).Equal(due)) &&
+				(!ok || r.Delivered && !found.Delivered) {
+				found, ok = r, true
 			}
 		}
-		return SentReminder{}, false
+		return found, ok
 	}
 	// The final notice comes on the planned day, after a delivered notice.
 	if n, ok := sent(StageNotice); ok && s.Account.Class != Residential && n.Delivered && !n.Planned.IsZero() &&

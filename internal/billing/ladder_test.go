@@ -481,3 +481,30 @@ func setLadder(p *billing.ReminderPolicy, c billing.Class, change func(*billing.
 	change(&l)
 	p.Ladders[c] = l
 }
+
+// TestDeliveredRecordSpeaksForTheStage: a stage tried on two channels has two records; a 催交 that
+// failed on WeChat and reached the customer by SMS is a delivered 催交, whichever record comes first.
+func TestDeliveredRecordSpeaksForTheStage(t *testing.T) {
+	for _, order := range []string{"failed first", "delivered first"} {
+		t.Run(order, func(t *testing.T) {
+			h := sentUpTo(billing.StageCuijiao, 1, billing.Residential, "2026-10-20")
+			failed := sent(billing.StageCuijiao, 1, "2026-11-19")
+			failed.Delivered = false
+			delivered := sent(billing.StageCuijiao, 1, "2026-11-19")
+			if order == "failed first" {
+				h = append(h, failed, delivered)
+			} else {
+				h = append(h, delivered, failed)
+			}
+			s := billing.ReminderState{Account: billing.ReminderAccount{Class: billing.Residential},
+				Bills: []billing.BillBalance{bill(1, billing.Residential, "2026-10-20")}, History: h}
+			if d := billing.Decide(policy(), s, at("2026-11-20")); d.Stage != billing.StageNotice {
+				t.Errorf("Decide = %+v, want the notice", d)
+			}
+			s.History = append(sentUpTo(billing.StageCuijiao, 1, billing.Residential, "2026-10-20"), failed)
+			if d := billing.Decide(policy(), s, at("2026-11-20")); d.Send() || d.Withheld != billing.NeedCuijiaoDelivered {
+				t.Errorf("with only the failed record: %+v, want the notice withheld for %s", d, billing.NeedCuijiaoDelivered)
+			}
+		})
+	}
+}
