@@ -392,8 +392,8 @@ func finalAt(l Ladder, planned time.Time, loc *time.Location) time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, loc).Add(l.DisconnectAt - l.FinalNoticeBefore)
 }
 
-// quietAt reports whether the time of day since (from midnight) is inside quiet hours.
-func (p ReminderPolicy) quietAt(since time.Duration) bool {
+// QuietAt reports whether the time of day since (from midnight) is inside quiet hours.
+func (p ReminderPolicy) QuietAt(since time.Duration) bool {
 	if p.QuietFrom == p.QuietUntil {
 		return false
 	}
@@ -407,7 +407,7 @@ func (p ReminderPolicy) quietAt(since time.Duration) bool {
 func (p ReminderPolicy) quiet(now time.Time) (time.Time, bool) {
 	y, m, d := now.Date()
 	midnight := time.Date(y, m, d, 0, 0, 0, 0, now.Location())
-	if !p.quietAt(now.Sub(midnight)) {
+	if !p.QuietAt(now.Sub(midnight)) {
 		return time.Time{}, false
 	}
 	end := midnight.Add(p.QuietUntil)
@@ -441,7 +441,7 @@ func (p ReminderPolicy) Validate() error {
 			errs = append(errs, fmt.Errorf("ladder %s: %w", c, err))
 		}
 		// A final notice held back by quiet hours would reach the customer less than the hour before.
-		if final := l.DisconnectAt - l.FinalNoticeBefore; c != Residential && p.quietAt(final) {
+		if final := l.DisconnectAt - l.FinalNoticeBefore; c != Residential && p.QuietAt(final) {
 			errs = append(errs, fmt.Errorf("ladder %s: the final notice at %s falls in quiet hours", c, final))
 		}
 	}

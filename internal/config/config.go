@@ -45,6 +45,7 @@ type Config struct {
 	WeChat            WeChatConfig   // GRIDPAY_WECHAT_*: a merchant account of WeChat Pay; unset = none (sandbox in dev)
 	Alipay            AlipayConfig   // GRIDPAY_ALIPAY_*: an app of Alipay; unset = none (sandbox in dev)
 	SMS               SMSConfig      // GRIDPAY_SMS_*: the SMS gateway; unset = none (the dev inbox in dev; production refuses)
+	Remind            RemindConfig   // GRIDPAY_REMIND_*: the daily arrears run
 }
 
 // WeChatConfig is a WeChat Pay merchant: ids and secrets as they are configured, keys as PEM text
@@ -255,6 +256,8 @@ func Load(getenv func(string) string) (Config, error) {
 
 	sms, smsErrs := loadSMS(get)
 	c.SMS, errs = sms, append(errs, smsErrs...)
+	remind, remindErrs := loadRemind(get, c.Location)
+	c.Remind, errs = remind, append(errs, remindErrs...)
 
 	if !c.Production() && strings.HasPrefix(c.PublicURL, "https://") {
 		// dev serves the payment sandboxes (anyone may "pay" any order) and the dev inbox (sign-in
