@@ -1,7 +1,7 @@
 package worker
 
 import (
-		"encoding/json"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -33,4 +33,3 @@ func NewRemindRunTask(day time.Time) (*asynq.Task, error) {
 	return asynq.NewTask(TypeRemindRun, b, asynq.TaskID(TypeRemindRun+":"+on), asynq.Queue(QueueDefault),
 		asynq.MaxRetry(20), asynq.Timeout(time.Hour), asynq.Retention(48*time.Hour)), nil
 }
-
