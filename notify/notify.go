@@ -49,7 +49,10 @@ type Message struct {
 // Channel sends messages one way.
 type Channel interface {
 	Name() string
-	Send(ctx context.Context, m Message) error
+	// Send sends m and returns the id the outside service gave the message (Tencent Cloud SMS's
+	// SerialNo, a WeChat template message's msgid, the dev inbox's own id), or "" when it gives
+	// none, as a queue that sends later. The id goes into the proof of a reminder.
+	Send(ctx context.Context, m Message) (id string, err error)
 }
 
 // Bounds of a recipient and of a parameter: SMS gateways take short variables, never a page.
@@ -105,21 +108,22 @@ type Fallback []Channel
 // Name implements Channel.
 func (f Fallback) Name() string { return "fallback" }
 
-// Send implements Channel: the first channel that succeeds wins; if all fail, every error is returned.
-func (f Fallback) Send(ctx context.Context, m Message) error {
+// Send implements Channel: the first channel that succeeds wins, and its message id is returned;
+// if all fail, every error is returned.
+func (f Fallback) Send(ctx context.Context, m Message) (string, error) {
 	if err := m.Validate(); err != nil {
-		return err
+		return "", err
 	}
 	var errs []error
 	for _, c := range f {
-		err := c.Send(ctx, m)
+		id, err := c.Send(ctx, m)
 		if err == nil {
-			return nil
+			return id, nil
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", c.Name(), err))
 	}
 	if len(errs) == 0 {
-		return fmt.Errorf("notify: %s message: no channel configured", m.Kind)
+		return "", fmt.Errorf("notify: %s message: no channel configured", m.Kind)
 	}
-	return errors.Join(errs...)
+	return "", errors.Join(errs...)
 }

@@ -41,16 +41,19 @@ func receipt(phone string) notify.Message {
 func TestDevInbox(t *testing.T) {
 	inbox := newInbox(t)
 	ctx := context.Background()
+	var ids []string
 	for i, m := range []notify.Message{otp("13800138000", "111111"), otp("13800138001", "222222"), receipt("13800138000")} {
-		if err := inbox.Send(ctx, m); err != nil {
+		id, err := inbox.Send(ctx, m)
+		if err != nil {
 			t.Fatalf("Send %d: %v", i, err)
 		}
+		ids = append(ids, id)
 	}
 	got, err := inbox.Recent(ctx, "13800138000", 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got[0].Kind != notify.Receipt || got[0].ID == "" || got[0].To != "13800138000" ||
+	if len(got) != 2 || got[0].Kind != notify.Receipt || got[0].ID == "" || got[0].ID != ids[2] || got[1].ID != ids[0] || got[0].To != "13800138000" ||
 		!got[0].SentAt.Equal(time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)) {
 		t.Fatalf("Recent(13800138000) = %+v, want the receipt then the code", got)
 	}
@@ -72,7 +75,7 @@ func TestDevInboxKeepsTheNewest500(t *testing.T) {
 	inbox := newInbox(t)
 	ctx := context.Background()
 	for i := range 510 {
-		if err := inbox.Send(ctx, otp("13800138000", strings.Repeat("1", 1+i%6))); err != nil {
+		if _, err := inbox.Send(ctx, otp("13800138000", strings.Repeat("1", 1+i%6))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -112,10 +115,10 @@ func TestMessageValidate(t *testing.T) {
 				t.Errorf("Validate = %v, want invalid", err)
 			}
 			inbox := newInbox(t)
-			if err := inbox.Send(context.Background(), tc.m); !errors.Is(err, billing.ErrInvalid) {
+			if _, err := inbox.Send(context.Background(), tc.m); !errors.Is(err, billing.ErrInvalid) {
 				t.Errorf("the dev inbox's Send = %v, want invalid", err)
 			}
-			if err := (notify.Fallback{inbox}).Send(context.Background(), tc.m); !errors.Is(err, billing.ErrInvalid) {
+			if _, err := (notify.Fallback{inbox}).Send(context.Background(), tc.m); !errors.Is(err, billing.ErrInvalid) {
 				t.Errorf("Fallback's Send = %v, want invalid", err)
 			}
 			if got, _ := inbox.Recent(context.Background(), "", 10); len(got) != 0 {
@@ -269,24 +272,48 @@ func TestOutsideChannelsTakeParametersNotText(t *testing.T) {
 
 type failing struct{ name string }
 
-func (f failing) Name() string                               { return f.name }
-func (f failing) Send(context.Context, notify.Message) error { return errors.New(f.name + " is down") }
+func (f failing) Name() string { return f.name }
+func (f failing) Send(context.Context, notify.Message) (string, error) {
+	return "", errors.New(f.name + " is down")
+}
+
+// accepting is a channel that takes every message and answers with its id.
+type accepting struct{ name, id string }
+
+func (a accepting) Name() string                                         { return a.name }
+func (a accepting) Send(context.Context, notify.Message) (string, error) { return a.id, nil }
 
 func TestFallback(t *testing.T) {
 	inbox := newInbox(t)
 	ctx := context.Background()
 	m := notify.Message{Kind: notify.Reminder, To: notify.To{Phone: "13800138000"}, Params: sample[notify.Reminder]}
-	if err := (notify.Fallback{failing{"sms"}, inbox}).Send(ctx, m); err != nil {
+	id, err := (notify.Fallback{failing{"sms"}, inbox}).Send(ctx, m)
+	if err != nil {
 		t.Fatalf("fallback to the inbox: %v", err)
 	}
-	if got, _ := inbox.Recent(ctx, "", 10); len(got) != 1 || got[0].Kind != notify.Reminder {
-		t.Errorf("inbox has %+v, want the reminder", got)
+	if got, _ := inbox.Recent(ctx, "", 10); len(got) != 1 || got[0].Kind != notify.Reminder || got[0].ID != id {
+		t.Errorf("inbox has %+v, want the reminder with the id %q that Send returned", got, id)
 	}
-	err := (notify.Fallback{failing{"sms"}, failing{"wechat"}}).Send(ctx, m)
-	if err == nil || !strings.Contains(err.Error(), "sms is down") || !strings.Contains(err.Error(), "wechat is down") {
-		t.Errorf("all channels down = %v, want both errors", err)
+	for _, tc := range []struct {
+		name string
+		f    notify.Fallback
+		id   string
+	}{
+		{"the first channel's id", notify.Fallback{accepting{"wechat", "2453420987654321"}, accepting{"sms", "sms-1"}}, "2453420987654321"},
+		{"the id of the channel that succeeded", notify.Fallback{failing{"wechat"}, accepting{"sms", "sms-1"}}, "sms-1"},
+		{"none from a queue", notify.Fallback{failing{"wechat"}, accepting{"queue", ""}}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if id, err := tc.f.Send(ctx, m); err != nil || id != tc.id {
+				t.Errorf("Send = %q, %v; want %q", id, err, tc.id)
+			}
+		})
 	}
-	if err := (notify.Fallback{}).Send(ctx, m); err == nil {
+	id, err = (notify.Fallback{failing{"sms"}, failing{"wechat"}}).Send(ctx, m)
+	if err == nil || id != "" || !strings.Contains(err.Error(), "sms is down") || !strings.Contains(err.Error(), "wechat is down") {
+		t.Errorf("all channels down = %q, %v; want no id and both errors", id, err)
+	}
+	if _, err := (notify.Fallback{}).Send(ctx, m); err == nil {
 		t.Error("no channel at all succeeded")
 	}
 }
