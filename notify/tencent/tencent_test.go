@@ -26,13 +26,14 @@ const (
 
 var templates = map[notify.Kind]string{
 	notify.OTP: "1110001", notify.BindCode: "1110002", notify.Receipt: "1110003", notify.Reminder: "1110004",
+	notify.NoticeFinal: "1110007",
 }
 
 // gateway starts the simulator behind an HTTP server; wrap, if given, stands between them.
 func gateway(t *testing.T, now func() time.Time, wrap func(http.Handler) http.Handler) (*sandbox.SMS, string) {
 	t.Helper()
 	sim := sandbox.New(secretID, secretKey, appID, now)
-	sim.Templates(map[string]int{"1110001": 2, "1110002": 3, "1110003": 3, "1110004": 3})
+	sim.Templates(map[string]int{"1110001": 2, "1110002": 3, "1110003": 3, "1110004": 4, "1110007": 5})
 	var h http.Handler = sim
 	if wrap != nil {
 		h = wrap(sim)
@@ -74,6 +75,10 @@ func TestSendReachesTheGateway(t *testing.T) {
 		{"receipt, its optional prepaid part left out", notify.Message{Kind: notify.Receipt, To: notify.To{Phone: "13800138000"},
 			Params: notify.Params{notify.ParamAccount: "3100000001", notify.ParamAmount: "100.00", notify.ParamReceiptNo: "SF1", notify.ParamPrepaid: "2.00"}},
 			"1110003", []string{"3100000001", "100.00", "SF1"}},
+		{"final notice, the pay link last", notify.Message{Kind: notify.NoticeFinal, To: notify.To{Phone: "13800138000"},
+			Params: notify.Params{notify.ParamAccount: "310*****01", notify.ParamAmount: "178.15", notify.ParamCutoffDate: "2026-12-24",
+				notify.ParamCutoffTime: "10:00", notify.ParamLink: "https://pay.example.cn/payfor/3100000001"}},
+			"1110007", []string{"310*****01", "178.15", "2026-12-24", "10:00", "https://pay.example.cn/payfor/3100000001"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sim, url := gateway(t, nil, nil)
@@ -194,7 +199,8 @@ func TestSendRefusesBeforeAnyRequest(t *testing.T) {
 		want error
 	}{
 		{"kind without a template id", notify.Message{Kind: notify.Notice, To: notify.To{Phone: "13800138000"},
-			Params: notify.Params{notify.ParamAccount: "3100000001", notify.ParamAmount: "1.00", notify.ParamCutoffDate: "2026-12-24"}}, notify.ErrNoTemplate},
+			Params: notify.Params{notify.ParamAccount: "310*****01", notify.ParamAmount: "1.00", notify.ParamCutoffDate: "2026-12-24",
+				notify.ParamLink: "https://pay.example.cn/payfor/3100000001"}}, notify.ErrNoTemplate},
 		{"WeChat recipient only", notify.Message{Kind: notify.OTP, To: notify.To{OpenID: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},
 			Params: notify.Params{notify.ParamCode: "123456", notify.ParamMinutes: "5"}}, notify.ErrNoRecipient},
 		{"invalid message", notify.Message{Kind: notify.OTP, To: notify.To{Phone: "13800138000"}}, billing.ErrInvalid},
