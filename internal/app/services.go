@@ -81,7 +81,9 @@ func textChannels(cfg config.Config, rdb *redis.Client, enqueuer *worker.Enqueue
 		gw, err := tencent.New(tencent.Config{SecretID: cfg.SMS.SecretID, SecretKey: cfg.SMS.SecretKey, SDKAppID: cfg.SMS.SDKAppID,
 			SignName: cfg.SMS.SignName, Region: cfg.SMS.Region, Endpoint: cfg.SMS.Endpoint, Templates: map[notify.Kind]string{
 				notify.OTP: cfg.SMS.TemplateOTP, notify.BindCode: cfg.SMS.TemplateBindCode, notify.Receipt: cfg.SMS.TemplateReceipt,
-				notify.Reminder: cfg.SMS.TemplateReminder, notify.Notice: cfg.SMS.TemplateNotice}})
+				notify.DueSoon: cfg.SMS.TemplateDueSoon, notify.Reminder: cfg.SMS.TemplateReminder, notify.Cuijiao: cfg.SMS.TemplateCuijiao,
+				notify.Notice: cfg.SMS.TemplateNotice, notify.NoticeFinal: cfg.SMS.TemplateNoticeFinal,
+				notify.LowBalance: cfg.SMS.TemplateLowBalance, notify.NoticeCopy: cfg.SMS.TemplateNoticeCopy}})
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("GRIDPAY_SMS_*: %w", err)
 		}
