@@ -108,7 +108,7 @@ var templates = []Template{
 		En:  "[{{.bureau}}] Payment demand: account {{.account}} owes {{.amount}} yuan for electricity, late fee included. Please pay it soon: if it stays unpaid, supply may be interrupted as the law allows. Pay: {{.link}}",
 		SMS: []string{ParamAccount, ParamAmount, ParamLink},
 		WeChat: []Field{
-			{"first", "电费催交通知：您的电费已逾期30天未缴。"},
+			{"first", "电费催交通知：您的电费已逾期未缴。"},
 			{"keyword1", "{{.account}}"},
 			{"keyword2", "{{.amount}}元（含违约金）"},
 			{"remark", "请尽快缴清，逾期仍未缴清将依法中止供电。点此即可缴费。"},

@@ -92,8 +92,11 @@ func New(cfg Config) (*OA, error) {
 			templates[k] = id
 		}
 	}
+	// The API never redirects: a redirect is answered as the failure its status is, rather than
+	// followed to wherever it points.
+	client := &http.Client{Timeout: cfg.Timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return &OA{appID: cfg.AppID, secret: cfg.Secret, base: strings.TrimSuffix(cfg.BaseURL, "/"), templates: templates,
-		client: &http.Client{Timeout: cfg.Timeout}, now: cfg.Now, fetching: make(chan struct{}, 1)}, nil
+		client: client, now: cfg.Now, fetching: make(chan struct{}, 1)}, nil
 }
 
 // Name implements notify.Channel.
@@ -160,6 +163,10 @@ func (o *OA) Send(ctx context.Context, m notify.Message) (string, error) {
 	}
 	if a.ErrCode != 0 {
 		return "", o.failure(a)
+	}
+	if a.MsgID == "" {
+		// Not the API's answer to a message it sent: without a msgid there is no proof either.
+		return "", &notify.Failure{Channel: channelName, Code: "unreadable", Detail: "the answer has no msgid"}
 	}
 	return a.MsgID.String(), nil
 }

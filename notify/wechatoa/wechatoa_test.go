@@ -271,6 +271,13 @@ func TestSendFailures(t *testing.T) {
 		{"server not on the IP allowlist", func(s *sandbox.OA) { s.ThenToken(sandbox.Answer{ErrCode: 40164}) }, reminder(follower), nil,
 			"40164", true},
 		{"base URL that is not the API", nil, reminder(follower), func(c *wechatoa.Config) { c.BaseURL += "/wrong" }, "http_404", true},
+		{"redirect elsewhere, not followed", nil, reminder(follower), func(c *wechatoa.Config) {
+			elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, "https://evil.example/collect", http.StatusFound)
+			}))
+			t.Cleanup(elsewhere.Close)
+			c.BaseURL = elsewhere.URL
+		}, "http_302", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newClock()
@@ -354,6 +361,7 @@ func TestAnswersAreBounded(t *testing.T) {
 			}
 		}, "answer_too_long"},
 		{"a proxy's page", func(w http.ResponseWriter) { w.Write([]byte("<html>gateway</html>")) }, "unreadable"},
+		{"success without a msgid", func(w http.ResponseWriter) { w.Write([]byte(`{"errcode":0,"errmsg":"ok"}`)) }, "unreadable"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newClock()
