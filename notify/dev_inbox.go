@@ -47,19 +47,20 @@ type Delivery struct {
 // Name implements Channel.
 func (d *DevInbox) Name() string { return "dev" }
 
-// Send implements Channel: it keeps the message with its text rendered from the kind's template; a
-// message that fails Validate is refused and nothing is kept.
-func (d *DevInbox) Send(ctx context.Context, m Message) error {
+// Send implements Channel: it keeps the message with its text rendered from the kind's template and
+// returns the delivery's id; a message that fails Validate is refused and nothing is kept.
+func (d *DevInbox) Send(ctx context.Context, m Message) (string, error) {
 	text, err := m.Render(d.bureau)
 	if err != nil {
-		return err
+		return "", err
 	}
-	var id [8]byte
-	rand.Read(id[:])
-	b, err := json.Marshal(Delivery{ID: hex.EncodeToString(id[:]), To: m.To.Phone, OpenID: m.To.OpenID, Kind: m.Kind, Params: m.Params,
+	var raw [8]byte
+	rand.Read(raw[:])
+	id := hex.EncodeToString(raw[:])
+	b, err := json.Marshal(Delivery{ID: id, To: m.To.Phone, OpenID: m.To.OpenID, Kind: m.Kind, Params: m.Params,
 		Text: text.Zh, TextEn: text.En, SentAt: d.now().UTC()})
 	if err != nil {
-		return fmt.Errorf("notify: dev inbox: %w", err)
+		return "", fmt.Errorf("notify: dev inbox: %w", err)
 	}
 	_, err = d.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.LPush(ctx, devInboxKey, b)
@@ -67,9 +68,9 @@ func (d *DevInbox) Send(ctx context.Context, m Message) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("notify: dev inbox: %w", err)
+		return "", fmt.Errorf("notify: dev inbox: %w", err)
 	}
-	return nil
+	return id, nil
 }
 
 // Recent returns up to limit messages, newest first, optionally only those to one phone.

@@ -38,9 +38,14 @@ func (f *Failure) Error() string {
 // Unwrap returns the cause.
 func (f *Failure) Unwrap() error { return f.Err }
 
+// ErrNoRecipient means a message has no recipient a channel can reach (no phone for SMS, no OpenID
+// for WeChat): the message must go another way.
+var ErrNoRecipient = errors.New("notify: no recipient this channel can reach")
+
 // Permanent reports whether err says that sending the same message again cannot succeed: a
-// permanent Failure, a message no channel should send (billing.ErrInvalid) or a kind the channel
-// has no template for (ErrNoTemplate). Anything else, a network error included, may pass later.
+// permanent Failure, a message no channel should send (billing.ErrInvalid), a kind the channel has
+// no template for (ErrNoTemplate) or a recipient it cannot reach (ErrNoRecipient). Anything else, a
+// network error included, may pass later.
 func Permanent(err error) bool {
 	if err == nil {
 		return false
@@ -48,7 +53,7 @@ func Permanent(err error) bool {
 	if f, ok := errors.AsType[*Failure](err); ok {
 		return f.Permanent
 	}
-	return errors.Is(err, billing.ErrInvalid) || errors.Is(err, ErrNoTemplate)
+	return errors.Is(err, billing.ErrInvalid) || errors.Is(err, ErrNoTemplate) || errors.Is(err, ErrNoRecipient)
 }
 
 // FailureCode returns the gateway's code of err, or "" when err is no Failure.

@@ -10,8 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"unicode"
-	"unicode/utf8"
 
 	"gridpay/internal/billing"
 )
@@ -19,13 +17,19 @@ import (
 // Kind is what a message is about; each kind has one template per channel.
 type Kind string
 
-// The kinds of message gridpay sends.
+// The kinds of message gridpay sends. The reminder kinds, one or more per stage of the arrears
+// ladder (billing.Stage), are DueSoon to NoticeCopy; each carries ParamLink.
 const (
-	OTP      Kind = "otp"       // a sign-in code
-	BindCode Kind = "bind_code" // a code that lets someone bind an account to their phone
-	Receipt  Kind = "receipt"   // a payment was posted to the account
-	Reminder Kind = "reminder"  // the account is in arrears (催交)
-	Notice   Kind = "notice"    // supply will be interrupted for arrears (停电通知)
+	OTP         Kind = "otp"          // a sign-in code
+	BindCode    Kind = "bind_code"    // a code that lets someone bind an account to their phone
+	Receipt     Kind = "receipt"      // a payment was posted to the account
+	DueSoon     Kind = "due_soon"     // the bill falls due soon, or today (before_due, due)
+	Reminder    Kind = "reminder"     // the bill is overdue (overdue_1, overdue_15)
+	Cuijiao     Kind = "cuijiao"      // the formal 电费催交通知 at 30 days overdue (cuijiao)
+	Notice      Kind = "notice"       // supply will be interrupted for arrears: 停电通知 (notice)
+	NoticeFinal Kind = "notice_final" // the notice repeated 1 hour before the interruption (notice_final)
+	LowBalance  Kind = "low_balance"  // a prepaid balance under the threshold (low_balance)
+	NoticeCopy  Kind = "notice_copy"  // an important customer's notice, copied to the power administration department
 )
 
 // To is a message's recipient: a mobile phone for SMS, an OpenID for the bureau's WeChat official
@@ -49,19 +53,21 @@ type Message struct {
 // Channel sends messages one way.
 type Channel interface {
 	Name() string
-	Send(ctx context.Context, m Message) error
+	// Send sends m and returns the id the outside service gave the message (Tencent Cloud SMS's
+	// SerialNo, a WeChat template message's msgid, the dev inbox's own id), or "" when it gives
+	// none, as a queue that sends later. The id goes into the proof of a reminder.
+	Send(ctx context.Context, m Message) (id string, err error)
 }
 
-// Bounds of a recipient and of a parameter: SMS gateways take short variables, never a page.
+// Bounds of a recipient.
 const (
 	maxPhone  = 32
 	maxOpenID = 64
-	maxParam  = 32
 )
 
 // Validate reports a message that no channel should send, as billing.ErrInvalid: an unknown kind,
 // no recipient, a required parameter missing, a parameter the kind does not have, or a value that
-// is empty, too long or not plain text.
+// is empty, too long, not plain text or not of its parameter's form (param.go).
 func (m Message) Validate() error {
 	tpl, ok := table[m.Kind]
 	if !ok {
@@ -79,21 +85,8 @@ func (m Message) Validate() error {
 		if !tpl.has(name) {
 			return fmt.Errorf("notify: %s message has no parameter %q: %w", m.Kind, name, billing.ErrInvalid)
 		}
-		if err := checkParam(v); err != nil {
+		if err := checkParam(name, v); err != nil {
 			return fmt.Errorf("notify: %s message's %s %w: %w", m.Kind, name, err, billing.ErrInvalid)
-		}
-	}
-	return nil
-}
-
-// checkParam says what is wrong with a parameter's value.
-func checkParam(v string) error {
-	if v == "" || !utf8.ValidString(v) || utf8.RuneCountInString(v) > maxParam {
-		return fmt.Errorf("must have 1 to %d characters", maxParam)
-	}
-	for _, r := range v {
-		if unicode.IsControl(r) {
-			return errors.New("must be plain text on one line")
 		}
 	}
 	return nil
@@ -105,21 +98,22 @@ type Fallback []Channel
 // Name implements Channel.
 func (f Fallback) Name() string { return "fallback" }
 
-// Send implements Channel: the first channel that succeeds wins; if all fail, every error is returned.
-func (f Fallback) Send(ctx context.Context, m Message) error {
+// Send implements Channel: the first channel that succeeds wins, and its message id is returned;
+// if all fail, every error is returned.
+func (f Fallback) Send(ctx context.Context, m Message) (string, error) {
 	if err := m.Validate(); err != nil {
-		return err
+		return "", err
 	}
 	var errs []error
 	for _, c := range f {
-		err := c.Send(ctx, m)
+		id, err := c.Send(ctx, m)
 		if err == nil {
-			return nil
+			return id, nil
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", c.Name(), err))
 	}
 	if len(errs) == 0 {
-		return fmt.Errorf("notify: %s message: no channel configured", m.Kind)
+		return "", fmt.Errorf("notify: %s message: no channel configured", m.Kind)
 	}
-	return errors.Join(errs...)
+	return "", errors.Join(errs...)
 }

@@ -41,16 +41,19 @@ func receipt(phone string) notify.Message {
 func TestDevInbox(t *testing.T) {
 	inbox := newInbox(t)
 	ctx := context.Background()
+	var ids []string
 	for i, m := range []notify.Message{otp("13800138000", "111111"), otp("13800138001", "222222"), receipt("13800138000")} {
-		if err := inbox.Send(ctx, m); err != nil {
+		id, err := inbox.Send(ctx, m)
+		if err != nil {
 			t.Fatalf("Send %d: %v", i, err)
 		}
+		ids = append(ids, id)
 	}
 	got, err := inbox.Recent(ctx, "13800138000", 10)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got[0].Kind != notify.Receipt || got[0].ID == "" || got[0].To != "13800138000" ||
+	if len(got) != 2 || got[0].Kind != notify.Receipt || got[0].ID == "" || got[0].ID != ids[2] || got[1].ID != ids[0] || got[0].To != "13800138000" ||
 		!got[0].SentAt.Equal(time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)) {
 		t.Fatalf("Recent(13800138000) = %+v, want the receipt then the code", got)
 	}
@@ -72,7 +75,7 @@ func TestDevInboxKeepsTheNewest500(t *testing.T) {
 	inbox := newInbox(t)
 	ctx := context.Background()
 	for i := range 510 {
-		if err := inbox.Send(ctx, otp("13800138000", strings.Repeat("1", 1+i%6))); err != nil {
+		if _, err := inbox.Send(ctx, otp("13800138000", strings.Repeat("1", 1+i%6))); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -112,10 +115,10 @@ func TestMessageValidate(t *testing.T) {
 				t.Errorf("Validate = %v, want invalid", err)
 			}
 			inbox := newInbox(t)
-			if err := inbox.Send(context.Background(), tc.m); !errors.Is(err, billing.ErrInvalid) {
+			if _, err := inbox.Send(context.Background(), tc.m); !errors.Is(err, billing.ErrInvalid) {
 				t.Errorf("the dev inbox's Send = %v, want invalid", err)
 			}
-			if err := (notify.Fallback{inbox}).Send(context.Background(), tc.m); !errors.Is(err, billing.ErrInvalid) {
+			if _, err := (notify.Fallback{inbox}).Send(context.Background(), tc.m); !errors.Is(err, billing.ErrInvalid) {
 				t.Errorf("Fallback's Send = %v, want invalid", err)
 			}
 			if got, _ := inbox.Recent(context.Background(), "", 10); len(got) != 0 {
@@ -139,13 +142,28 @@ func TestMessageValidate(t *testing.T) {
 	}
 }
 
-// sample holds parameters for every kind, as its callers send them.
+// payLink is an account's 代缴 pay link, as reminders carry it.
+const payLink = "https://pay.qingshan.example.cn/payfor/3100000001"
+
+// sample holds parameters for every kind, as its callers send them: reminder kinds with the masked
+// account number (pii.AccountNo) and the pay link.
 var sample = map[notify.Kind]notify.Params{
 	notify.OTP:      {notify.ParamCode: "123456", notify.ParamMinutes: "5"},
 	notify.BindCode: {notify.ParamAccount: "3100000001", notify.ParamCode: "654321", notify.ParamMinutes: "5"},
 	notify.Receipt:  {notify.ParamAccount: "3100000001", notify.ParamAmount: "100.00", notify.ParamReceiptNo: "SF202611260001", notify.ParamPrepaid: "20.00"},
-	notify.Reminder: {notify.ParamAccount: "3100000001", notify.ParamAmount: "175.00", notify.ParamDueDate: "2026-11-15"},
-	notify.Notice:   {notify.ParamAccount: "3100000001", notify.ParamAmount: "175.00", notify.ParamCutoffDate: "2026-12-24"},
+	notify.DueSoon: {notify.ParamAccount: "310*****01", notify.ParamAmount: "175.00", notify.ParamDueDate: "2026-11-15",
+		notify.ParamLink: payLink},
+	notify.Reminder: {notify.ParamAccount: "310*****01", notify.ParamAmount: "175.00", notify.ParamDueDate: "2026-11-15",
+		notify.ParamLink: payLink},
+	notify.Cuijiao: {notify.ParamAccount: "310*****01", notify.ParamAmount: "178.15", notify.ParamLink: payLink},
+	notify.Notice: {notify.ParamAccount: "310*****01", notify.ParamAmount: "178.15", notify.ParamCutoffDate: "2026-12-24",
+		notify.ParamLink: payLink},
+	notify.NoticeFinal: {notify.ParamAccount: "310*****01", notify.ParamAmount: "178.15", notify.ParamCutoffDate: "2026-12-24",
+		notify.ParamCutoffTime: "10:00", notify.ParamLink: payLink},
+	notify.LowBalance: {notify.ParamAccount: "310*****01", notify.ParamAmount: "15.20", notify.ParamThreshold: "20.00",
+		notify.ParamLink: payLink},
+	notify.NoticeCopy: {notify.ParamAccount: "310*****01", notify.ParamAmount: "178.15", notify.ParamCutoffDate: "2026-12-24",
+		notify.ParamLink: payLink},
 }
 
 func TestRender(t *testing.T) {
@@ -166,12 +184,27 @@ func TestRender(t *testing.T) {
 			[]string{"100.00", "SF202611260001", "20.00"}},
 		{"receipt without", notify.Receipt, notify.Params{notify.ParamAccount: "3100000001", notify.ParamAmount: "100.00", notify.ParamReceiptNo: "SF202611260001"},
 			"【青山县供电公司】户号3100000001缴费100.00元已到账，收费流水号SF202611260001。", []string{"100.00", "SF202611260001"}},
+		{"bill due soon", notify.DueSoon, sample[notify.DueSoon],
+			"【青山县供电公司】户号310*****01本期电费175.00元将于2026-11-15到期，请按时缴纳。缴费：" + payLink,
+			[]string{"310*****01", "175.00", "2026-11-15", payLink}},
 		{"reminder", notify.Reminder, sample[notify.Reminder],
-			"【青山县供电公司】您的户号3100000001电费175.00元已于2026-11-15到期未缴，请及时缴纳，逾期将按规定收取电费违约金。",
-			[]string{"175.00", "2026-11-15"}},
+			"【青山县供电公司】您的户号310*****01电费175.00元已于2026-11-15到期未缴，请及时缴纳，逾期按规定收取违约金。缴费：" + payLink,
+			[]string{"310*****01", "175.00", "2026-11-15", payLink}},
+		{"payment demand (催交)", notify.Cuijiao, sample[notify.Cuijiao],
+			"【青山县供电公司】电费催交通知：户号310*****01已欠电费178.15元（含违约金），请尽快缴清，逾期仍未缴清将依法中止供电。缴费：" + payLink,
+			[]string{"310*****01", "178.15", "late fee included", "interrupted", payLink}},
 		{"disconnection notice", notify.Notice, sample[notify.Notice],
-			"【青山县供电公司】您的户号3100000001欠电费175.00元，经催交仍未结清。如2026-12-24前仍未缴清，将依法中止供电，缴清后及时恢复供电。",
-			[]string{"175.00", "2026-12-24"}},
+			"【青山县供电公司】停电通知：您的户号310*****01欠电费178.15元，经催交仍未缴清。如2026-12-24前仍未缴清，将依法中止供电，缴清后及时恢复供电。缴费：" + payLink,
+			[]string{"310*****01", "178.15", "2026-12-24", payLink}},
+		{"notice 1 hour before", notify.NoticeFinal, sample[notify.NoticeFinal],
+			"【青山县供电公司】户号310*****01欠电费178.15元，将于2026-12-24 10:00依法中止供电，缴清后及时复电。缴费：" + payLink,
+			[]string{"310*****01", "178.15", "10:00 on 2026-12-24", payLink}},
+		{"low prepaid balance", notify.LowBalance, sample[notify.LowBalance],
+			"【青山县供电公司】户号310*****01预存电费余额15.20元，已低于20.00元，请及时充值，以免影响用电。充值：" + payLink,
+			[]string{"310*****01", "15.20", "20.00", payLink}},
+		{"copy to the power administration department", notify.NoticeCopy, sample[notify.NoticeCopy],
+			"【青山县供电公司】停电通知抄送电力管理部门：重要客户户号310*****01欠电费178.15元，经催交仍未缴清，已通知其如2026-12-24前仍未缴清将依法中止供电。查询：" + payLink,
+			[]string{"power administration department", "310*****01", "178.15", "2026-12-24", payLink}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := notify.Message{Kind: tc.kind, To: notify.To{Phone: "13800138000"}, Params: tc.params}.Render(bureau)
@@ -197,7 +230,8 @@ func TestRender(t *testing.T) {
 // parameters, and each outside channel's mapping names only parameters the kind has.
 func TestEveryKindHasItsTemplates(t *testing.T) {
 	kinds := notify.Kinds()
-	if want := []notify.Kind{notify.OTP, notify.BindCode, notify.Receipt, notify.Reminder, notify.Notice}; !slices.Equal(kinds, want) {
+	if want := []notify.Kind{notify.OTP, notify.BindCode, notify.Receipt, notify.DueSoon, notify.Reminder, notify.Cuijiao,
+		notify.Notice, notify.NoticeFinal, notify.LowBalance, notify.NoticeCopy}; !slices.Equal(kinds, want) {
 		t.Errorf("Kinds() = %v, want %v", kinds, want)
 	}
 	for _, k := range kinds {
@@ -269,24 +303,48 @@ func TestOutsideChannelsTakeParametersNotText(t *testing.T) {
 
 type failing struct{ name string }
 
-func (f failing) Name() string                               { return f.name }
-func (f failing) Send(context.Context, notify.Message) error { return errors.New(f.name + " is down") }
+func (f failing) Name() string { return f.name }
+func (f failing) Send(context.Context, notify.Message) (string, error) {
+	return "", errors.New(f.name + " is down")
+}
+
+// accepting is a channel that takes every message and answers with its id.
+type accepting struct{ name, id string }
+
+func (a accepting) Name() string                                         { return a.name }
+func (a accepting) Send(context.Context, notify.Message) (string, error) { return a.id, nil }
 
 func TestFallback(t *testing.T) {
 	inbox := newInbox(t)
 	ctx := context.Background()
 	m := notify.Message{Kind: notify.Reminder, To: notify.To{Phone: "13800138000"}, Params: sample[notify.Reminder]}
-	if err := (notify.Fallback{failing{"sms"}, inbox}).Send(ctx, m); err != nil {
+	id, err := (notify.Fallback{failing{"sms"}, inbox}).Send(ctx, m)
+	if err != nil {
 		t.Fatalf("fallback to the inbox: %v", err)
 	}
-	if got, _ := inbox.Recent(ctx, "", 10); len(got) != 1 || got[0].Kind != notify.Reminder {
-		t.Errorf("inbox has %+v, want the reminder", got)
+	if got, _ := inbox.Recent(ctx, "", 10); len(got) != 1 || got[0].Kind != notify.Reminder || got[0].ID != id {
+		t.Errorf("inbox has %+v, want the reminder with the id %q that Send returned", got, id)
 	}
-	err := (notify.Fallback{failing{"sms"}, failing{"wechat"}}).Send(ctx, m)
-	if err == nil || !strings.Contains(err.Error(), "sms is down") || !strings.Contains(err.Error(), "wechat is down") {
-		t.Errorf("all channels down = %v, want both errors", err)
+	for _, tc := range []struct {
+		name string
+		f    notify.Fallback
+		id   string
+	}{
+		{"the first channel's id", notify.Fallback{accepting{"wechat", "2453420987654321"}, accepting{"sms", "sms-1"}}, "2453420987654321"},
+		{"the id of the channel that succeeded", notify.Fallback{failing{"wechat"}, accepting{"sms", "sms-1"}}, "sms-1"},
+		{"none from a queue", notify.Fallback{failing{"wechat"}, accepting{"queue", ""}}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if id, err := tc.f.Send(ctx, m); err != nil || id != tc.id {
+				t.Errorf("Send = %q, %v; want %q", id, err, tc.id)
+			}
+		})
 	}
-	if err := (notify.Fallback{}).Send(ctx, m); err == nil {
+	id, err = (notify.Fallback{failing{"sms"}, failing{"wechat"}}).Send(ctx, m)
+	if err == nil || id != "" || !strings.Contains(err.Error(), "sms is down") || !strings.Contains(err.Error(), "wechat is down") {
+		t.Errorf("all channels down = %q, %v; want no id and both errors", id, err)
+	}
+	if _, err := (notify.Fallback{}).Send(ctx, m); err == nil {
 		t.Error("no channel at all succeeded")
 	}
 }

@@ -8,18 +8,6 @@ import (
 	"text/template"
 )
 
-// Parameter names of the kinds' templates.
-const (
-	ParamCode       = "code"        // a 6-digit code
-	ParamMinutes    = "minutes"     // how long the code is valid, in minutes
-	ParamAccount    = "account"     // the account number (户号)
-	ParamAmount     = "amount"      // money in yuan, e.g. 100.00
-	ParamReceiptNo  = "receipt_no"  // the core database's receipt number (收费流水号)
-	ParamPrepaid    = "prepaid"     // money in yuan kept as prepaid balance (预存); absent when none
-	ParamDueDate    = "due_date"    // a bill's due date, YYYY-MM-DD
-	ParamCutoffDate = "cutoff_date" // the day supply may be interrupted, YYYY-MM-DD
-)
-
 // Template is how one kind of message reads on every channel. The text templates (Zh, En, and the
 // WeChat fields' values) are text/template sources over the parameters by name; Zh and En also
 // have {{.bureau}}, the signature. The ids under which the outside channels registered their
@@ -33,7 +21,7 @@ type Template struct {
 	// template is fixed text, so an optional parameter cannot appear in it.
 	SMS []string
 	// WeChat are the fields of the official account's template message, in order; none means the
-	// kind never goes by WeChat.
+	// kind never goes by WeChat. ParamLink is never a field: it is the message's url.
 	WeChat []Field
 }
 
@@ -47,6 +35,12 @@ type Field struct {
 var ErrNoTemplate = errors.New("notify: no template for this channel")
 
 // templates is the one table of every kind's text on every channel.
+//
+// Customers are often elderly: the Chinese text comes first and is short. An SMS of up to 70
+// characters is one part. Every reminder kind ends with the pay link, which alone makes it two
+// parts (67 characters each), so what matters is the text before it: that is kept within 70
+// characters for a 10-digit account and a six-character amount (175.00), except where a kind's
+// comment says why it is longer.
 var templates = []Template{
 	{
 		Kind: OTP, Required: []string{ParamCode, ParamMinutes},
@@ -79,32 +73,102 @@ var templates = []Template{
 		},
 	},
 	{
-		Kind: Reminder, Required: []string{ParamAccount, ParamAmount, ParamDueDate},
-		Zh:  "【{{.bureau}}】您的户号{{.account}}电费{{.amount}}元已于{{.due_date}}到期未缴，请及时缴纳，逾期将按规定收取电费违约金。",
-		En:  "[{{.bureau}}] The electricity bill of account {{.account}}, {{.amount}} yuan, was due on {{.due_date}}. Please pay it: a late fee accrues as the supply rules say.",
-		SMS: []string{ParamAccount, ParamAmount, ParamDueDate},
+		// Before the due date and on it: "将于" reads right on the day itself too.
+		Kind: DueSoon, Required: []string{ParamAccount, ParamAmount, ParamDueDate, ParamLink},
+		Zh:  "【{{.bureau}}】户号{{.account}}本期电费{{.amount}}元将于{{.due_date}}到期，请按时缴纳。缴费：{{.link}}",
+		En:  "[{{.bureau}}] This month's electricity bill of account {{.account}}, {{.amount}} yuan, is due on {{.due_date}}. Pay: {{.link}}",
+		SMS: []string{ParamAccount, ParamAmount, ParamDueDate, ParamLink},
+		WeChat: []Field{
+			{"first", "您好，您的本期电费即将到期。"},
+			{"keyword1", "{{.account}}"},
+			{"keyword2", "{{.amount}}元"},
+			{"keyword3", "{{.due_date}}"},
+			{"remark", "请按时缴纳，点此即可缴费。"},
+		},
+	},
+	{
+		// 1 and 15 days overdue.
+		Kind: Reminder, Required: []string{ParamAccount, ParamAmount, ParamDueDate, ParamLink},
+		Zh:  "【{{.bureau}}】您的户号{{.account}}电费{{.amount}}元已于{{.due_date}}到期未缴，请及时缴纳，逾期按规定收取违约金。缴费：{{.link}}",
+		En:  "[{{.bureau}}] The electricity bill of account {{.account}}, {{.amount}} yuan, was due on {{.due_date}}. Please pay it: a late fee accrues as the supply rules say. Pay: {{.link}}",
+		SMS: []string{ParamAccount, ParamAmount, ParamDueDate, ParamLink},
 		WeChat: []Field{
 			{"first", "您好，您的电费已逾期未缴。"},
 			{"keyword1", "{{.account}}"},
 			{"keyword2", "{{.amount}}元"},
 			{"keyword3", "{{.due_date}}"},
-			{"remark", "请及时缴纳，逾期将按《供电营业规则》收取电费违约金。"},
+			{"remark", "请及时缴纳，逾期将按《供电营业规则》收取电费违约金。点此即可缴费。"},
 		},
 	},
 	{
-		Kind: Notice, Required: []string{ParamAccount, ParamAmount, ParamCutoffDate},
-		Zh: "【{{.bureau}}】您的户号{{.account}}欠电费{{.amount}}元，经催交仍未结清。如{{.cutoff_date}}前仍未缴清，" +
-			"将依法中止供电，缴清后及时恢复供电。",
-		En: "[{{.bureau}}] Account {{.account}} owes {{.amount}} yuan for electricity despite reminders. Unless it is paid " +
-			"before {{.cutoff_date}}, supply will be interrupted as the law allows, and restored promptly after payment.",
-		SMS: []string{ParamAccount, ParamAmount, ParamCutoffDate},
+		// The formal 电费催交通知 at 30 days overdue, which a disconnection notice needs on record:
+		// the amount is everything owed today, late fee included.
+		Kind: Cuijiao, Required: []string{ParamAccount, ParamAmount, ParamLink},
+		Zh:  "【{{.bureau}}】电费催交通知：户号{{.account}}已欠电费{{.amount}}元（含违约金），请尽快缴清，逾期仍未缴清将依法中止供电。缴费：{{.link}}",
+		En:  "[{{.bureau}}] Payment demand: account {{.account}} owes {{.amount}} yuan for electricity, late fee included. Please pay it soon: if it stays unpaid, supply may be interrupted as the law allows. Pay: {{.link}}",
+		SMS: []string{ParamAccount, ParamAmount, ParamLink},
 		WeChat: []Field{
-			{"first", "您好，您的电费经催交仍未结清。"},
+			{"first", "电费催交通知：您的电费已逾期未缴。"},
+			{"keyword1", "{{.account}}"},
+			{"keyword2", "{{.amount}}元（含违约金）"},
+			{"remark", "请尽快缴清，逾期仍未缴清将依法中止供电。点此即可缴费。"},
+		},
+	},
+	{
+		// The 停电通知. Longer than 70 characters: a legal notice says what it is, why (reminded and
+		// still unpaid), from when, and that supply comes back once paid.
+		Kind: Notice, Required: []string{ParamAccount, ParamAmount, ParamCutoffDate, ParamLink},
+		Zh: "【{{.bureau}}】停电通知：您的户号{{.account}}欠电费{{.amount}}元，经催交仍未缴清。如{{.cutoff_date}}前仍未缴清，" +
+			"将依法中止供电，缴清后及时恢复供电。缴费：{{.link}}",
+		En: "[{{.bureau}}] Notice of interruption: account {{.account}} owes {{.amount}} yuan for electricity despite reminders. Unless it is paid " +
+			"before {{.cutoff_date}}, supply will be interrupted as the law allows, and restored promptly after payment. Pay: {{.link}}",
+		SMS: []string{ParamAccount, ParamAmount, ParamCutoffDate, ParamLink},
+		WeChat: []Field{
+			{"first", "停电通知：您的电费经催交仍未缴清。"},
 			{"keyword1", "{{.account}}"},
 			{"keyword2", "{{.amount}}元"},
 			{"keyword3", "{{.cutoff_date}}"},
-			{"remark", "如在此日期前仍未缴清，将依法中止供电；缴清后将及时恢复供电。"},
+			{"remark", "如在此日期前仍未缴清，将依法中止供电；缴清后将及时恢复供电。点此即可缴费。"},
 		},
+	},
+	{
+		// The repeat 1 hour before a non-residential customer's interruption.
+		Kind: NoticeFinal, Required: []string{ParamAccount, ParamAmount, ParamCutoffDate, ParamCutoffTime, ParamLink},
+		Zh:  "【{{.bureau}}】户号{{.account}}欠电费{{.amount}}元，将于{{.cutoff_date}} {{.cutoff_time}}依法中止供电，缴清后及时复电。缴费：{{.link}}",
+		En:  "[{{.bureau}}] Account {{.account}} still owes {{.amount}} yuan for electricity: supply will be interrupted as the law allows at {{.cutoff_time}} on {{.cutoff_date}}, and restored promptly after payment. Pay: {{.link}}",
+		SMS: []string{ParamAccount, ParamAmount, ParamCutoffDate, ParamCutoffTime, ParamLink},
+		WeChat: []Field{
+			{"first", "您好，您的电费仍未缴清，即将依法中止供电。"},
+			{"keyword1", "{{.account}}"},
+			{"keyword2", "{{.amount}}元"},
+			{"keyword3", "{{.cutoff_date}} {{.cutoff_time}}"},
+			{"remark", "缴清后将及时恢复供电。点此即可缴费。"},
+		},
+	},
+	{
+		// A prepaid balance (ParamAmount) under the ladder's threshold.
+		Kind: LowBalance, Required: []string{ParamAccount, ParamAmount, ParamThreshold, ParamLink},
+		Zh:  "【{{.bureau}}】户号{{.account}}预存电费余额{{.amount}}元，已低于{{.threshold}}元，请及时充值，以免影响用电。充值：{{.link}}",
+		En:  "[{{.bureau}}] The prepaid balance of account {{.account}} is {{.amount}} yuan, below {{.threshold}} yuan. Please top it up in time. Top up: {{.link}}",
+		SMS: []string{ParamAccount, ParamAmount, ParamThreshold, ParamLink},
+		WeChat: []Field{
+			{"first", "您好，您的预存电费余额不足。"},
+			{"keyword1", "{{.account}}"},
+			{"keyword2", "{{.amount}}元"},
+			{"keyword3", "{{.threshold}}元"},
+			{"remark", "请及时充值，以免影响用电。点此即可充值。"},
+		},
+	},
+	{
+		// An important customer's notice, copied to the power administration department (电力管理部门).
+		// Longer than 70 characters: it goes to an office, not a customer, and must say whose notice
+		// it is, why, and for when. No WeChat: the department is reached by SMS.
+		Kind: NoticeCopy, Required: []string{ParamAccount, ParamAmount, ParamCutoffDate, ParamLink},
+		Zh: "【{{.bureau}}】停电通知抄送电力管理部门：重要客户户号{{.account}}欠电费{{.amount}}元，经催交仍未缴清，" +
+			"已通知其如{{.cutoff_date}}前仍未缴清将依法中止供电。查询：{{.link}}",
+		En: "[{{.bureau}}] Copy of a notice of interruption, for the power administration department: important customer, account {{.account}}, owes " +
+			"{{.amount}} yuan for electricity despite reminders, and was told that supply will be interrupted as the law allows unless it is paid before {{.cutoff_date}}. Status: {{.link}}",
+		SMS: []string{ParamAccount, ParamAmount, ParamCutoffDate, ParamLink},
 	},
 }
 
@@ -119,14 +183,20 @@ func (c compiled) has(param string) bool {
 	return slices.Contains(c.Required, param) || slices.Contains(c.Optional, param)
 }
 
-// table holds the templates by kind, parsed once; a template that does not parse stops the program
-// at start-up (and every test), never a message later.
+// table holds the templates by kind, parsed once; a template that does not parse, or that names a
+// parameter without a spec (param.go), stops the program at start-up (and every test), never a
+// message later.
 var table = func() map[Kind]compiled {
 	out := map[Kind]compiled{}
 	parse := func(k Kind, name, src string) *template.Template {
 		return template.Must(template.New(string(k) + "." + name).Option("missingkey=error").Parse(src))
 	}
 	for _, t := range templates {
+		for _, p := range append(slices.Clone(t.Required), t.Optional...) {
+			if _, ok := params[p]; !ok {
+				panic(fmt.Sprintf("notify: %s's parameter %q has no spec", t.Kind, p))
+			}
+		}
 		c := compiled{Template: t, zh: parse(t.Kind, "zh", t.Zh), en: parse(t.Kind, "en", t.En)}
 		for _, f := range t.WeChat {
 			c.wechat = append(c.wechat, parse(t.Kind, f.Name, f.Value))

@@ -56,13 +56,14 @@ type NotifyQueue struct {
 // Name implements notify.Channel.
 func (q NotifyQueue) Name() string { return "queue" }
 
-// Send implements notify.Channel: the message is queued, not yet sent.
-func (q NotifyQueue) Send(ctx context.Context, m notify.Message) error {
+// Send implements notify.Channel: the message is queued, not yet sent, so there is no message id
+// yet ("").
+func (q NotifyQueue) Send(ctx context.Context, m notify.Message) (string, error) {
 	t, err := NewNotifySendTask(m)
 	if err != nil {
-		return err
+		return "", err
 	}
-	return q.Enqueuer.enqueue(ctx, t)
+	return "", q.Enqueuer.enqueue(ctx, t)
 }
 
 // NotifySender handles notify:send: it sends the message through Channel. A transient failure is
@@ -86,11 +87,11 @@ func (s *NotifySender) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		return fmt.Errorf("worker: %s: %s message not valid: %w", TypeNotifySend, p.Kind, asynq.SkipRetry)
 	}
 	to := pii.Phone(p.Phone)
-	err := s.Channel.Send(ctx, m)
+	id, err := s.Channel.Send(ctx, m)
 	retried, _ := asynq.GetRetryCount(ctx)
 	switch {
 	case err == nil:
-		s.Log.Info("message sent", "kind", p.Kind, "to", to, "channel", s.Channel.Name(), "retried", retried)
+		s.Log.Info("message sent", "kind", p.Kind, "to", to, "channel", s.Channel.Name(), "id", id, "retried", retried)
 		return nil
 	case notify.Permanent(err):
 		s.Log.Warn("message not sent: permanent failure", "kind", p.Kind, "to", to, "channel", s.Channel.Name(),

@@ -114,13 +114,18 @@ func TestQueuedMessageIsSent(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newSendRig(t)
 			r.sim.Then(tc.answers...)
-			if err := r.queue.Send(context.Background(), signInCode("13800138000")); err != nil {
-				t.Fatal(err)
+			id, err := r.queue.Send(context.Background(), signInCode("13800138000"))
+			if err != nil || id != "" {
+				t.Fatalf("queue's Send = %q, %v; want no id yet: the message is only queued", id, err)
 			}
 			r.waitFor(t, "the code sent", func() bool { return len(r.sim.Received()) == 1 })
 			got := r.sim.Received()[0]
 			if got.Phone != "+8613800138000" || got.TemplateID != "101" || strings.Join(got.Params, ",") != "042917,5" {
 				t.Errorf("the gateway received %+v", got)
+			}
+			r.waitFor(t, "the sending logged", func() bool { return strings.Contains(r.log.String(), "message sent") })
+			if !strings.Contains(r.log.String(), "id="+got.SerialNo) {
+				t.Errorf("the log does not name the gateway's message id %s:\n%s", got.SerialNo, r.log.String())
 			}
 			if n := r.sim.Requests(); n != tc.requests {
 				t.Errorf("%d requests, want %d", n, tc.requests)
@@ -147,7 +152,7 @@ func TestPermanentFailureIsNotRetried(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newSendRig(t)
 			r.sim.Then(tc.answer)
-			if err := r.queue.Send(context.Background(), tc.m); err != nil {
+			if _, err := r.queue.Send(context.Background(), tc.m); err != nil {
 				t.Fatal(err)
 			}
 			r.waitFor(t, "the task archived", func() bool { return len(r.archived(t)) == 1 })
@@ -171,7 +176,7 @@ func TestNotifySendRefusesBadTasks(t *testing.T) {
 	if _, err := worker.NewNotifySendTask(notify.Message{Kind: notify.OTP, To: notify.To{Phone: "13800138000"}}); !errors.Is(err, billing.ErrInvalid) {
 		t.Errorf("NewNotifySendTask(no parameters) = %v, want invalid", err)
 	}
-	if err := (worker.NotifyQueue{}).Send(context.Background(), notify.Message{Kind: "greeting"}); !errors.Is(err, billing.ErrInvalid) {
+	if _, err := (worker.NotifyQueue{}).Send(context.Background(), notify.Message{Kind: "greeting"}); !errors.Is(err, billing.ErrInvalid) {
 		t.Errorf("NotifyQueue.Send(unknown kind) = %v, want invalid", err)
 	}
 	h := &worker.NotifySender{Channel: notify.Fallback{}, Log: slog.New(slog.DiscardHandler)}

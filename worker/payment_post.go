@@ -126,7 +126,7 @@ func (p *PaymentPoster) textReceipt(ctx context.Context, o store.Order, r store.
 	if r.Prepaid > 0 {
 		params[notify.ParamPrepaid] = r.Prepaid.String()
 	}
-	if err := p.SMS.Send(ctx, notify.Message{Kind: notify.Receipt, To: notify.To{Phone: to}, Params: params}); err != nil {
+	if _, err := p.SMS.Send(ctx, notify.Message{Kind: notify.Receipt, To: notify.To{Phone: to}, Params: params}); err != nil {
 		p.Log.Warn("receipt message not sent", "order_id", o.ID, "err", err)
 	}
 }

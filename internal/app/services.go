@@ -15,6 +15,7 @@ import (
 	"gridpay/internal/store"
 	"gridpay/notify"
 	"gridpay/notify/tencent"
+	"gridpay/notify/wechatoa"
 	"gridpay/payments"
 	"gridpay/worker"
 )
@@ -34,9 +35,12 @@ type services struct {
 	orders   *store.Portal
 	queue    *asynq.Client
 	enqueuer *worker.Enqueuer
-	text     notify.Channel               // how customers are texted: the queue to sms, or the dev inbox
-	sms      notify.Channel               // what notify:send tasks send through: the SMS gateway, or the dev inbox
-	inbox    *notify.DevInbox             // the dev inbox, in dev without an SMS gateway; else nil
+	text     notify.Channel   // how customers are texted: the queue to sms, or the dev inbox
+	sms      notify.Channel   // what notify:send tasks send through: the SMS gateway, or the dev inbox
+	inbox    *notify.DevInbox // the dev inbox, in dev without an SMS gateway; else nil
+	// wechat is the bureau's official account (GRIDPAY_WECHAT_OA_*), which sends reminders as
+	// template messages before they fall back to text; nil when none is configured.
+	wechat   notify.Channel
 	qr       map[string]payments.Provider // the QR channels (WeChat Pay, Alipay); empty when none
 	payments *payments.Service            // orders through the QR channels; nil when there is none
 }
@@ -58,6 +62,17 @@ func newServices(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.
 	if s.text, s.sms, s.inbox, err = textChannels(cfg, rdb, s.enqueuer, s.now); err != nil {
 		s.queue.Close()
 		return nil, err
+	}
+	if oa := cfg.WeChatOA; oa.AppID != "" {
+		ch, err := wechatoa.New(wechatoa.Config{AppID: oa.AppID, Secret: oa.Secret, BaseURL: oa.BaseURL, Now: s.now,
+			Templates: map[notify.Kind]string{notify.Receipt: oa.TemplateReceipt, notify.DueSoon: oa.TemplateDueSoon,
+				notify.Reminder: oa.TemplateReminder, notify.Cuijiao: oa.TemplateCuijiao, notify.Notice: oa.TemplateNotice,
+				notify.NoticeFinal: oa.TemplateNoticeFinal, notify.LowBalance: oa.TemplateLowBalance}})
+		if err != nil {
+			s.queue.Close()
+			return nil, fmt.Errorf("GRIDPAY_WECHAT_OA_*: %w", err)
+		}
+		s.wechat = ch
 	}
 	if len(qr) > 0 {
 		s.payments = &payments.Service{Providers: qr, Orders: s.orders, Core: s.core, Bureau: cfg.Bureau, Now: s.now,
@@ -81,7 +96,9 @@ func textChannels(cfg config.Config, rdb *redis.Client, enqueuer *worker.Enqueue
 		gw, err := tencent.New(tencent.Config{SecretID: cfg.SMS.SecretID, SecretKey: cfg.SMS.SecretKey, SDKAppID: cfg.SMS.SDKAppID,
 			SignName: cfg.SMS.SignName, Region: cfg.SMS.Region, Endpoint: cfg.SMS.Endpoint, Templates: map[notify.Kind]string{
 				notify.OTP: cfg.SMS.TemplateOTP, notify.BindCode: cfg.SMS.TemplateBindCode, notify.Receipt: cfg.SMS.TemplateReceipt,
-				notify.Reminder: cfg.SMS.TemplateReminder, notify.Notice: cfg.SMS.TemplateNotice}})
+				notify.DueSoon: cfg.SMS.TemplateDueSoon, notify.Reminder: cfg.SMS.TemplateReminder, notify.Cuijiao: cfg.SMS.TemplateCuijiao,
+				notify.Notice: cfg.SMS.TemplateNotice, notify.NoticeFinal: cfg.SMS.TemplateNoticeFinal,
+				notify.LowBalance: cfg.SMS.TemplateLowBalance, notify.NoticeCopy: cfg.SMS.TemplateNoticeCopy}})
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("GRIDPAY_SMS_*: %w", err)
 		}

@@ -46,6 +46,7 @@ type Config struct {
 	Alipay            AlipayConfig   // GRIDPAY_ALIPAY_*: an app of Alipay; unset = none (sandbox in dev)
 	SMS               SMSConfig      // GRIDPAY_SMS_*: the SMS gateway; unset = none (the dev inbox in dev; production refuses)
 	Remind            RemindConfig   // GRIDPAY_REMIND_*: the daily arrears run
+	WeChatOA          WeChatOAConfig // GRIDPAY_WECHAT_OA_*: the bureau's WeChat official account; unset = none
 }
 
 // WeChatConfig is a WeChat Pay merchant: ids and secrets as they are configured, keys as PEM text
@@ -258,6 +259,8 @@ func Load(getenv func(string) string) (Config, error) {
 	c.SMS, errs = sms, append(errs, smsErrs...)
 	remind, remindErrs := loadRemind(get, c.Location)
 	c.Remind, errs = remind, append(errs, remindErrs...)
+	oa, oaErrs := loadWeChatOA(get)
+	c.WeChatOA, errs = oa, append(errs, oaErrs...)
 
 	if !c.Production() && strings.HasPrefix(c.PublicURL, "https://") {
 		// dev serves the payment sandboxes (anyone may "pay" any order) and the dev inbox (sign-in
@@ -282,6 +285,10 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		if c.SMS.Provider == "" && len(smsErrs) == 0 {
 			errs = append(errs, errNoSMS)
+		}
+		if u, err := url.Parse(c.WeChatOA.BaseURL); c.WeChatOA.BaseURL != "" && err == nil && u.Scheme == "http" {
+			// The secret and the access tokens travel to it.
+			errs = append(errs, fmt.Errorf("GRIDPAY_WECHAT_OA_BASE_URL=%q: production reaches the official account over https only", c.WeChatOA.BaseURL))
 		}
 	}
 	if len(errs) > 0 {

@@ -27,8 +27,10 @@ type SMSConfig struct {
 	Region              string // GRIDPAY_SMS_REGION
 	Endpoint            string // GRIDPAY_SMS_ENDPOINT: empty = the provider's
 	// Approved template ids per kind (GRIDPAY_SMS_TEMPLATE_*); sign-in codes, bind codes and
-	// receipts are required, reminders and notices optional (unset: not sent by SMS).
-	TemplateOTP, TemplateBindCode, TemplateReceipt, TemplateReminder, TemplateNotice string
+	// receipts are required, the arrears reminders' kinds optional (unset: not sent by SMS).
+	TemplateOTP, TemplateBindCode, TemplateReceipt                              string
+	TemplateDueSoon, TemplateReminder, TemplateCuijiao                          string
+	TemplateNotice, TemplateNoticeFinal, TemplateLowBalance, TemplateNoticeCopy string
 }
 
 var (
@@ -44,8 +46,10 @@ func loadSMS(get func(name, def string) string) (SMSConfig, []error) {
 		SecretKey: get("GRIDPAY_SMS_SECRET_KEY", ""), SDKAppID: get("GRIDPAY_SMS_SDK_APP_ID", ""),
 		SignName: get("GRIDPAY_SMS_SIGN_NAME", ""), Region: get("GRIDPAY_SMS_REGION", ""), Endpoint: get("GRIDPAY_SMS_ENDPOINT", ""),
 		TemplateOTP: get("GRIDPAY_SMS_TEMPLATE_OTP", ""), TemplateBindCode: get("GRIDPAY_SMS_TEMPLATE_BIND_CODE", ""),
-		TemplateReceipt: get("GRIDPAY_SMS_TEMPLATE_RECEIPT", ""), TemplateReminder: get("GRIDPAY_SMS_TEMPLATE_REMINDER", ""),
-		TemplateNotice: get("GRIDPAY_SMS_TEMPLATE_NOTICE", "")}
+		TemplateReceipt: get("GRIDPAY_SMS_TEMPLATE_RECEIPT", ""), TemplateDueSoon: get("GRIDPAY_SMS_TEMPLATE_DUE_SOON", ""),
+		TemplateReminder: get("GRIDPAY_SMS_TEMPLATE_REMINDER", ""), TemplateCuijiao: get("GRIDPAY_SMS_TEMPLATE_CUIJIAO", ""),
+		TemplateNotice: get("GRIDPAY_SMS_TEMPLATE_NOTICE", ""), TemplateNoticeFinal: get("GRIDPAY_SMS_TEMPLATE_NOTICE_FINAL", ""),
+		TemplateLowBalance: get("GRIDPAY_SMS_TEMPLATE_LOW_BALANCE", ""), TemplateNoticeCopy: get("GRIDPAY_SMS_TEMPLATE_NOTICE_COPY", "")}
 	vars := []struct {
 		name, value string
 		required    bool
@@ -75,8 +79,13 @@ func loadSMS(get func(name, def string) string) (SMSConfig, []error) {
 		{"GRIDPAY_SMS_TEMPLATE_OTP", c.TemplateOTP, true, digits("the approved template id of sign-in codes")},
 		{"GRIDPAY_SMS_TEMPLATE_BIND_CODE", c.TemplateBindCode, true, digits("the approved template id of bind codes")},
 		{"GRIDPAY_SMS_TEMPLATE_RECEIPT", c.TemplateReceipt, true, digits("the approved template id of receipts")},
+		{"GRIDPAY_SMS_TEMPLATE_DUE_SOON", c.TemplateDueSoon, false, digits("the approved template id of bills falling due")},
 		{"GRIDPAY_SMS_TEMPLATE_REMINDER", c.TemplateReminder, false, digits("the approved template id of arrears reminders")},
+		{"GRIDPAY_SMS_TEMPLATE_CUIJIAO", c.TemplateCuijiao, false, digits("the approved template id of payment demands (催交)")},
 		{"GRIDPAY_SMS_TEMPLATE_NOTICE", c.TemplateNotice, false, digits("the approved template id of disconnection notices")},
+		{"GRIDPAY_SMS_TEMPLATE_NOTICE_FINAL", c.TemplateNoticeFinal, false, digits("the approved template id of final notices, 1 hour before")},
+		{"GRIDPAY_SMS_TEMPLATE_LOW_BALANCE", c.TemplateLowBalance, false, digits("the approved template id of low-balance alerts")},
+		{"GRIDPAY_SMS_TEMPLATE_NOTICE_COPY", c.TemplateNoticeCopy, false, digits("the approved template id of notices copied to the power administration department")},
 	}
 	switch c.Provider {
 	case "":

@@ -46,6 +46,20 @@ func TestLoadSMS(t *testing.T) {
 	if c.SMS != want {
 		t.Errorf("SMS = %+v, want %+v", c.SMS, want)
 	}
+	c, err = config.Load(getenv(production(map[string]string{"GRIDPAY_SMS_TEMPLATE_DUE_SOON": "1000011",
+		"GRIDPAY_SMS_TEMPLATE_REMINDER": "1000012", "GRIDPAY_SMS_TEMPLATE_CUIJIAO": "1000013", "GRIDPAY_SMS_TEMPLATE_NOTICE": "1000014",
+		"GRIDPAY_SMS_TEMPLATE_NOTICE_FINAL": "1000015", "GRIDPAY_SMS_TEMPLATE_LOW_BALANCE": "1000016",
+		"GRIDPAY_SMS_TEMPLATE_NOTICE_COPY": "1000017"})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = config.SMSConfig{Provider: "tencent", SecretID: "AKIDexample", SecretKey: "s3cr3t-key-value", SDKAppID: "1400000001",
+		SignName: "青山县供电公司", Region: "ap-guangzhou", TemplateOTP: "1000001", TemplateBindCode: "1000002",
+		TemplateReceipt: "1000003", TemplateDueSoon: "1000011", TemplateReminder: "1000012", TemplateCuijiao: "1000013",
+		TemplateNotice: "1000014", TemplateNoticeFinal: "1000015", TemplateLowBalance: "1000016", TemplateNoticeCopy: "1000017"}
+	if c.SMS != want {
+		t.Errorf("SMS = %+v, want %+v", c.SMS, want)
+	}
 	c, err = config.Load(getenv(nil))
 	if err != nil || c.SMS != (config.SMSConfig{}) {
 		t.Errorf("dev without SMS variables: %+v, %v; want no SMS channel", c.SMS, err)
@@ -85,6 +99,13 @@ func TestLoadSMSRejects(t *testing.T) {
 		{"no bind code template", without("GRIDPAY_SMS_TEMPLATE_BIND_CODE"), []string{"GRIDPAY_SMS_TEMPLATE_BIND_CODE", "missing"}},
 		{"no receipt template", without("GRIDPAY_SMS_TEMPLATE_RECEIPT"), []string{"GRIDPAY_SMS_TEMPLATE_RECEIPT", "missing"}},
 		{"template id not a number", with("GRIDPAY_SMS_TEMPLATE_REMINDER", "催交"), []string{"GRIDPAY_SMS_TEMPLATE_REMINDER"}},
+		{"due-soon template id not a number", with("GRIDPAY_SMS_TEMPLATE_DUE_SOON", "t1"), []string{"GRIDPAY_SMS_TEMPLATE_DUE_SOON"}},
+		{"催交 template id not a number", with("GRIDPAY_SMS_TEMPLATE_CUIJIAO", "1 2"), []string{"GRIDPAY_SMS_TEMPLATE_CUIJIAO"}},
+		{"final notice template id not a number", with("GRIDPAY_SMS_TEMPLATE_NOTICE_FINAL", "-1"), []string{"GRIDPAY_SMS_TEMPLATE_NOTICE_FINAL"}},
+		{"low-balance template id too long", with("GRIDPAY_SMS_TEMPLATE_LOW_BALANCE", strings.Repeat("1", 21)), []string{"GRIDPAY_SMS_TEMPLATE_LOW_BALANCE"}},
+		{"copy template id not a number", with("GRIDPAY_SMS_TEMPLATE_NOTICE_COPY", "copy"), []string{"GRIDPAY_SMS_TEMPLATE_NOTICE_COPY"}},
+		{"reminder template without a provider", map[string]string{"GRIDPAY_SMS_TEMPLATE_CUIJIAO": "1000013"},
+			[]string{"GRIDPAY_SMS_PROVIDER", "GRIDPAY_SMS_TEMPLATE_CUIJIAO"}},
 		{"SDK app id not a number", with("GRIDPAY_SMS_SDK_APP_ID", "app-1"), []string{"GRIDPAY_SMS_SDK_APP_ID"}},
 		{"sign name with brackets", with("GRIDPAY_SMS_SIGN_NAME", "【青山县供电公司】"), []string{"GRIDPAY_SMS_SIGN_NAME"}},
 		{"endpoint not a URL", with("GRIDPAY_SMS_ENDPOINT", "sms.tencentcloudapi.com"), []string{"GRIDPAY_SMS_ENDPOINT", "https://"}},

@@ -87,24 +87,26 @@ func (s *SMS) Name() string { return "tencent" }
 
 // sendStatus is one number's outcome in SendSms's response.
 type sendStatus struct {
+	SerialNo    string
 	PhoneNumber string
 	Code        string
 	Message     string
 }
 
-// Send implements notify.Channel: one SendSms request for the message's phone. A message the
-// channel cannot send (invalid, no phone, no template id for its kind) is refused before any request.
-func (s *SMS) Send(ctx context.Context, m notify.Message) error {
+// Send implements notify.Channel: one SendSms request for the message's phone; the id is the
+// gateway's SerialNo of the message. A message the channel cannot send (invalid, no phone, no
+// template id for its kind) is refused before any request.
+func (s *SMS) Send(ctx context.Context, m notify.Message) (string, error) {
 	params, err := m.SMSParams()
 	if err != nil {
-		return err
+		return "", err
 	}
 	if m.To.Phone == "" {
-		return fmt.Errorf("tencent sms: %s message without a phone: %w", m.Kind, notify.ErrNoTemplate)
+		return "", fmt.Errorf("tencent sms: %s message without a phone: %w", m.Kind, notify.ErrNoRecipient)
 	}
 	tpl := s.templates[m.Kind]
 	if tpl == "" {
-		return fmt.Errorf("tencent sms: %s: %w", m.Kind, notify.ErrNoTemplate)
+		return "", fmt.Errorf("tencent sms: %s: %w", m.Kind, notify.ErrNoTemplate)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
@@ -117,11 +119,11 @@ func (s *SMS) Send(ctx context.Context, m notify.Message) error {
 		"TemplateId":       tpl,
 		"TemplateParamSet": params,
 	}); err != nil {
-		return fmt.Errorf("tencent sms: %w", err)
+		return "", fmt.Errorf("tencent sms: %w", err)
 	}
 	resp := tchttp.NewCommonResponse()
 	if err := s.client.Send(req, resp); err != nil {
-		return classify(err)
+		return "", classify(err)
 	}
 	var out struct {
 		Response struct {
@@ -130,17 +132,17 @@ func (s *SMS) Send(ctx context.Context, m notify.Message) error {
 		}
 	}
 	if err := json.Unmarshal(resp.GetBody(), &out); err != nil {
-		return &notify.Failure{Channel: "tencent", Code: "ClientError.ParseJsonError", Detail: "unreadable answer", Err: err}
+		return "", &notify.Failure{Channel: "tencent", Code: "ClientError.ParseJsonError", Detail: "unreadable answer", Err: err}
 	}
 	if len(out.Response.SendStatusSet) != 1 {
-		return &notify.Failure{Channel: "tencent", Code: "ClientError.NoSendStatus",
+		return "", &notify.Failure{Channel: "tencent", Code: "ClientError.NoSendStatus",
 			Detail: fmt.Sprintf("%d send statuses for one number (request %s)", len(out.Response.SendStatusSet), out.Response.RequestId)}
 	}
 	st := out.Response.SendStatusSet[0]
 	if st.Code == "Ok" {
-		return nil
+		return st.SerialNo, nil
 	}
-	return &notify.Failure{Channel: "tencent", Code: st.Code, Detail: st.Message + " (request " + out.Response.RequestId + ")",
+	return "", &notify.Failure{Channel: "tencent", Code: st.Code, Detail: st.Message + " (request " + out.Response.RequestId + ")",
 		Permanent: !transient(st.Code)}
 }
 

@@ -26,13 +26,14 @@ const (
 
 var templates = map[notify.Kind]string{
 	notify.OTP: "1110001", notify.BindCode: "1110002", notify.Receipt: "1110003", notify.Reminder: "1110004",
+	notify.NoticeFinal: "1110007",
 }
 
 // gateway starts the simulator behind an HTTP server; wrap, if given, stands between them.
 func gateway(t *testing.T, now func() time.Time, wrap func(http.Handler) http.Handler) (*sandbox.SMS, string) {
 	t.Helper()
 	sim := sandbox.New(secretID, secretKey, appID, now)
-	sim.Templates(map[string]int{"1110001": 2, "1110002": 3, "1110003": 3, "1110004": 3})
+	sim.Templates(map[string]int{"1110001": 2, "1110002": 3, "1110003": 3, "1110004": 4, "1110007": 5})
 	var h http.Handler = sim
 	if wrap != nil {
 		h = wrap(sim)
@@ -74,13 +75,21 @@ func TestSendReachesTheGateway(t *testing.T) {
 		{"receipt, its optional prepaid part left out", notify.Message{Kind: notify.Receipt, To: notify.To{Phone: "13800138000"},
 			Params: notify.Params{notify.ParamAccount: "3100000001", notify.ParamAmount: "100.00", notify.ParamReceiptNo: "SF1", notify.ParamPrepaid: "2.00"}},
 			"1110003", []string{"3100000001", "100.00", "SF1"}},
+		{"final notice, the pay link last", notify.Message{Kind: notify.NoticeFinal, To: notify.To{Phone: "13800138000"},
+			Params: notify.Params{notify.ParamAccount: "310*****01", notify.ParamAmount: "178.15", notify.ParamCutoffDate: "2026-12-24",
+				notify.ParamCutoffTime: "10:00", notify.ParamLink: "https://pay.example.cn/payfor/3100000001"}},
+			"1110007", []string{"310*****01", "178.15", "2026-12-24", "10:00", "https://pay.example.cn/payfor/3100000001"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sim, url := gateway(t, nil, nil)
-			if err := channel(t, url, func(c *tencent.Config) { c.Region = "ap-beijing" }).Send(context.Background(), tc.m); err != nil {
+			id, err := channel(t, url, func(c *tencent.Config) { c.Region = "ap-beijing" }).Send(context.Background(), tc.m)
+			if err != nil {
 				t.Fatalf("Send = %v", err)
 			}
 			got := sim.Received()
+			if len(got) == 1 && (id == "" || id != got[0].SerialNo) {
+				t.Errorf("Send's id = %q, want the gateway's SerialNo %q", id, got[0].SerialNo)
+			}
 			want := sandbox.Received{Phone: "+8613800138000", TemplateID: tc.template, Params: tc.params, SignName: signName, SDKAppID: appID, Region: "ap-beijing"}
 			if len(got) != 1 || got[0].Phone != want.Phone || got[0].TemplateID != want.TemplateID || !slices.Equal(got[0].Params, want.Params) ||
 				got[0].SignName != want.SignName || got[0].SDKAppID != want.SDKAppID || got[0].Region != want.Region {
@@ -115,7 +124,7 @@ func TestGatewayChecksTheSignature(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sim, url := gateway(t, tc.now, tc.wrap)
-			err := channel(t, url, tc.change).Send(context.Background(), otp("13800138000"))
+			_, err := channel(t, url, tc.change).Send(context.Background(), otp("13800138000"))
 			if notify.FailureCode(err) != tc.code || !notify.Permanent(err) {
 				t.Errorf("Send = %v, want a permanent %s", err, tc.code)
 			}
@@ -160,7 +169,10 @@ func TestSendFailures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			sim, url := gateway(t, nil, nil)
 			sim.Then(tc.answer)
-			err := channel(t, url, tc.change).Send(context.Background(), tc.m)
+			id, err := channel(t, url, tc.change).Send(context.Background(), tc.m)
+			if id != "" {
+				t.Errorf("Send's id = %q for a message not sent", id)
+			}
 			if notify.FailureCode(err) != tc.code || notify.Permanent(err) != tc.permanent {
 				t.Errorf("Send = %v (permanent %v), want %s, permanent %v", err, notify.Permanent(err), tc.code, tc.permanent)
 			}
@@ -173,7 +185,7 @@ func TestSendFailures(t *testing.T) {
 		srv := httptest.NewServer(http.NotFoundHandler())
 		url := srv.URL
 		srv.Close()
-		err := channel(t, url, nil).Send(context.Background(), otp("13800138000"))
+		_, err := channel(t, url, nil).Send(context.Background(), otp("13800138000"))
 		if notify.FailureCode(err) != "ClientError.NetworkError" || notify.Permanent(err) {
 			t.Errorf("Send = %v, want a transient network error", err)
 		}
@@ -187,14 +199,15 @@ func TestSendRefusesBeforeAnyRequest(t *testing.T) {
 		want error
 	}{
 		{"kind without a template id", notify.Message{Kind: notify.Notice, To: notify.To{Phone: "13800138000"},
-			Params: notify.Params{notify.ParamAccount: "3100000001", notify.ParamAmount: "1.00", notify.ParamCutoffDate: "2026-12-24"}}, notify.ErrNoTemplate},
+			Params: notify.Params{notify.ParamAccount: "310*****01", notify.ParamAmount: "1.00", notify.ParamCutoffDate: "2026-12-24",
+				notify.ParamLink: "https://pay.example.cn/payfor/3100000001"}}, notify.ErrNoTemplate},
 		{"WeChat recipient only", notify.Message{Kind: notify.OTP, To: notify.To{OpenID: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},
-			Params: notify.Params{notify.ParamCode: "123456", notify.ParamMinutes: "5"}}, notify.ErrNoTemplate},
+			Params: notify.Params{notify.ParamCode: "123456", notify.ParamMinutes: "5"}}, notify.ErrNoRecipient},
 		{"invalid message", notify.Message{Kind: notify.OTP, To: notify.To{Phone: "13800138000"}}, billing.ErrInvalid},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sim, url := gateway(t, nil, nil)
-			err := channel(t, url, nil).Send(context.Background(), tc.m)
+			_, err := channel(t, url, nil).Send(context.Background(), tc.m)
 			if !errors.Is(err, tc.want) || !notify.Permanent(err) {
 				t.Errorf("Send = %v, want %v", err, tc.want)
 			}

@@ -234,7 +234,7 @@ func (a *Auth) issueCode(ctx context.Context, purpose, to string, kind notify.Ki
 	msg := notify.Message{Kind: kind, To: notify.To{Phone: to},
 		Params: notify.Params{notify.ParamCode: code, notify.ParamMinutes: strconv.Itoa(int(codeTTL / time.Minute))}}
 	maps.Copy(msg.Params, params)
-	if err := a.sms.Send(ctx, msg); err != nil {
+	if _, err := a.sms.Send(ctx, msg); err != nil {
 		return fmt.Errorf("auth: send code: %w", err)
 	}
 	return nil

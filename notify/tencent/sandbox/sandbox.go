@@ -33,6 +33,7 @@ const maxSkew = 5 * time.Minute
 
 // Received is one message the simulator accepted for one number.
 type Received struct {
+	SerialNo   string   // the id the gateway answered with
 	Phone      string   // as sent, e.g. +8613800138000
 	TemplateID string   // TemplateId
 	Params     []string // TemplateParamSet
@@ -202,7 +203,7 @@ func (s *SMS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			st = sendStatus{PhoneNumber: phone, Code: ans.SendStatus, Message: "simulated failure", IsoCode: "CN"}
 		default:
 			s.mu.Lock()
-			s.received = append(s.received, Received{Phone: phone, TemplateID: req.TemplateId, Params: req.TemplateParamSet,
+			s.received = append(s.received, Received{SerialNo: st.SerialNo, Phone: phone, TemplateID: req.TemplateId, Params: req.TemplateParamSet,
 				SignName: req.SignName, SDKAppID: req.SmsSdkAppId, Region: r.Header.Get("X-TC-Region")})
 			s.mu.Unlock()
 		}
