@@ -39,6 +39,7 @@ type site struct {
 	auth   *auth.Auth
 	inbox  *notify.DevInbox
 	portal *store.Portal
+	core   *store.Core // the seeded core database, for tests that write what workers would
 }
 
 // seededToday is the demo county's today in the portal tests; the clock says 16:00 in Beijing.
@@ -81,7 +82,8 @@ func startSite(t *testing.T, o siteOptions) *site {
 	core, pdb := seededDBs(t)
 	s.portal = store.NewPortal(pdb, now)
 	rates := billing.DefaultLateFeeRates()
-	svc := portal.NewService(store.NewCore(core, rates, now), s.portal, rates, now, o.loc)
+	s.core = store.NewCore(core, rates, now)
+	svc := portal.NewService(s.core, s.portal, rates, now, o.loc)
 	deps := portal.Deps{Log: log, Assets: assets, Auth: s.auth, Service: svc, Redis: rdb, Orders: s.portal, Now: now, Location: o.loc,
 		Info: portal.Info{Bureau: "云溪县供电公司", Dev: o.dev}, SecureCookies: o.secure}
 	if o.dev {

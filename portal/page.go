@@ -79,7 +79,7 @@ func (h *Handler) samplePages() map[string]any {
 		"bill": billPage{page: p}, "bills": billsPage{page: p}, "bind": &bindPage{page: p},
 		"dev_inbox": devInboxPage{page: p}, "dispute": disputePage{page: p}, "dispute_new": &disputeFormPage{page: p},
 		"disputes": disputesPage{page: p}, "error": p, "home": homePage{page: p}, "login": &loginPage{page: p},
-		"pay": payPage{page: p, Loc: h.loc}, "payfor": &payForPage{page: p}, "payments": paymentsPage{page: p},
-		"usage": usagePage{page: p},
+		"notices": noticesPage{page: p}, "pay": payPage{page: p, Loc: h.loc}, "payfor": &payForPage{page: p},
+		"payments": paymentsPage{page: p}, "usage": usagePage{page: p},
 	}
 }

@@ -150,9 +150,51 @@ func (c *Core) PostPayment(ctx context.Context, p store.Payment) (store.Receipt,
 	return r, nil
 }
 
-// RecordReminder implements store.CoreDB.
+// RecordReminder implements store.CoreDB: it records, then drops the account's cached answers, so
+// that the customer's notices list shows the reminder the proof holds.
 func (c *Core) RecordReminder(ctx context.Context, r store.Reminder) (store.Reminder, bool, error) {
-	return c.next.RecordReminder(ctx, r)
+	rec, created, err := c.next.RecordReminder(ctx, r)
+	if err != nil || !created {
+		return rec, created, err
+	}
+	if err := c.Invalidate(ctx, rec.AccountID); err != nil {
+		// The reminder is on record; the cache's TTL will catch up.
+		c.log.Error("cache not invalidated after a reminder", "account_id", rec.AccountID, "err", err)
+	}
+	return rec, created, nil
+}
+
+// MarkReminderDelivered implements store.CoreDB: it passes the delivery report through, then drops
+// the account's cached answers.
+func (c *Core) MarkReminderDelivered(ctx context.Context, channel, messageID string, at time.Time) (store.Reminder, error) {
+	r, err := c.next.MarkReminderDelivered(ctx, channel, messageID, at)
+	if err != nil {
+		return r, err
+	}
+	if err := c.Invalidate(ctx, r.AccountID); err != nil {
+		c.log.Error("cache not invalidated after a delivery report", "account_id", r.AccountID, "err", err)
+	}
+	return r, nil
+}
+
+type remindersPage struct {
+	Reminders []store.Reminder
+	Total     int
+}
+
+// Reminders implements store.CoreDB.
+func (c *Core) Reminders(ctx context.Context, accountID int64, page store.Page) ([]store.Reminder, int, error) {
+	p, err := cached(ctx, c, c.accountKey(ctx, accountID, fmt.Sprintf("reminders:%d:%d", page.Limit, page.Offset)), func() (remindersPage, error) {
+		rs, total, err := c.next.Reminders(ctx, accountID, page)
+		return remindersPage{rs, total}, err
+	})
+	return p.Reminders, p.Total, err
+}
+
+// ArrearsAccount implements store.CoreDB, uncached: the arrears run reads it just before sending,
+// and a payment posted a moment ago must stop the reminder.
+func (c *Core) ArrearsAccount(ctx context.Context, accountID int64) (store.ArrearsAccount, error) {
+	return c.next.ArrearsAccount(ctx, accountID)
 }
 
 type receiptsPage struct {

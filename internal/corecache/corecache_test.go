@@ -43,6 +43,16 @@ func (c *counting) Bills(ctx context.Context, id int64, p store.Page) ([]store.B
 	return c.CoreDB.Bills(ctx, id, p)
 }
 
+func (c *counting) Reminders(ctx context.Context, id int64, p store.Page) ([]store.Reminder, int, error) {
+	c.calls.Add(1)
+	return c.CoreDB.Reminders(ctx, id, p)
+}
+
+func (c *counting) ArrearsAccount(ctx context.Context, id int64) (store.ArrearsAccount, error) {
+	c.calls.Add(1)
+	return c.CoreDB.ArrearsAccount(ctx, id)
+}
+
 func setup(t *testing.T, redisURL string) (*corecache.Core, *counting) {
 	t.Helper()
 	ctx := context.Background()
@@ -141,5 +151,86 @@ func TestRedisDownFallsBackToTheDatabase(t *testing.T) {
 	}
 	if _, err := c.Arrears(ctx, acc.ID, today); err != nil {
 		t.Errorf("Arrears with Redis down: %v", err)
+	}
+}
+
+// TestRemindersAreCachedUntilARecordOrAReport: the customer's notices list is cached per account like
+// the other account reads, and a recorded reminder or a delivery report shows in it at once; the
+// run's re-check (ArrearsAccount) always reaches the database.
+func TestRemindersAreCachedUntilARecordOrAReport(t *testing.T) {
+	c, inner := setup(t, redistest.URL(t, redistest.DBCoreCache))
+	ctx := context.Background()
+	acc, err := c.AccountByNumber(ctx, "3100000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := c.AccountByNumber(ctx, "3100000002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := func(id int64) ([]store.Reminder, int) {
+		t.Helper()
+		rs, total, err := c.Reminders(ctx, id, store.Page{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rs, total
+	}
+	reaching := func(t *testing.T, want int64, read func()) {
+		t.Helper()
+		before := inner.calls.Load()
+		read()
+		if n := inner.calls.Load() - before; n != want {
+			t.Errorf("%d calls reached the database, want %d", n, want)
+		}
+	}
+
+	var before []store.Reminder
+	reaching(t, 1, func() { before, _ = list(acc.ID) })
+	reaching(t, 0, func() {
+		if again, _ := list(acc.ID); !reflect.DeepEqual(again, before) {
+			t.Errorf("cached Reminders = %+v, want %+v", again, before)
+		}
+	})
+	reaching(t, 1, func() { list(other.ID) })
+
+	r := store.Reminder{AccountID: acc.ID, Stage: "overdue_1", Channel: "tencent", RemindOn: today,
+		SentAt: today.Add(time.Hour), Amount: 10100, Recipient: "138****8000", Content: "电费已逾期",
+		Status: billing.ReminderSent, MessageID: "2433:cache"}
+	rec, created, err := c.RecordReminder(ctx, r)
+	if err != nil || !created {
+		t.Fatalf("RecordReminder = %v, %v", created, err)
+	}
+	reaching(t, 1, func() {
+		after, total := list(acc.ID)
+		if total != len(before)+1 || !reflect.DeepEqual(after[0], rec) {
+			t.Errorf("after recording: %d reminders, newest %+v; want %d, newest %+v", total, after[0], len(before)+1, rec)
+		}
+	})
+	reaching(t, 0, func() { list(other.ID) }) // another account's answers stay
+
+	delivered, err := c.MarkReminderDelivered(ctx, "tencent", "2433:cache", today.Add(2*time.Hour))
+	if err != nil || delivered.Status != billing.ReminderDelivered {
+		t.Fatalf("MarkReminderDelivered = %+v, %v", delivered, err)
+	}
+	reaching(t, 1, func() {
+		if after, _ := list(acc.ID); after[0].Status != billing.ReminderDelivered {
+			t.Errorf("after the delivery report the list says %s", after[0].Status)
+		}
+	})
+
+	reaching(t, 2, func() {
+		for range 2 {
+			a, err := c.ArrearsAccount(ctx, acc.ID)
+			if err != nil || a.ID != acc.ID || len(a.Reminders) == 0 {
+				t.Errorf("ArrearsAccount = %+v, %v", a, err)
+			}
+		}
+	})
+	if _, err := c.ArrearsAccount(ctx, 999_999); !errors.Is(err, billing.ErrNotFound) {
+		t.Errorf("ArrearsAccount of no account = %v, want ErrNotFound", err)
+	}
+	if _, err := c.MarkReminderDelivered(ctx, "tencent", "2433:none", today); !errors.Is(err, billing.ErrNotFound) {
+		t.Errorf("MarkReminderDelivered of an unknown message = %v, want ErrNotFound", err)
 	}
 }

@@ -22,7 +22,7 @@ var required = []string{
 	"bills.tier_explain", "usage.title", "usage.this_year", "usage.last_year", "usage.daily",
 	"usage.tier_progress", "error.invalid", "error.unauthorized", "error.forbidden", "error.not_found",
 	"error.conflict", "error.internal", "error.too_large", "account.bind", "account.unbind",
-	"account.pay_for_other",
+	"account.pay_for_other", "nav.notices", "notices.title", "notices.none",
 }
 
 // verbs returns the fmt verbs of a message in order, without "%%".

@@ -52,34 +52,46 @@ func TestOverdueAccounts(t *testing.T) {
 		f.bill(billSpec{Account: several, Period: 202604, Due: "2026-05-15", Principal: 3000})
 		f.bill(billSpec{Account: several, Period: 202601, Due: "2026-02-15", Principal: 8000, PrincipalPaid: 5000,
 			FeeAccrued: 120, FeePaid: 120, AccruedThrough: "2026-02-20", Status: billing.PartlyPaid})
-		f.bill(billSpec{Account: several, Period: 202603, Due: "2026-04-15", Principal: 6000})
+		severalMarch := f.bill(billSpec{Account: several, Period: 202603, Due: "2026-04-15", Principal: 6000})
 		f.bill(billSpec{Account: several, Period: 202512, Due: "2026-01-15", Principal: 9000, PrincipalPaid: 9000, Status: billing.Paid})
 		want = append(want, several)
 
 		// A commercial account with every flag set and a reminder history.
 		flagged := f.account(accountSpec{No: "3100000302", Class: billing.Commercial, Phone: "13912345678"})
-		f.bill(billSpec{Account: flagged, Class: billing.Commercial, Period: 202602, Due: "2026-03-15", Principal: 500000})
+		flaggedBill := f.bill(billSpec{Account: flagged, Class: billing.Commercial, Period: 202602, Due: "2026-03-15", Principal: 500000})
 		if err := core.SetReminderFlags(ctx, "3100000302", store.ReminderFlags{Protected: true, Important: true,
 			ExemptUntil: day("2026-04-30")}); err != nil {
 			t.Fatal(err)
 		}
 		want = append(want, flagged)
-		remind := func(acc int64, stage, channel, on, status string) {
+		// about names the bill a reminder is about: its id, due date and a notice's planned date.
+		type about struct {
+			bill         int64
+			due, planned string
+		}
+		remind := func(acc int64, stage, channel, on string, status billing.ReminderStatus, a about) {
 			t.Helper()
+			date := func(s string) time.Time {
+				if s == "" {
+					return time.Time{}
+				}
+				return day(s)
+			}
 			_, _, err := core.RecordReminder(ctx, store.Reminder{AccountID: acc, Stage: stage, Channel: channel,
 				RemindOn: day(on), SentAt: day(on).Add(9 * time.Hour), Amount: 500000, Recipient: "139****5678",
-				Content: "电费已逾期", Status: status})
+				Content: "电费已逾期", Status: status, BillID: a.bill, DueOn: date(a.due), PlannedOn: date(a.planned)})
 			if err != nil {
 				t.Fatal(err)
 			}
 		}
 		// Recorded out of order: the history comes back by day.
-		remind(flagged, "overdue_15", "sms", "2026-03-30", "delivered")
-		remind(flagged, "due_day", "wechat", "2026-03-15", "failed")
-		remind(flagged, "due_day", "sms", "2026-03-15", "delivered")
+		remind(flagged, "notice", "sms", "2026-04-16", "delivered", about{flaggedBill, "2026-03-15", "2026-04-19"})
+		remind(flagged, "overdue_15", "sms", "2026-03-30", "delivered", about{flaggedBill, "2026-03-15", ""})
+		remind(flagged, "due_day", "wechat", "2026-03-15", "failed", about{due: "2026-03-15"}) // a record without a bill id
+		remind(flagged, "due_day", "sms", "2026-03-15", "delivered", about{})
 		// Another account's reminder, and one of an account not in the result, must not show.
-		remind(paidOnly, "due_day", "sms", "2026-03-15", "delivered")
-		remind(several, "before_due", "sms", "2026-04-12", "sent")
+		remind(paidOnly, "due_day", "sms", "2026-03-15", "delivered", about{})
+		remind(several, "before_due", "sms", "2026-04-12", "sent", about{severalMarch, "2026-04-15", ""})
 		slices.Sort(want)
 
 		t.Run("pages", func(t *testing.T) {
@@ -127,14 +139,18 @@ func TestOverdueAccounts(t *testing.T) {
 						{Period: 202603, Class: billing.Residential, Due: day("2026-04-15"), Principal: 6000},
 						{Period: 202604, Class: billing.Residential, Due: day("2026-05-15"), Principal: 3000},
 					},
-					Reminders: []store.ReminderEntry{{Stage: "before_due", RemindOn: day("2026-04-12"), Channel: "sms", Status: "sent"}}},
+					Reminders: []store.ReminderEntry{{Stage: "before_due", RemindOn: day("2026-04-12"), Channel: "sms", Status: "sent",
+						BillID: severalMarch, DueOn: day("2026-04-15")}}},
 				{ID: flagged, No: "3100000302", Class: billing.Commercial, Phone: "13912345678", Protected: true, Important: true,
 					RemindersExemptUntil: day("2026-04-30"),
 					Open:                 []billing.BillBalance{{Period: 202602, Class: billing.Commercial, Due: day("2026-03-15"), Principal: 500000}},
 					Reminders: []store.ReminderEntry{
-						{Stage: "due_day", RemindOn: day("2026-03-15"), Channel: "wechat", Status: "failed"},
+						{Stage: "due_day", RemindOn: day("2026-03-15"), Channel: "wechat", Status: "failed", DueOn: day("2026-03-15")},
 						{Stage: "due_day", RemindOn: day("2026-03-15"), Channel: "sms", Status: "delivered"},
-						{Stage: "overdue_15", RemindOn: day("2026-03-30"), Channel: "sms", Status: "delivered"},
+						{Stage: "overdue_15", RemindOn: day("2026-03-30"), Channel: "sms", Status: "delivered",
+							BillID: flaggedBill, DueOn: day("2026-03-15")},
+						{Stage: "notice", RemindOn: day("2026-04-16"), Channel: "sms", Status: "delivered",
+							BillID: flaggedBill, DueOn: day("2026-03-15"), PlannedOn: day("2026-04-19")},
 					}},
 			}
 			// Bill ids are the database's: compare without them, after checking they are there.
@@ -195,4 +211,83 @@ func TestArrearsAccountLogValueHidesPhone(t *testing.T) {
 	if s := a.LogValue().String(); strings.Contains(s, "13912345678") || !strings.Contains(s, "3100000007") {
 		t.Errorf("LogValue() = %s: want the account number and no phone", s)
 	}
+}
+
+// TestArrearsAccount reads one account as the run's re-check before sending does: the same state
+// OverdueAccounts gives, read afresh.
+func TestArrearsAccount(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		core := newCore(db)
+		ctx := t.Context()
+		before := f.account(accountSpec{No: "3100000001"}) // neighbours whose bills and reminders must not show
+		f.bill(billSpec{Account: before, Period: 202602, Due: "2026-03-15", Principal: 7000})
+		acc := f.account(accountSpec{No: "3100000002", Class: billing.Commercial, Phone: "13912345678", Prepaid: 300})
+		old := f.bill(billSpec{Account: acc, Class: billing.Commercial, Period: 202602, Due: "2026-03-15", Principal: 500000})
+		f.bill(billSpec{Account: acc, Class: billing.Commercial, Period: 202603, Due: "2026-04-15", Principal: 400000})
+		after := f.account(accountSpec{No: "3100000003"})
+		f.bill(billSpec{Account: after, Period: 202602, Due: "2026-03-15", Principal: 7000})
+		idle := f.account(accountSpec{No: "3100000004"}) // no bills at all
+		for _, id := range []int64{before, acc, after} {
+			if _, _, err := core.RecordReminder(ctx, store.Reminder{AccountID: id, Stage: "overdue_15", Channel: "sms",
+				RemindOn: day("2026-03-30"), SentAt: day("2026-03-30").Add(time.Hour), Amount: 500000,
+				Recipient: "139****5678", Content: "电费已逾期", Status: billing.ReminderSent}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, _, err := core.RecordReminder(ctx, store.Reminder{AccountID: acc, Stage: "cuijiao", Channel: "wechat",
+			RemindOn: day("2026-04-14"), SentAt: day("2026-04-14").Add(time.Hour), Amount: 500000, Recipient: "139****5678",
+			Content: "电费催交通知", Status: billing.ReminderDelivered, BillID: old, DueOn: day("2026-03-15")}); err != nil {
+			t.Fatal(err)
+		}
+
+		batch, err := core.OverdueAccounts(ctx, day("2026-04-20"), 0, store.MaxArrearsBatch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(batch, func(a store.ArrearsAccount) bool { return a.ID == acc })
+		if i < 0 {
+			t.Fatalf("account %d is not overdue in %+v", acc, batch)
+		}
+		got, err := core.ArrearsAccount(ctx, acc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, batch[i]) {
+			t.Fatalf("ArrearsAccount =\n %+v\nwant as OverdueAccounts gives it\n %+v", got, batch[i])
+		}
+		if len(got.Open) != 2 || len(got.Reminders) != 2 || got.Reminders[1].BillID != old {
+			t.Fatalf("ArrearsAccount = %+v: want two open bills and two reminders, the second about bill %d", got, old)
+		}
+
+		t.Run("a payment and a flag set since are seen at once", func(t *testing.T) {
+			if _, err := core.PostPayment(ctx, store.Payment{AccountNo: "3100000002", Channel: "counter", OrderNo: "T1",
+				Amount: 2_000_000, PaidOn: day("2026-04-20")}); err != nil {
+				t.Fatal(err)
+			}
+			if err := core.SetReminderFlags(ctx, "3100000002", store.ReminderFlags{Protected: true}); err != nil {
+				t.Fatal(err)
+			}
+			fresh, err := core.ArrearsAccount(ctx, acc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(fresh.Open) != 0 || !fresh.Protected || fresh.Prepaid <= got.Prepaid || !reflect.DeepEqual(fresh.Reminders, got.Reminders) {
+				t.Errorf("after paying everything and protecting: %+v", fresh)
+			}
+		})
+
+		t.Run("an account with nothing open", func(t *testing.T) {
+			a, err := core.ArrearsAccount(ctx, idle)
+			if err != nil || a.ID != idle || a.No != "3100000004" || len(a.Open) != 0 || len(a.Reminders) != 0 {
+				t.Errorf("ArrearsAccount(%d) = %+v, %v; want the account with no bills or reminders", idle, a, err)
+			}
+		})
+
+		for _, id := range []int64{0, -1, 999_999} {
+			if a, err := core.ArrearsAccount(ctx, id); !errors.Is(err, billing.ErrNotFound) {
+				t.Errorf("ArrearsAccount(%d) = %+v, %v; want ErrNotFound", id, a, err)
+			}
+		}
+	})
 }

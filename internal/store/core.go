@@ -23,6 +23,9 @@ type CoreDB interface {
 	ReceiptOf(ctx context.Context, channel, orderNo string) (Receipt, error)
 	Receipts(ctx context.Context, accountID int64, page Page) ([]Receipt, int, error)
 	RecordReminder(ctx context.Context, r Reminder) (Reminder, bool, error)
+	MarkReminderDelivered(ctx context.Context, channel, messageID string, at time.Time) (Reminder, error)
+	Reminders(ctx context.Context, accountID int64, page Page) ([]Reminder, int, error)
+	ArrearsAccount(ctx context.Context, accountID int64) (ArrearsAccount, error)
 }
 
 var _ CoreDB = (*Core)(nil)
@@ -176,16 +179,24 @@ type Allocation struct {
 	Principal billing.Money
 }
 
-// Reminder is a record of one arrears reminder or notice, kept as proof (催交记录).
+// Reminder is a record of one arrears reminder or notice, kept as proof (催交记录): one per account,
+// stage, day and channel.
 type Reminder struct {
 	ID        int64
 	AccountID int64
-	Stage     string
-	Channel   string
+	Stage     string // a billing.Stage, kept as the code it was sent under
+	Channel   string // the channel that took it: wechat, tencent (SMS), dev, ...
 	RemindOn  time.Time
 	SentAt    time.Time
 	Amount    billing.Money
 	Recipient string // masked
 	Content   string
-	Status    string
+	Status    billing.ReminderStatus
+	BillID    int64     // the bill it is about; 0 for none (a low-balance alert)
+	DueOn     time.Time // that bill's due date; zero for none
+	PlannedOn time.Time // a notice's planned interruption; zero for any other stage
+	MessageID string    // the channel's id of the message, which its delivery reports name; "" for none
+	ErrorCode string    // the channel's error code of a failure; "" unless Status is failed
+	// DeliveredAt is when a delivery report confirmed the reminder (Status delivered); zero until then.
+	DeliveredAt time.Time
 }

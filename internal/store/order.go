@@ -621,19 +621,15 @@ func (p *Portal) recordPaymentOnFlagged(ctx context.Context, tx *sql.Tx, id int6
 // InFlight reports whether the account has money on its way to posting: an order that received its
 // money and is in one of billing.InFlightStatuses (PAID, or FLAGGED for staff). The rule is
 // billing's (OrderStatus.InFlight); the query is built from its list of statuses, so that the two
-// cannot drift apart. Such money stops the legal clock (docs/domain.md): no reminder and no notice while
-// it is in flight.
+// cannot drift apart, and InFlightAccounts asks the same of a batch. Such money stops the legal
+// clock (docs/domain.md): no reminder and no notice while it is in flight.
 func (p *Portal) InFlight(ctx context.Context, accountNo string) (bool, error) {
 	if !billing.ValidAccountNo(accountNo) {
 		return false, fmt.Errorf("store: payments in flight for %q: %w", truncateText(accountNo, 16), billing.ErrInvalid)
 	}
-	in, args := inList("inflight", billing.InFlightStatuses())
-	var n int
-	// Money received is paid_at set: MarkPaid sets it with the provider's transaction, and only it.
-	err := p.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM payment_orders WHERE account_no = @no
-AND paid_at IS NOT NULL AND status IN (`+in+`)`, append(args, sql.Named("no", accountNo))...).Scan(&n)
+	in, err := p.inFlight(ctx, []string{accountNo})
 	if err != nil {
 		return false, fmt.Errorf("store: payments in flight for %s: %w", accountNo, err)
 	}
-	return n > 0, nil
+	return in[accountNo], nil
 }

@@ -20,13 +20,6 @@ type ReminderFlags struct {
 	ExemptUntil time.Time
 }
 
-// earliestExemption and latestExemption bound an exemption date: before the first is a typing
-// mistake, and an exemption for decades is one too (protection is the flag for a lasting one).
-var (
-	earliestExemption = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
-	latestExemption   = time.Date(2099, 12, 31, 0, 0, 0, 0, time.UTC)
-)
-
 // SetReminderFlags replaces the reminder settings of the account numbered accountNo. The
 // exemption date is the civil date of ExemptUntil in its own location (billing.DateOf), as
 // every date the store writes.
@@ -37,7 +30,8 @@ func (c *Core) SetReminderFlags(ctx context.Context, accountNo string, f Reminde
 	var exempt time.Time
 	if !f.ExemptUntil.IsZero() {
 		exempt = billing.DateOf(f.ExemptUntil)
-		if exempt.Before(earliestExemption) || exempt.After(latestExemption) {
+		// An exemption for decades is a mistake too: protection is the flag for a lasting one.
+		if !plausibleDate(exempt) {
 			return fmt.Errorf("store: reminder flags of account %s: exemption until %s: %w",
 				accountNo, exempt.Format(dateLayout), billing.ErrInvalid)
 		}

@@ -3,7 +3,9 @@ package store_test
 import (
 	"database/sql"
 	"errors"
+	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,12 +19,16 @@ func TestRecordReminder(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
 		acc := f.account(accountSpec{No: "3100000001"})
+		bill := f.bill(billSpec{Account: acc, Period: 202602, Due: "2026-03-15", Principal: 10100})
+		otherAcc := f.account(accountSpec{No: "3100000002"})
+		othersBill := f.bill(billSpec{Account: otherAcc, Period: 202602, Due: "2026-03-15", Principal: 5000})
 		core := newCore(db)
 		ctx := t.Context()
 		first := store.Reminder{AccountID: acc, Stage: "overdue_30", Channel: "sms",
 			RemindOn: time.Date(2026, 4, 16, 0, 15, 0, 0, cst), // 15 April in UTC, 16 April in Beijing
 			SentAt:   time.Date(2026, 4, 16, 0, 15, 42, 987654321, cst),
-			Amount:   10100, Recipient: "138****8000", Content: "【城关供电所】户号3100000001电费101.00元已逾期,请尽快缴纳。", Status: "sent"}
+			Amount:   10100, Recipient: "138****8000", Content: "【城关供电所】户号3100000001电费101.00元已逾期,请尽快缴纳。", Status: "sent",
+			BillID: bill, DueOn: time.Date(2026, 3, 15, 23, 0, 0, 0, cst), MessageID: "2433:1e6d8d3b6e8d4f0c8e9f0a1b2c3d4e5f"}
 
 		got, created, err := core.RecordReminder(ctx, first)
 		if err != nil || !created {
@@ -33,8 +39,12 @@ func TestRecordReminder(t *testing.T) {
 		}
 		want := first
 		want.ID, want.RemindOn, want.SentAt = got.ID, day("2026-04-16"), time.Date(2026, 4, 15, 16, 15, 42, 987_000_000, time.UTC)
+		want.DueOn = day("2026-03-15")
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("RecordReminder =\n %+v\nwant\n %+v", got, want)
+		}
+		if list, _, err := core.Reminders(ctx, acc, store.Page{}); err != nil || len(list) != 1 || !reflect.DeepEqual(list[0], want) {
+			t.Fatalf("Reminders after recording = %+v, %v; want the record as returned", list, err)
 		}
 
 		repeats := []struct {
@@ -130,6 +140,29 @@ func TestRecordReminder(t *testing.T) {
 			{"65-character recipient", func(r *store.Reminder) { r.Recipient = strings.Repeat("*", 65) }},
 			{"no reminder date", func(r *store.Reminder) { r.RemindOn = time.Time{} }},
 			{"no sending time", func(r *store.Reminder) { r.SentAt = time.Time{} }},
+			{"recipient with a NUL", func(r *store.Reminder) { r.Recipient = "138****8000\x00" }},
+			{"stage with a space", func(r *store.Reminder) { r.Stage = "overdue 30" }},
+			{"stage with a quote", func(r *store.Reminder) { r.Stage = "due'--" }},
+			{"stage with a trailing space", func(r *store.Reminder) { r.Stage = "due " }},
+			{"channel in Chinese", func(r *store.Reminder) { r.Channel = "短信" }},
+			{"17-character channel", func(r *store.Reminder) { r.Channel = strings.Repeat("c", 17) }},
+			{"status in capitals", func(r *store.Reminder) { r.Status = "SENT" }},
+			{"unknown status", func(r *store.Reminder) { r.Status = "read" }},
+			{"reminder date before 2000", func(r *store.Reminder) { r.RemindOn = day("1999-12-31") }},
+			{"due date after 2099", func(r *store.Reminder) { r.DueOn = day("2100-01-01") }},
+			{"planned date in year 2", func(r *store.Reminder) { r.PlannedOn = time.Date(2, 1, 1, 0, 0, 0, 0, time.UTC) }},
+			{"negative bill id", func(r *store.Reminder) { r.BillID = -1 }},
+			{"message id with a bell", func(r *store.Reminder) { r.MessageID = "2433:1e6d\a8d3b" }},
+			{"message id with a newline", func(r *store.Reminder) { r.MessageID = "2433:1e6d\nstatus=delivered" }},
+			{"message id with a space", func(r *store.Reminder) { r.MessageID = "2433 1e6d" }},
+			{"message id with a DEL", func(r *store.Reminder) { r.MessageID = "2433\x7f" }},
+			{"message id in Chinese", func(r *store.Reminder) { r.MessageID = "消息1" }},
+			{"message id not UTF-8", func(r *store.Reminder) { r.MessageID = "\xff\xfe" }},
+			{"65-character message id", func(r *store.Reminder) { r.MessageID = strings.Repeat("9", 65) }},
+			{"65-character error code", func(r *store.Reminder) { r.Status, r.ErrorCode = "failed", strings.Repeat("E", 65) }},
+			{"error code with a tab", func(r *store.Reminder) { r.Status, r.ErrorCode = "failed", "Invalid\tPhone" }},
+			{"an error code on a sent reminder", func(r *store.Reminder) { r.ErrorCode = "43004" }},
+			{"a delivery time on a sent reminder", func(r *store.Reminder) { r.DeliveredAt = r.SentAt }},
 		}
 		for _, tt := range invalid {
 			t.Run(tt.name, func(t *testing.T) {
@@ -162,6 +195,61 @@ func TestRecordReminder(t *testing.T) {
 			}
 		})
 
+		kept := []struct {
+			name   string
+			change func(r *store.Reminder)
+		}{
+			{"64-character message id", func(r *store.Reminder) { r.MessageID = strings.Repeat("9", 64) }},
+			{"a failure with the channel's error code", func(r *store.Reminder) {
+				r.Status, r.ErrorCode = "failed", "InvalidParameterValue.IncorrectPhoneNumber"
+			}},
+			{"WeChat's negative busy code", func(r *store.Reminder) { r.Status, r.ErrorCode = "failed", "-1" }},
+			{"a failure without a code or message id", func(r *store.Reminder) { r.Status, r.MessageID = "failed", "" }},
+			{"delivered at once, with its time", func(r *store.Reminder) {
+				r.Status, r.DeliveredAt = "delivered", time.Date(2026, 4, 16, 0, 15, 43, 123_456_789, cst)
+			}},
+			{"a notice with its planned interruption", func(r *store.Reminder) { r.PlannedOn = day("2026-04-23") }},
+			{"no bill: a low-balance alert", func(r *store.Reminder) { r.BillID, r.DueOn, r.MessageID = 0, time.Time{}, "" }},
+		}
+		for i, tt := range kept {
+			t.Run(tt.name, func(t *testing.T) {
+				r := first
+				r.Stage, r.RemindOn = fmt.Sprintf("kept_%d", i), day("2026-05-01")
+				tt.change(&r)
+				got, created, err := core.RecordReminder(ctx, r)
+				if err != nil || !created {
+					t.Fatalf("RecordReminder = %v, %v", created, err)
+				}
+				list, _, err := core.Reminders(ctx, acc, store.Page{Limit: 1})
+				if err != nil || len(list) != 1 || !reflect.DeepEqual(list[0], got) {
+					t.Fatalf("newest reminder = %+v, %v; want\n %+v", list, err, got)
+				}
+				if got.MessageID != r.MessageID || got.ErrorCode != r.ErrorCode || got.Status != r.Status ||
+					!got.PlannedOn.Equal(billing.DateOf(r.PlannedOn)) || got.BillID != r.BillID ||
+					!got.DeliveredAt.Equal(r.DeliveredAt.Truncate(time.Millisecond)) {
+					t.Errorf("stored %+v\nfrom %+v", got, r)
+				}
+			})
+		}
+
+		for _, tt := range []struct {
+			name string
+			bill int64
+		}{{"a bill of another account", othersBill}, {"no such bill", 999_999}} {
+			t.Run(tt.name+" is not found", func(t *testing.T) {
+				before := countRows(t, db, "reminders")
+				r := first
+				r.Stage, r.BillID = "bill_check", tt.bill
+				got, created, err := core.RecordReminder(ctx, r)
+				if !errors.Is(err, billing.ErrNotFound) || created || got.ID != 0 {
+					t.Errorf("RecordReminder about bill %d = %+v, %v, %v; want ErrNotFound", tt.bill, got, created, err)
+				}
+				if n := countRows(t, db, "reminders"); n != before {
+					t.Errorf("%d reminders stored, want %d", n, before)
+				}
+			})
+		}
+
 		t.Run("unknown account is refused", func(t *testing.T) {
 			r := first
 			r.AccountID = 999_999
@@ -184,5 +272,204 @@ func TestRecordReminderForUnknownAccount(t *testing.T) {
 		if n := countRows(t, db, "reminders"); n != 0 {
 			t.Errorf("%d reminders stored, want 0", n)
 		}
+	})
+}
+
+func TestMarkReminderDelivered(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		acc := f.account(accountSpec{No: "3100000001"})
+		core := newCore(db)
+		ctx := t.Context()
+		sentAt := time.Date(2026, 4, 16, 1, 0, 0, 0, time.UTC)
+		record := func(stage, channel, message string, status billing.ReminderStatus) store.Reminder {
+			t.Helper()
+			r, created, err := core.RecordReminder(ctx, store.Reminder{AccountID: acc, Stage: stage, Channel: channel,
+				RemindOn: day("2026-04-16"), SentAt: sentAt, Amount: 10100, Recipient: "138****8000",
+				Content: "电费已逾期", Status: status, MessageID: message})
+			if err != nil || !created {
+				t.Fatalf("RecordReminder(%s): %v, %v", stage, created, err)
+			}
+			return r
+		}
+		stored := func(id int64) store.Reminder {
+			t.Helper()
+			list, _, err := core.Reminders(ctx, acc, store.Page{Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range list {
+				if r.ID == id {
+					return r
+				}
+			}
+			t.Fatalf("reminder %d is not listed", id)
+			return store.Reminder{}
+		}
+		reportAt := time.Date(2026, 4, 16, 9, 0, 5, 678_901_234, cst)
+
+		t.Run("a sent reminder becomes delivered, once", func(t *testing.T) {
+			r := record("overdue_1", "tencent", "2433:1e6d8d3b6e8d4f0c", billing.ReminderSent)
+			got, err := core.MarkReminderDelivered(ctx, "tencent", "2433:1e6d8d3b6e8d4f0c", reportAt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := r
+			want.Status, want.DeliveredAt = billing.ReminderDelivered, time.Date(2026, 4, 16, 1, 0, 5, 678_000_000, time.UTC)
+			if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(stored(r.ID), want) {
+				t.Fatalf("MarkReminderDelivered =\n %+v\nwant\n %+v", got, want)
+			}
+			// The channel reports again, later: nothing changes, and it is no error.
+			again, err := core.MarkReminderDelivered(ctx, "tencent", "2433:1e6d8d3b6e8d4f0c", reportAt.Add(time.Hour))
+			if err != nil || !reflect.DeepEqual(again, want) || !reflect.DeepEqual(stored(r.ID), want) {
+				t.Errorf("a second report = %+v, %v; want the first delivery unchanged", again, err)
+			}
+		})
+
+		t.Run("a failed reminder stays failed", func(t *testing.T) {
+			r := record("overdue_15", "wechat", "3128840000000", billing.ReminderFailed)
+			if _, err := core.MarkReminderDelivered(ctx, "wechat", "3128840000000", reportAt); !errors.Is(err, billing.ErrConflict) {
+				t.Errorf("delivery report of a failed reminder = %v, want ErrConflict", err)
+			}
+			if got := stored(r.ID); got.Status != billing.ReminderFailed || !got.DeliveredAt.IsZero() {
+				t.Errorf("after the report: %s delivered at %v, want failed as recorded", got.Status, got.DeliveredAt)
+			}
+		})
+
+		t.Run("unknown messages are not found", func(t *testing.T) {
+			for _, tc := range []struct{ name, channel, message string }{
+				{"no such message", "tencent", "2433:ffffffff"},
+				{"the message id of another channel", "wechat", "2433:1e6d8d3b6e8d4f0c"},
+				{"a message id in other letter case", "tencent", "2433:1E6D8D3B6E8D4F0C"},
+			} {
+				if _, err := core.MarkReminderDelivered(ctx, tc.channel, tc.message, reportAt); !errors.Is(err, billing.ErrNotFound) {
+					t.Errorf("%s: MarkReminderDelivered(%s, %s) = %v, want ErrNotFound", tc.name, tc.channel, tc.message, err)
+				}
+			}
+		})
+
+		t.Run("an id given twice names the newer reminder", func(t *testing.T) {
+			older := record("twice_a", "dev", "7", billing.ReminderSent)
+			newer := record("twice_b", "dev", "7", billing.ReminderSent)
+			got, err := core.MarkReminderDelivered(ctx, "dev", "7", reportAt)
+			if err != nil || got.ID != newer.ID {
+				t.Fatalf("MarkReminderDelivered = %+v, %v; want reminder %d", got, err, newer.ID)
+			}
+			if stored(older.ID).Status != billing.ReminderSent {
+				t.Error("the older reminder with the same id became delivered too")
+			}
+		})
+
+		t.Run("concurrent reports deliver once", func(t *testing.T) {
+			r := record("concurrent", "wechat", "3128840000001", billing.ReminderSent)
+			const reports = 8
+			var (
+				wg   sync.WaitGroup
+				errs = make([]error, reports)
+				got  = make([]store.Reminder, reports)
+			)
+			for i := range reports {
+				wg.Go(func() {
+					got[i], errs[i] = core.MarkReminderDelivered(ctx, "wechat", "3128840000001", reportAt.Add(time.Duration(i)*time.Second))
+				})
+			}
+			wg.Wait()
+			final := stored(r.ID)
+			for i := range reports {
+				if errs[i] != nil || !reflect.DeepEqual(got[i], final) {
+					t.Errorf("report %d = %+v, %v; want the one delivery %+v", i, got[i], errs[i], final)
+				}
+			}
+			if final.Status != billing.ReminderDelivered {
+				t.Errorf("status %s after the reports", final.Status)
+			}
+		})
+
+		hostile := []struct {
+			name, channel, message string
+			at                     time.Time
+		}{
+			{"no message id", "tencent", "", reportAt},
+			{"65-character message id", "tencent", strings.Repeat("9", 65), reportAt},
+			{"message id with a NUL", "tencent", "2433\x00", reportAt},
+			{"message id with a newline", "tencent", "2433:1e6d8d3b6e8d4f0c\n", reportAt},
+			{"message id with a space", "tencent", "2433 1e6d", reportAt},
+			{"message id with SQL", "tencent", "' OR 1=1 --", reportAt},
+			{"no channel", "", "2433:1e6d8d3b6e8d4f0c", reportAt},
+			{"channel with a quote", "tencent'", "2433:1e6d8d3b6e8d4f0c", reportAt},
+			{"no time", "tencent", "2433:1e6d8d3b6e8d4f0c", time.Time{}},
+		}
+		for _, tc := range hostile {
+			t.Run(tc.name, func(t *testing.T) {
+				if _, err := core.MarkReminderDelivered(ctx, tc.channel, tc.message, tc.at); !errors.Is(err, billing.ErrInvalid) {
+					t.Errorf("MarkReminderDelivered(%q, %q, %v) = %v, want ErrInvalid", tc.channel, tc.message, tc.at, err)
+				}
+			})
+		}
+	})
+}
+
+func TestReminders(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		acc := f.account(accountSpec{No: "3100000001"})
+		other := f.account(accountSpec{No: "3100000002"})
+		quiet := f.account(accountSpec{No: "3100000003"})
+		core := newCore(db)
+		ctx := t.Context()
+		record := func(acc int64, stage, channel, on string) store.Reminder {
+			t.Helper()
+			r, _, err := core.RecordReminder(ctx, store.Reminder{AccountID: acc, Stage: stage, Channel: channel,
+				RemindOn: day(on), SentAt: day(on).Add(time.Hour), Amount: 10100, Recipient: "138****8000",
+				Content: "电费提醒", Status: billing.ReminderSent})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		// Recorded out of order; within a day, the later record comes first.
+		var want []store.Reminder
+		want = append(want, record(acc, "overdue_1", "wechat", "2026-03-16"))
+		want = append(want, record(acc, "before_due", "sms", "2026-03-12"))
+		want = append(want, record(acc, "overdue_15", "wechat", "2026-03-30"))
+		want = append(want, record(acc, "overdue_1", "sms", "2026-03-16"))
+		want = append(want, record(acc, "due", "sms", "2026-03-15"))
+		record(other, "due", "sms", "2026-03-15")
+		slices.SortFunc(want, func(a, b store.Reminder) int {
+			if c := b.RemindOn.Compare(a.RemindOn); c != 0 {
+				return c
+			}
+			return int(b.ID - a.ID)
+		})
+
+		for _, tc := range []struct {
+			name     string
+			page     store.Page
+			from, to int
+		}{
+			{"every reminder, newest first", store.Page{}, 0, 5},
+			{"the first two", store.Page{Limit: 2}, 0, 2},
+			{"the next two", store.Page{Limit: 2, Offset: 2}, 2, 4},
+			{"the last, alone", store.Page{Limit: 2, Offset: 4}, 4, 5},
+			{"past the end", store.Page{Limit: 2, Offset: 6}, 5, 5},
+			{"a negative offset starts at the top", store.Page{Limit: 1, Offset: -5}, 0, 1},
+			{"a huge limit is cut to 100", store.Page{Limit: 1 << 30}, 0, 5},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				got, total, err := core.Reminders(ctx, acc, tc.page)
+				if err != nil || total != 5 {
+					t.Fatalf("Reminders(%+v) = %d of %d, %v", tc.page, len(got), total, err)
+				}
+				if !reflect.DeepEqual(got, want[tc.from:tc.to]) {
+					t.Errorf("Reminders(%+v) =\n %+v\nwant\n %+v", tc.page, got, want[tc.from:tc.to])
+				}
+			})
+		}
+		t.Run("an account without reminders", func(t *testing.T) {
+			got, total, err := core.Reminders(ctx, quiet, store.Page{})
+			if err != nil || total != 0 || got == nil || len(got) != 0 {
+				t.Errorf("Reminders of a quiet account = %#v, %d, %v; want an empty list", got, total, err)
+			}
+		})
 	})
 }

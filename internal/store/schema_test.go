@@ -38,6 +38,10 @@ VALUES ('` + no + `', '3100000001', 'wechat', 100, '` + status + `', ` + at + `,
 			return `INSERT INTO reminders (account_id, stage, channel, remind_on, sent_at, amount_fen, recipient, content, status)
 VALUES (` + itoa(acc) + `, '` + stage + `', '` + channel + `', '2026-11-26', ` + at + `, 100, '138****8000', 'please pay', 'sent')`
 		}
+		reminderStatus := func(stage, status string) string {
+			return `INSERT INTO reminders (account_id, stage, channel, remind_on, sent_at, amount_fen, recipient, content, status)
+VALUES (` + itoa(acc) + `, '` + stage + `', 'sms', '2026-11-26', ` + at + `, 100, '138****8000', 'please pay', '` + status + `')`
+		}
 		run := func(on, status string) string {
 			return `INSERT INTO reminder_runs (run_on, started_at, status) VALUES ('` + on + `', ` + at + `, '` + status + `')`
 		}
@@ -66,6 +70,12 @@ SELECT MIN(id), 'IMAGE/PNG', 0x89504E47 FROM disputes`, false},
 			{"a reminder", reminder("due", "sms"), true},
 			{"the same reminder on a channel in capitals is another channel", reminder("due", "SMS"), true},
 			{"the same reminder again", reminder("due", "sms"), false},
+			{"a delivered reminder", reminderStatus("delivered", "delivered"), true},
+			{"a failed reminder", reminderStatus("failed", "failed"), true},
+			{"reminder status in capitals", reminderStatus("capitals", "SENT"), false},
+			{"an unknown reminder status", reminderStatus("unknown", "read"), false},
+			{"a WeChat follower", `INSERT INTO wechat_followers (account_no, open_id, followed_at) VALUES ('3100000001', 'oAbC', ` + at + `)`, true},
+			{"an account number is one follower's alone", `INSERT INTO wechat_followers (account_no, open_id, followed_at) VALUES ('3100000001', 'oXyZ', ` + at + `)`, false},
 			{"a reminder run of a known status", run("2026-11-26", "running"), true},
 			{"reminder run status in capitals", run("2026-11-27", "RUNNING"), false},
 			{"a second run of a day", run("2026-11-26", "done"), false},

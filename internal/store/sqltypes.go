@@ -53,6 +53,14 @@ func (d *nullDate) Scan(src any) error {
 	return (*date)(d).Scan(src)
 }
 
+// nullTimestampArg is an instant parameter, a typed NULL for the zero time (see nullDateArg).
+func nullTimestampArg(t time.Time) sql.NullString {
+	if t.IsZero() {
+		return sql.NullString{}
+	}
+	return sql.NullString{String: t.UTC().Format(timeLayout), Valid: true}
+}
+
 // timestamp is an instant stored in UTC with millisecond precision.
 type timestamp time.Time
 

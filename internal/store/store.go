@@ -17,6 +17,8 @@ import (
 	mssql "github.com/microsoft/go-mssqldb"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
+
+	"gridpay/internal/billing"
 )
 
 // DB is an open database with its dialect.
@@ -235,4 +237,86 @@ func inList[S ~string](prefix string, values []S) (string, []any) {
 		names[i], args[i] = "@"+name, sql.Named(name, string(v))
 	}
 	return strings.Join(names, ", "), args
+}
+
+// maxInList is the most values one IN list carries. SQL Server takes 2100 parameters a statement,
+// but each length of list is a statement of its own to compile and keep in the plan cache: lists
+// are cut at this length and padded to a power of two (inChunks), so that a batch of any size runs
+// as a few statements of a few shapes.
+const maxInList = 512
+
+// inChunks calls fn with the IN list (see inList) and arguments of each run of at most maxInList of
+// values, named @prefix0, @prefix1, ... A run is padded to a power of two, at least 8, by repeating
+// its last value, which changes no IN's answer. Nothing is called for no values.
+func inChunks(prefix string, values []string, fn func(in string, args []any) error) error {
+	for start := 0; start < len(values); start += maxInList {
+		chunk := values[start:min(start+maxInList, len(values))]
+		size := 8
+		for size < len(chunk) {
+			size *= 2
+		}
+		padded := make([]string, size)
+		copy(padded, chunk)
+		for i := len(chunk); i < size; i++ {
+			padded[i] = chunk[len(chunk)-1]
+		}
+		in, args := inList(prefix, padded)
+		if err := fn(in, args); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// accountBatch checks the account numbers of a batch read: at most MaxArrearsBatch of them, each a
+// valid account number. It returns them without repeats, in their first order.
+func accountBatch(accountNos []string) ([]string, error) {
+	if len(accountNos) > MaxArrearsBatch {
+		return nil, fmt.Errorf("a batch of %d accounts, more than %d: %w", len(accountNos), MaxArrearsBatch, billing.ErrInvalid)
+	}
+	seen := make(map[string]bool, len(accountNos))
+	out := make([]string, 0, len(accountNos))
+	for _, no := range accountNos {
+		if !billing.ValidAccountNo(no) {
+			return nil, fmt.Errorf("account %q: %w", truncateText(no, 16), billing.ErrInvalid)
+		}
+		if !seen[no] {
+			seen[no] = true
+			out = append(out, no)
+		}
+	}
+	return out, nil
+}
+
+// upsert runs update and, when it changed no row, insert: a row that may or may not be there under
+// a unique key is written without MERGE (docs/design.md). Two writers that both find no row meet on
+// the key: the second insert fails as a duplicate, and that writer's update runs again and finds the
+// first writer's row. args serve both statements.
+func (db *DB) upsert(ctx context.Context, update, insert string, args ...any) error {
+	for range 3 {
+		res, err := db.ExecContext(ctx, update, args...)
+		if err = oneRow(res, err); !errors.Is(err, billing.ErrConflict) {
+			return err
+		}
+		if _, err = db.ExecContext(ctx, insert, args...); !db.dialect.duplicate(err) {
+			return err
+		}
+	}
+	// The row came and went between every update and insert: someone deletes as fast as we write.
+	return fmt.Errorf("the row was removed and added again meanwhile: %w", billing.ErrConflict)
+}
+
+// deletedOne checks the result of a DELETE of one row by its key: no row deleted is not found.
+func deletedOne(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	switch {
+	case err != nil:
+		return err
+	case n == 0:
+		return billing.ErrNotFound
+	}
+	return nil
 }

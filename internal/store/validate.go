@@ -2,6 +2,7 @@ package store
 
 import (
 	"strings"
+	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -37,8 +38,13 @@ func validOrderNote(s string) bool {
 
 // validCodeURL reports whether s is 1 to MaxCodeURL bytes of printable ASCII without spaces, as
 // every provider's code_url is.
-func validCodeURL(s string) bool {
-	if s == "" || len(s) > MaxCodeURL {
+func validCodeURL(s string) bool { return printable(s, MaxCodeURL) }
+
+// printable reports whether s is 1 to max bytes of printable ASCII without spaces: what outside
+// services use for their ids and codes when they are more than identifiers (Tencent's SMS serial
+// numbers have a colon, say), and still nothing that a log line or a collation could misread.
+func printable(s string, max int) bool {
+	if s == "" || len(s) > max {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -48,6 +54,17 @@ func validCodeURL(s string) bool {
 	}
 	return true
 }
+
+// earliestDate and latestDate bound the civil dates the store accepts from callers (an exemption, a
+// due date, a reminder's day): before the first is a typing mistake or a zero value that slipped
+// through, and the years past the second are beyond any plan a bureau makes.
+var (
+	earliestDate = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	latestDate   = time.Date(2099, 12, 31, 0, 0, 0, 0, time.UTC)
+)
+
+// plausibleDate reports whether the civil date d lies between earliestDate and latestDate.
+func plausibleDate(d time.Time) bool { return !d.Before(earliestDate) && !d.After(latestDate) }
 
 // validOrderAmount reports whether m is an amount one order may ask.
 func validOrderAmount(m billing.Money) bool { return m > 0 && m <= MaxOrderAmount }
