@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -31,5 +32,24 @@ func NewRemindRunTask(day time.Time) (*asynq.Task, error) {
 		return nil, err
 	}
 	return asynq.NewTask(TypeRemindRun, b, asynq.TaskID(TypeRemindRun+":"+on), asynq.Queue(QueueDefault),
-		asynq.MaxRetry(20), asynq.Timeout(time.Hour), asynq.Retention(48*time.Hour)), nil
+		asynq.MaxRetry(20), asynq.Timeout(time.Hour), asynq.Retention(remindRetention)), nil
+}
+
+// RemindRunner handles remind:run.
+type RemindRunner struct {
+	Reminders *Reminders
+}
+
+// ProcessTask implements asynq.Handler.
+func (h *RemindRunner) ProcessTask(ctx context.Context, t *asynq.Task) error {
+	var p RemindRunPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil {
+		return fmt.Errorf("worker: %s: undecodable payload: %w", TypeRemindRun, asynq.SkipRetry)
+	}
+	day, err := time.Parse(time.DateOnly, p.Day)
+	if err != nil {
+		return fmt.Errorf("worker: %s: day %q: %w", TypeRemindRun, p.Day, asynq.SkipRetry)
+	}
+	_, err = h.Reminders.Run(ctx, day)
+	return err
 }

@@ -19,9 +19,11 @@ const usage = `gridpay: the online face of a county power supply company's marke
 Usage:
   gridpay all       web, workers and scheduler in one process (what make run starts)
   gridpay serve     the web tier: portal, admin, payment callbacks
-  gridpay worker    task workers (posting payments) and the outbox sweeper; needs GRIDPAY_REDIS_URL
+  gridpay worker    task workers (posting payments, sending reminders), the scheduler of the daily
+                    arrears run and the outbox sweeper; needs GRIDPAY_REDIS_URL
   gridpay migrate   bring the core database schema up to date
   gridpay seed      fill an empty core database with the demo county (gridpay seed -h)
+  gridpay remind    run today's arrears run now [--date YYYY-MM-DD] [--dry-run] (gridpay remind -h)
 
 Configuration comes from GRIDPAY_* environment variables; see README.md.
 `
@@ -52,6 +54,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runMigrate(ctx, cfg, log)
 	case "seed":
 		return runSeed(ctx, cfg, log, args[1:], stdout, stderr)
+	case "remind":
+		return runRemind(ctx, cfg, log, args[1:], stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown subcommand %q", args[0])

@@ -13,13 +13,18 @@ import (
 	"gridpay/worker"
 )
 
-// startWorker runs the asynq task handlers, the outbox sweeper, the active query and the daily
-// reconciliation on the process's services until ctx ends; the returned function waits for them to
+// startWorker runs the asynq task handlers, the scheduler of the daily arrears run, the outbox
+// sweeper, the active query and the daily reconciliation on the process's services until ctx ends; the returned function waits for them to
 // stop.
 func startWorker(ctx context.Context, cfg config.Config, log *slog.Logger, svc *services) (wait func()) {
 	srv := worker.NewServer(svc.redis, cfg.WorkerConcurrency, log)
 	srv.Handle(worker.TypePaymentPost, &worker.PaymentPoster{Orders: svc.orders, Core: svc.core, SMS: svc.text, Loc: cfg.Location, Log: log})
 	srv.Handle(worker.TypeNotifySend, &worker.NotifySender{Channel: svc.sms, Log: log})
+	reminders, sender := newReminders(cfg, log, svc, svc.now)
+	srv.Handle(worker.TypeRemindRun, &worker.RemindRunner{Reminders: reminders})
+	srv.Handle(worker.TypeNotifyRemind, sender)
+	scheduler := &worker.Scheduler{Redis: svc.rdb, Enqueuer: svc.enqueuer, RemindAt: cfg.Remind.At, Loc: cfg.Location,
+		Now: svc.now, Log: log}
 	sweeper := &worker.OutboxSweeper{Orders: svc.orders, Enqueuer: svc.enqueuer,
 		Grace: time.Minute, Every: 30 * time.Second, Now: svc.now, Log: log}
 
@@ -40,7 +45,8 @@ func startWorker(ctx context.Context, cfg config.Config, log *slog.Logger, svc *
 		Enqueuer: svc.enqueuer, Loc: cfg.Location, Now: svc.now, Log: log}
 
 	var wg sync.WaitGroup
-	wg.Add(4)
+	wg.Add(5)
+	go func() { defer wg.Done(); scheduler.Run(ctx) }()
 	go func() { defer wg.Done(); reconcileDaily(ctx, rec, svc.now, cfg.Location, log) }()
 	go func() { defer wg.Done(); query.Run(ctx) }()
 	go func() {

@@ -191,6 +191,12 @@ func (c *Core) Reminders(ctx context.Context, accountID int64, page store.Page) 
 	return p.Reminders, p.Total, err
 }
 
+// OverdueAccounts implements store.CoreDB, uncached: the arrears run streams them once a day, and
+// decides on what the core database holds now.
+func (c *Core) OverdueAccounts(ctx context.Context, dueBy time.Time, lowBalance billing.Money, after int64, limit int) ([]store.ArrearsAccount, error) {
+	return c.next.OverdueAccounts(ctx, dueBy, lowBalance, after, limit)
+}
+
 // ArrearsAccount implements store.CoreDB, uncached: the arrears run reads it just before sending,
 // and a payment posted a moment ago must stop the reminder.
 func (c *Core) ArrearsAccount(ctx context.Context, accountID int64) (store.ArrearsAccount, error) {

@@ -70,23 +70,25 @@ func scanArrearsAccount(row rowScanner) (ArrearsAccount, error) {
 }
 
 // OverdueAccounts returns, in account id order, up to limit accounts with an id above after that
-// have a bill not fully paid due on or before dueBy, with their open bills and reminder history.
+// have a bill not fully paid due on or before dueBy, or a prepaid balance above zero and under
+// lowBalance (0: none such), with their open bills and reminder history.
 // The caller passes the run's day plus the ladder's longest lead before a due date (the first
 // reminder goes out 3 days before it), and pages by passing the last id it got as after, until a
 // call returns fewer than limit. The three reads of a batch are not one snapshot: a payment posted
 // meanwhile may show in the bills and not in the selection, which is why the run checks again
 // before sending (ArrearsAccount).
-func (c *Core) OverdueAccounts(ctx context.Context, dueBy time.Time, after int64, limit int) ([]ArrearsAccount, error) {
-	if limit <= 0 || limit > MaxArrearsBatch || after < 0 {
+func (c *Core) OverdueAccounts(ctx context.Context, dueBy time.Time, lowBalance billing.Money, after int64, limit int) ([]ArrearsAccount, error) {
+	if limit <= 0 || limit > MaxArrearsBatch || after < 0 || lowBalance < 0 {
 		return nil, fmt.Errorf("store: overdue accounts after %d: batch of %d: %w", after, limit, billing.ErrInvalid)
 	}
 	// EXISTS over the open-bill index keeps the scan in account id order, so the database stops
 	// after limit accounts instead of sorting every overdue one.
 	rows, err := c.db.QueryContext(ctx, arrearsAccountSelect+`
-WHERE a.id > @after AND EXISTS (
+WHERE a.id > @after AND (EXISTS (
     SELECT 1 FROM bills b WHERE b.account_id = a.id AND b.status <> 'paid' AND b.due_on <= @due_by)
+    OR (a.prepaid_fen > 0 AND a.prepaid_fen < @low))
 ORDER BY a.id`+c.db.dialect.page("@limit", "@offset"),
-		sql.Named("after", after), sql.Named("due_by", date(billing.DateOf(dueBy))),
+		sql.Named("after", after), sql.Named("due_by", date(billing.DateOf(dueBy))), sql.Named("low", int64(lowBalance)),
 		sql.Named("limit", limit), sql.Named("offset", 0))
 	if err != nil {
 		return nil, fmt.Errorf("store: overdue accounts after %d: %w", after, err)

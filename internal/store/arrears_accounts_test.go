@@ -104,7 +104,7 @@ func TestOverdueAccounts(t *testing.T) {
 						if calls > len(want)+2 {
 							t.Fatalf("no end after %d calls", calls)
 						}
-						batch, err := core.OverdueAccounts(ctx, dueBy, after, size)
+						batch, err := core.OverdueAccounts(ctx, dueBy, 0, after, size)
 						if err != nil {
 							t.Fatalf("OverdueAccounts(after %d, %d): %v", after, size, err)
 						}
@@ -127,7 +127,7 @@ func TestOverdueAccounts(t *testing.T) {
 		})
 
 		t.Run("what each account carries", func(t *testing.T) {
-			batch, err := core.OverdueAccounts(ctx, dueBy, several-1, 2)
+			batch, err := core.OverdueAccounts(ctx, dueBy, 0, several-1, 2)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -168,7 +168,7 @@ func TestOverdueAccounts(t *testing.T) {
 		})
 
 		t.Run("a bill paid off leaves the selection", func(t *testing.T) {
-			before, err := core.OverdueAccounts(ctx, dueBy, 0, store.MaxArrearsBatch)
+			before, err := core.OverdueAccounts(ctx, dueBy, 0, 0, store.MaxArrearsBatch)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -176,7 +176,7 @@ func TestOverdueAccounts(t *testing.T) {
 				Amount: 20000, PaidOn: asOf}); err != nil {
 				t.Fatal(err)
 			}
-			after, err := core.OverdueAccounts(ctx, dueBy, 0, store.MaxArrearsBatch)
+			after, err := core.OverdueAccounts(ctx, dueBy, 0, 0, store.MaxArrearsBatch)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -197,7 +197,7 @@ func TestOverdueAccounts(t *testing.T) {
 		}
 		for _, tt := range bad {
 			t.Run(tt.name, func(t *testing.T) {
-				got, err := core.OverdueAccounts(ctx, dueBy, tt.after, tt.limit)
+				got, err := core.OverdueAccounts(ctx, dueBy, 0, tt.after, tt.limit)
 				if !errors.Is(err, billing.ErrInvalid) {
 					t.Errorf("OverdueAccounts(after %d, %d) = %d accounts, %v; want ErrInvalid", tt.after, tt.limit, len(got), err)
 				}
@@ -241,7 +241,7 @@ func TestArrearsAccount(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		batch, err := core.OverdueAccounts(ctx, day("2026-04-20"), 0, store.MaxArrearsBatch)
+		batch, err := core.OverdueAccounts(ctx, day("2026-04-20"), 0, 0, store.MaxArrearsBatch)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -288,6 +288,46 @@ func TestArrearsAccount(t *testing.T) {
 			if a, err := core.ArrearsAccount(ctx, id); !errors.Is(err, billing.ErrNotFound) {
 				t.Errorf("ArrearsAccount(%d) = %+v, %v; want ErrNotFound", id, a, err)
 			}
+		}
+	})
+}
+
+// TestOverdueAccountsWithLowBalance: prepaid accounts under the alert's threshold are in reach of
+// the run with no bill at all, in the same id order as the overdue ones; an empty balance, one at
+// the threshold and a threshold of zero bring none.
+func TestOverdueAccountsWithLowBalance(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		core := newCore(db)
+		ctx := t.Context()
+		overdue := f.account(accountSpec{No: "3100000001"})
+		f.bill(billSpec{Account: overdue, Period: 202602, Due: "2026-03-15", Principal: 7000})
+		low := f.account(accountSpec{No: "3100000002", Prepaid: 1999})
+		f.account(accountSpec{No: "3100000003", Prepaid: 2000}) // at the threshold
+		f.account(accountSpec{No: "3100000004"})                // nothing prepaid
+		lowToo := f.account(accountSpec{No: "3100000005", Prepaid: 1})
+		ids := func(threshold billing.Money, limit int, after int64) []int64 {
+			batch, err := core.OverdueAccounts(ctx, day("2026-04-20"), threshold, after, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []int64
+			for _, a := range batch {
+				out = append(out, a.ID)
+			}
+			return out
+		}
+		if got, want := ids(2000, store.MaxArrearsBatch, 0), []int64{overdue, low, lowToo}; !slices.Equal(got, want) {
+			t.Errorf("under 20.00: %v, want %v", got, want)
+		}
+		if got, want := ids(2000, 1, low), []int64{lowToo}; !slices.Equal(got, want) {
+			t.Errorf("paged after %d: %v, want %v", low, got, want)
+		}
+		if got, want := ids(0, store.MaxArrearsBatch, 0), []int64{overdue}; !slices.Equal(got, want) {
+			t.Errorf("no threshold: %v, want %v", got, want)
+		}
+		if _, err := core.OverdueAccounts(ctx, day("2026-04-20"), -1, 0, 10); !errors.Is(err, billing.ErrInvalid) {
+			t.Errorf("a negative threshold: %v, want ErrInvalid", err)
 		}
 	})
 }
