@@ -58,7 +58,9 @@ func NewNotifyRemindTask(runID, accountID int64, stage billing.Stage, day, at, n
 	opts := []asynq.Option{asynq.TaskID(fmt.Sprintf("%s:%s:%d:%s", TypeNotifyRemind, on, accountID, stage)),
 		asynq.Queue(QueueNotify), asynq.MaxRetry(remindMaxRetry), asynq.Timeout(time.Minute), asynq.Retention(remindRetention)}
 	if at.After(now) {
-		opts = append(opts, asynq.ProcessAt(at))
+		// Held for as long as the decision's clock says, counted on the queue's own clock: a worker
+		// whose clock is off by a minute still sends after quiet hours, not in them.
+		opts = append(opts, asynq.ProcessIn(at.Sub(now)))
 	}
 	return asynq.NewTask(TypeNotifyRemind, b, opts...), nil
 }
