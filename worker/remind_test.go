@@ -92,7 +92,7 @@ func newRemindRig(t *testing.T, d storetest.Dialect) *remindRig {
 }
 
 func (r *remindRig) clock() time.Time { r.mu.Lock(); defer r.mu.Unlock(); return r.now }
-func (r *remindRig) set(t time.Time) { r.mu.Lock(); r.now = t; r.mu.Unlock() }
+func (r *remindRig) set(t time.Time)  { r.mu.Lock(); r.now = t; r.mu.Unlock() }
 
 // route sends every stage through channels, in order.
 func (r *remindRig) route(channels []notify.Channel) {
