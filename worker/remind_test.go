@@ -24,6 +24,8 @@ import (
 	"gridpay/internal/store"
 	"gridpay/internal/storetest"
 	"gridpay/notify"
+	"gridpay/notify/tencent"
+	smssandbox "gridpay/notify/tencent/sandbox"
 	"gridpay/notify/wechatoa"
 	"gridpay/notify/wechatoa/sandbox"
 	"gridpay/payments"
@@ -392,7 +394,8 @@ func TestArrearsRunResumesAfterACrash(t *testing.T) {
 }
 
 // TestReminderFallsBackFromWeChat: a follower gets the reminder by WeChat; one who unfollowed, or
-// when WeChat is busy, gets it by the next channel, and the proof keeps both outcomes.
+// when WeChat is busy, gets it by SMS, and the proof keeps both outcomes; when SMS refuses the
+// number too, both failures are on record and the task stops.
 func TestReminderFallsBackFromWeChat(t *testing.T) {
 	r := newRemindRig(t, storetest.SQLite)
 	ctx := context.Background()
@@ -400,8 +403,11 @@ func TestReminderFallsBackFromWeChat(t *testing.T) {
 	srv := httptest.NewServer(sim)
 	t.Cleanup(func() { srv.Close(); sim.Close() })
 	templates, registered := map[notify.Kind]string{}, map[string][]string{}
-	for _, k := range notify.Kinds() {
+	smsTemplates, smsRegistered := map[notify.Kind]string{}, map[string]int{}
+	for i, k := range notify.Kinds() {
 		tpl, _ := notify.TemplateOf(k)
+		smsTemplates[k] = fmt.Sprint(3000001 + i)
+		smsRegistered[smsTemplates[k]] = len(tpl.SMS)
 		if len(tpl.WeChat) == 0 {
 			continue
 		}
@@ -416,25 +422,44 @@ func TestReminderFallsBackFromWeChat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.route([]notify.Channel{oa, r.inbox})
+	gateway := smssandbox.New("AKIDremind", "remind-secret", "1400000009", nil)
+	gateway.Templates(smsRegistered)
+	gw := httptest.NewServer(gateway)
+	t.Cleanup(func() { gateway.Close(); gw.Close() })
+	sms, err := tencent.New(tencent.Config{SecretID: "AKIDremind", SecretKey: "remind-secret", SDKAppID: "1400000009",
+		SignName: "云溪县供电公司", Endpoint: gw.URL, Templates: smsTemplates})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.route([]notify.Channel{oa, sms})
 	due := r.due(t)
-	follower, unfollowed, busy := due[0].Account, due[1].Account, due[2].Account
-	for no, id := range map[string]string{follower.No: "oFollower0000001", unfollowed.No: "oGone00000000002", busy.No: "oBusy00000000003"} {
+	follower, unfollowed, busy, unreachable := due[0].Account, due[1].Account, due[2].Account, due[3].Account
+	for no, id := range map[string]string{follower.No: "oFollower0000001", unfollowed.No: "oGone00000000002",
+		busy.No: "oBusy00000000003", unreachable.No: "oGone00000000004"} {
 		if err := r.portal.SetWeChatFollower(ctx, no, id); err != nil {
 			t.Fatal(err)
 		}
 	}
-	sim.Follow("oFollower0000001", "oGone00000000002", "oBusy00000000003")
+	sim.Follow("oFollower0000001", "oGone00000000002", "oBusy00000000003", "oGone00000000004")
 	sim.Unfollow("oGone00000000002")
+	sim.Unfollow("oGone00000000004")
 	if _, err := r.reminders.Run(ctx, r.clock()); err != nil {
 		t.Fatal(err)
 	}
-	// One task at a time, so that the busy answer meets the busy account's task.
+	// One task at a time, so that each queued answer meets its account's task.
 	for _, a := range []store.ArrearsAccount{follower, unfollowed} {
-		r.process(t, a, due)
+		if err := r.process(t, a, due); err != nil {
+			t.Fatal(err)
+		}
 	}
 	sim.Then(sandbox.Answer{ErrCode: -1})
-	r.process(t, busy, due)
+	if err := r.process(t, busy, due); err != nil {
+		t.Fatal(err)
+	}
+	gateway.Then(smssandbox.Answer{SendStatus: "InvalidParameterValue.IncorrectPhoneNumber"})
+	if err := r.process(t, unreachable, due); !errors.Is(err, asynq.SkipRetry) {
+		t.Fatalf("every channel refused: %v, want the task stopped", err)
+	}
 
 	got := map[int64][]string{}
 	for _, rec := range r.records(t) {
@@ -445,8 +470,9 @@ func TestReminderFallsBackFromWeChat(t *testing.T) {
 		want    []string
 	}{
 		{follower, []string{"wechat:sent:"}},
-		{unfollowed, []string{"dev:sent:", "wechat:failed:43004"}},
-		{busy, []string{"dev:sent:", "wechat:failed:-1"}},
+		{unfollowed, []string{"tencent:sent:", "wechat:failed:43004"}},
+		{busy, []string{"tencent:sent:", "wechat:failed:-1"}},
+		{unreachable, []string{"wechat:failed:43004", "tencent:failed:InvalidParameterValue.IncorrectPhoneNumber"}},
 	} {
 		if !slices.Equal(got[tc.account.ID], tc.want) {
 			t.Errorf("account %s: %v, want %v", tc.account.No, got[tc.account.ID], tc.want)
@@ -455,10 +481,105 @@ func TestReminderFallsBackFromWeChat(t *testing.T) {
 	if rec := sim.Received(); len(rec) != 1 || rec[0].OpenID != "oFollower0000001" || !strings.Contains(rec[0].URL, follower.No) {
 		t.Errorf("WeChat received %+v, want the follower's reminder with the pay link", rec)
 	}
+	if rec := gateway.Received(); len(rec) != 2 || !strings.HasPrefix(rec[0].Params[len(rec[0].Params)-1], "http://") {
+		t.Errorf("the SMS gateway received %+v, want two reminders ending with the pay link", rec)
+	}
+	run, err := r.portal.ReminderRun(ctx, r.clock())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Counts.Sent != 3 || run.Counts.Failed != 1 {
+		t.Errorf("run counts %+v, want 3 sent and 1 failed", run.Counts)
+	}
+}
+
+// TestTwoWorkersOneScheduler runs two worker processes' schedulers and task servers on one Redis
+// and one pair of databases: the day's run happens once and every reminder goes once.
+func TestTwoWorkersOneScheduler(t *testing.T) {
+	r := newRemindRig(t, storetest.SQLite)
+	want := len(r.due(t))
+	opts, err := redis.ParseURL(redistest.URL(t, redistest.DBWorker))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schedulers []*worker.Scheduler
+	for _, id := range []string{"worker-a", "worker-b"} {
+		rdb := redis.NewClient(opts)
+		client := asynq.NewClient(r.conn)
+		t.Cleanup(func() { rdb.Close(); client.Close() })
+		schedulers = append(schedulers, &worker.Scheduler{Redis: rdb, Enqueuer: worker.NewEnqueuer(client), RemindAt: 8*time.Hour + 30*time.Minute,
+			Loc: beijing, Now: r.clock, Every: 100 * time.Millisecond, ID: id, Log: r.log})
+		srv := worker.NewServer(r.conn, 2, r.log)
+		srv.Handle(worker.TypeRemindRun, &worker.RemindRunner{Reminders: r.reminders})
+		srv.Handle(worker.TypeNotifyRemind, r.sender)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{}, 2)
+		go func() { srv.Run(ctx); done <- struct{}{} }()
+		go func() { schedulers[len(schedulers)-1].Run(ctx); done <- struct{}{} }()
+		t.Cleanup(func() { cancel(); <-done; <-done })
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		run, err := r.portal.ReminderRun(context.Background(), r.clock())
+		if err == nil && run.Status == store.RunDone && run.Counts.Sent == int64(want) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the run of two workers did not send %d reminders within 30 s: %+v, %v", want, run, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if recs := r.records(t); len(recs) != want || r.inboxCount(t) != want {
+		t.Errorf("%d records, %d messages; want %d of each", len(recs), r.inboxCount(t), want)
+	}
+}
+
+// TestImportantCustomersNoticeIsCopied: an important customer long in arrears gets the 催交, then the
+// disconnection notice the next day, and the power administration department a copy of it.
+func TestImportantCustomersNoticeIsCopied(t *testing.T) {
+	r := newRemindRig(t, storetest.SQLite)
+	ctx := context.Background()
+	var long *worker.Planned
+	for _, p := range r.due(t) {
+		if p.Decision.Stage == billing.StageCuijiao {
+			long = &p
+			break
+		}
+	}
+	if long == nil {
+		t.Fatal("no account in the county is due its 催交")
+	}
+	if _, err := r.core.ExecContext(ctx, `UPDATE accounts SET important = 1 WHERE id = @id`, sql.Named("id", long.Account.ID)); err != nil {
+		t.Fatal(err)
+	}
+	for _, day := range []int{26, 27} {
+		r.set(time.Date(2026, 11, day, 8, 30, 0, 0, beijing))
+		if _, err := r.reminders.Run(ctx, r.clock()); err != nil {
+			t.Fatal(err)
+		}
+		r.deliver(t)
+	}
+	var got []string
+	for _, rec := range r.records(t) {
+		if rec.account == long.Account.ID {
+			got = append(got, rec.on+":"+rec.stage+":"+rec.status)
+		}
+	}
+	want := []string{"2026-11-26:cuijiao:sent", "2026-11-27:notice:sent", "2026-11-27:notice_copy:sent"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("records of the important account: %v, want %v", got, want)
+	}
+	copies, err := r.inbox.Recent(ctx, "13900139000", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(copies) != 1 || copies[0].Kind != notify.NoticeCopy {
+		t.Errorf("the power administration received %+v, want one copy of the notice", copies)
+	}
 }
 
 // process runs the queued task of account a at once.
-func (r *remindRig) process(t *testing.T, a store.ArrearsAccount, due []worker.Planned) {
+func (r *remindRig) process(t *testing.T, a store.ArrearsAccount, due []worker.Planned) error {
 	t.Helper()
 	i := slices.IndexFunc(due, func(p worker.Planned) bool { return p.Account.ID == a.ID })
 	run, err := r.portal.ReminderRun(context.Background(), r.clock())
@@ -469,7 +590,5 @@ func (r *remindRig) process(t *testing.T, a store.ArrearsAccount, due []worker.P
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.sender.ProcessTask(context.Background(), task); err != nil {
-		t.Fatal(err)
-	}
+	return r.sender.ProcessTask(context.Background(), task)
 }
