@@ -15,6 +15,7 @@ import (
 // ArrearsSource is the core database as the arrears run reads and writes it: the accounts in the
 // ladder's reach in batches, one account fresh before sending, and the proof of what was sent.
 type ArrearsSource interface {
+	CountOverdueAccounts(ctx context.Context, dueBy time.Time, lowBalance billing.Money) (int, error)
 	OverdueAccounts(ctx context.Context, dueBy time.Time, lowBalance billing.Money, after int64, limit int) ([]store.ArrearsAccount, error)
 	ArrearsAccount(ctx context.Context, accountID int64) (store.ArrearsAccount, error)
 	RecordReminder(ctx context.Context, r store.Reminder) (store.Reminder, bool, error)
@@ -39,10 +40,12 @@ type Reminders struct {
 	Progress func(RunProgress)
 }
 
-// RunProgress is how far a run (or a dry run) has come: the last account decided and the counts so far.
+// RunProgress is how far a run (or a dry run) has come: the last account decided, the counts so far
+// (Counts.Scanned of Total accounts in reach; a resumed run counts from its start).
 type RunProgress struct {
 	LastAccountID int64
 	Counts        store.RunCounts
+	Total         int
 }
 
 // Planned is one account's decision in a run: what is sent (or why nothing is) and when.
@@ -161,8 +164,9 @@ func count(c *store.RunCounts, d decided) {
 }
 
 // scan walks the accounts in the ladder's reach on day, after the account id after, in batches,
-// calling each with every batch's decisions at now.
-func (r *Reminders) scan(ctx context.Context, day, now time.Time, after int64, each func([]decided) error) error {
+// calling each with every batch's decisions at now and the number of accounts in reach (counted
+// only for Progress; else 0).
+func (r *Reminders) scan(ctx context.Context, day, now time.Time, after int64, each func(ds []decided, total int) error) error {
 	loc := r.Policy.Location
 	// The calendar of today and tomorrow: quiet hours push a reminder into the next morning.
 	p, err := r.policyOn(ctx, day, day.AddDate(0, 0, 1))
@@ -178,6 +182,12 @@ func (r *Reminders) scan(ctx context.Context, day, now time.Time, after int64, e
 	}
 	lead, low := r.reach()
 	dueBy := day.AddDate(0, 0, lead)
+	total := 0
+	if r.Progress != nil {
+		if total, err = r.Core.CountOverdueAccounts(ctx, dueBy, low); err != nil {
+			return err
+		}
+	}
 	for {
 		batch, err := r.Core.OverdueAccounts(ctx, dueBy, low, after, size)
 		if err != nil {
@@ -190,7 +200,7 @@ func (r *Reminders) scan(ctx context.Context, day, now time.Time, after int64, e
 		if err != nil {
 			return err
 		}
-		if err := each(ds); err != nil {
+		if err := each(ds, total); err != nil {
 			return err
 		}
 		after = batch[len(batch)-1].ID
@@ -205,7 +215,7 @@ func (r *Reminders) scan(ctx context.Context, day, now time.Time, after int64, e
 func (r *Reminders) DryRun(ctx context.Context, day, now time.Time, each func(Planned)) (store.RunCounts, error) {
 	day = billing.DateOf(day)
 	var total store.RunCounts
-	err := r.scan(ctx, day, now, 0, func(ds []decided) error {
+	err := r.scan(ctx, day, now, 0, func(ds []decided, inReach int) error {
 		for _, d := range ds {
 			count(&total, d)
 			if d.stage != "" || slices.Contains(suppressionReasons, d.Decision.Reason) {
@@ -213,7 +223,7 @@ func (r *Reminders) DryRun(ctx context.Context, day, now time.Time, each func(Pl
 			}
 		}
 		if r.Progress != nil && len(ds) > 0 {
-			r.Progress(RunProgress{LastAccountID: ds[len(ds)-1].Account.ID, Counts: total})
+			r.Progress(RunProgress{LastAccountID: ds[len(ds)-1].Account.ID, Counts: total, Total: inReach})
 		}
 		return nil
 	})
@@ -245,7 +255,7 @@ func (r *Reminders) Run(ctx context.Context, day time.Time) (store.ReminderRun, 
 	}
 	now := r.Now()
 	total := run.Counts
-	err = r.scan(ctx, day, now, run.LastAccountID, func(ds []decided) error {
+	err = r.scan(ctx, day, now, run.LastAccountID, func(ds []decided, inReach int) error {
 		var c store.RunCounts
 		var tasks []remindTask
 		for _, d := range ds {
@@ -264,7 +274,7 @@ func (r *Reminders) Run(ctx context.Context, day time.Time) (store.ReminderRun, 
 		}
 		total = addCounts(total, c)
 		if r.Progress != nil {
-			r.Progress(RunProgress{LastAccountID: ds[len(ds)-1].Account.ID, Counts: total})
+			r.Progress(RunProgress{LastAccountID: ds[len(ds)-1].Account.ID, Counts: total, Total: inReach})
 		}
 		return nil
 	})

@@ -260,9 +260,14 @@ func (p *progress) show(r worker.RunProgress) {
 		return
 	}
 	p.seen = true
+	const width = 30
 	c := r.Counts
-	fmt.Fprintf(p.w, "\r已检查 scanned %d 户 · 应提醒 due %d · 已排队 queued %d · 最后户 last id %d ", c.Scanned, c.Due,
-		c.Enqueued, r.LastAccountID)
+	done := width
+	if r.Total > 0 {
+		done = int(min(c.Scanned*width/int64(r.Total), width))
+	}
+	fmt.Fprintf(p.w, "\r[%s%s] %d/%d 户 accounts · 应提醒 due %d · 已排队 queued %d ", strings.Repeat("#", done),
+		strings.Repeat(".", width-done), c.Scanned, r.Total, c.Due, c.Enqueued)
 }
 
 func (p *progress) done() {

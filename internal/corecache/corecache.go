@@ -191,6 +191,11 @@ func (c *Core) Reminders(ctx context.Context, accountID int64, page store.Page) 
 	return p.Reminders, p.Total, err
 }
 
+// CountOverdueAccounts implements store.CoreDB, uncached, for the arrears run's progress.
+func (c *Core) CountOverdueAccounts(ctx context.Context, dueBy time.Time, lowBalance billing.Money) (int, error) {
+	return c.next.CountOverdueAccounts(ctx, dueBy, lowBalance)
+}
+
 // OverdueAccounts implements store.CoreDB, uncached: the arrears run streams them once a day, and
 // decides on what the core database holds now.
 func (c *Core) OverdueAccounts(ctx context.Context, dueBy time.Time, lowBalance billing.Money, after int64, limit int) ([]store.ArrearsAccount, error) {

@@ -69,6 +69,27 @@ func scanArrearsAccount(row rowScanner) (ArrearsAccount, error) {
 	return a, err
 }
 
+// inReach is the condition on an account a that puts it in the arrears run's reach: a bill not
+// fully paid due on or before @due_by, or a prepaid balance above zero and under @low.
+const inReach = `(EXISTS (
+    SELECT 1 FROM bills b WHERE b.account_id = a.id AND b.status <> 'paid' AND b.due_on <= @due_by)
+    OR (a.prepaid_fen > 0 AND a.prepaid_fen < @low))`
+
+// CountOverdueAccounts returns how many accounts OverdueAccounts would page through with dueBy and
+// lowBalance: the whole of a run, for its progress.
+func (c *Core) CountOverdueAccounts(ctx context.Context, dueBy time.Time, lowBalance billing.Money) (int, error) {
+	if lowBalance < 0 {
+		return 0, fmt.Errorf("store: count overdue accounts: threshold %s: %w", lowBalance, billing.ErrInvalid)
+	}
+	var n int
+	err := c.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM accounts a WHERE `+inReach,
+		sql.Named("due_by", date(billing.DateOf(dueBy))), sql.Named("low", int64(lowBalance))).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: count overdue accounts: %w", err)
+	}
+	return n, nil
+}
+
 // OverdueAccounts returns, in account id order, up to limit accounts with an id above after that
 // have a bill not fully paid due on or before dueBy, or a prepaid balance above zero and under
 // lowBalance (0: none such), with their open bills and reminder history.
@@ -84,9 +105,7 @@ func (c *Core) OverdueAccounts(ctx context.Context, dueBy time.Time, lowBalance 
 	// EXISTS over the open-bill index keeps the scan in account id order, so the database stops
 	// after limit accounts instead of sorting every overdue one.
 	rows, err := c.db.QueryContext(ctx, arrearsAccountSelect+`
-WHERE a.id > @after AND (EXISTS (
-    SELECT 1 FROM bills b WHERE b.account_id = a.id AND b.status <> 'paid' AND b.due_on <= @due_by)
-    OR (a.prepaid_fen > 0 AND a.prepaid_fen < @low))
+WHERE a.id > @after AND `+inReach+`
 ORDER BY a.id`+c.db.dialect.page("@limit", "@offset"),
 		sql.Named("after", after), sql.Named("due_by", date(billing.DateOf(dueBy))), sql.Named("low", int64(lowBalance)),
 		sql.Named("limit", limit), sql.Named("offset", 0))

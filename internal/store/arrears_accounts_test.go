@@ -326,6 +326,14 @@ func TestOverdueAccountsWithLowBalance(t *testing.T) {
 		if got, want := ids(0, store.MaxArrearsBatch, 0), []int64{overdue}; !slices.Equal(got, want) {
 			t.Errorf("no threshold: %v, want %v", got, want)
 		}
+		for _, tc := range []struct {
+			low  billing.Money
+			want int
+		}{{2000, 3}, {0, 1}, {2001, 4}} {
+			if n, err := core.CountOverdueAccounts(ctx, day("2026-04-20"), tc.low); err != nil || n != tc.want {
+				t.Errorf("CountOverdueAccounts(under %s) = %d, %v; want %d", tc.low, n, err, tc.want)
+			}
+		}
 		if _, err := core.OverdueAccounts(ctx, day("2026-04-20"), -1, 0, 10); !errors.Is(err, billing.ErrInvalid) {
 			t.Errorf("a negative threshold: %v, want ErrInvalid", err)
 		}
