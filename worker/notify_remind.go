@@ -169,10 +169,14 @@ func (s *ReminderSender) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		attempts = []attempt{{channel: "none", err: &notify.Failure{Channel: "none", Code: "NoChannel",
 			Detail: "no channel reaches the account", Permanent: true}}}
 	}
-	if err := s.record(ctx, a, d, day, now, m, attempts); err != nil {
+	text, err := m.Render(s.Bureau)
+	if err != nil {
+		return fmt.Errorf("worker: %s: account %d: %w: %w", TypeNotifyRemind, p.AccountID, err, asynq.SkipRetry)
+	}
+	if err := s.record(ctx, a, d, day, now, text.Zh, attempts); err != nil {
 		return err // recorded nothing, or part: the retry decides again and finds what is on record
 	}
-	if ok && d.CopyAdministration && d.Stage == billing.StageNotice && s.AdminPhone != "" {
+	if ok && d.CopyAdministration && d.Stage == billing.StageNotice {
 		s.copyNotice(ctx, log, policy, a, d, day, now)
 	}
 	if !ok {
@@ -237,11 +241,7 @@ func maskOpenID(id string) string {
 // customer first: should the process stop part way, the proof holds what was sent, and the retry's
 // re-check finds it on record and sends nothing again.
 func (s *ReminderSender) record(ctx context.Context, a store.ArrearsAccount, d billing.Decision, day, now time.Time,
-	m notify.Message, attempts []attempt) error {
-	text, err := m.Render(s.Bureau)
-	if err != nil {
-		return err
-	}
+	content string, attempts []attempt) error {
 	attempts = slices.Clone(attempts)
 	slices.SortStableFunc(attempts, func(x, y attempt) int {
 		switch {
@@ -254,7 +254,7 @@ func (s *ReminderSender) record(ctx context.Context, a store.ArrearsAccount, d b
 	})
 	for _, at := range attempts {
 		r := store.Reminder{AccountID: a.ID, Stage: string(d.Stage), Channel: at.channel, RemindOn: day, SentAt: now,
-			Amount: d.Amount, Recipient: at.to, Content: text.Zh, Status: billing.ReminderSent, BillID: d.BillID,
+			Amount: d.Amount, Recipient: at.to, Content: content, Status: billing.ReminderSent, BillID: d.BillID,
 			DueOn: d.Due, PlannedOn: d.Planned, MessageID: at.id}
 		if at.err != nil {
 			r.Status, r.ErrorCode = billing.ReminderFailed, failureCode(at.err)
@@ -278,19 +278,40 @@ func failureCode(err error) string {
 }
 
 // copyNotice sends the copy of an important customer's notice to the power administration
-// department, through the stage's channels that reach a phone, and records it. A failed copy is
-// recorded and logged for staff: the customer's notice went out, and is not sent again for it.
+// department, through the stage's channels that reach a phone, and records it. A copy that could
+// not go (no department phone configured, every channel failed) is recorded as failed and logged
+// for staff: the customer's notice went out, and is not sent again for it.
 func (s *ReminderSender) copyNotice(ctx context.Context, log *slog.Logger, p billing.ReminderPolicy, a store.ArrearsAccount,
 	d billing.Decision, day, now time.Time) {
+	d.Stage = StageNoticeCopy
+	var (
+		attempts []attempt
+		content  string
+	)
 	m, err := s.params(notify.NoticeCopy, p, a, d, notify.To{Phone: s.AdminPhone})
-	if err == nil {
-		var attempts []attempt
-		attempts = s.send(ctx, s.Route(d.Stage), m)
-		d.Stage = StageNoticeCopy
-		err = s.record(ctx, a, d, day, now, m, attempts)
-		if err == nil && !slices.ContainsFunc(attempts, func(a attempt) bool { return a.err == nil }) {
-			err = joinAttempts(attempts)
+	switch {
+	case s.AdminPhone == "":
+		content = "重要用户停电通知抄送未发出：未配置电力管理部门的手机号码 (GRIDPAY_REMIND_ADMIN_PHONE)"
+		attempts = []attempt{{channel: "none", to: "-", err: &notify.Failure{Channel: "none", Code: "NoAdminPhone",
+			Detail: "GRIDPAY_REMIND_ADMIN_PHONE is not set", Permanent: true}}}
+	case err != nil:
+		log.Warn("notice copy to the power administration not sent", "err", err)
+		return
+	default:
+		text, rerr := m.Render(s.Bureau)
+		if rerr != nil {
+			log.Warn("notice copy to the power administration not sent", "err", rerr)
+			return
 		}
+		content = text.Zh
+		if attempts = s.send(ctx, s.Route(StageNoticeCopy), m); len(attempts) == 0 {
+			attempts = []attempt{{channel: "none", to: pii.Phone(s.AdminPhone), err: &notify.Failure{Channel: "none",
+				Code: "NoChannel", Detail: "no channel reaches a phone", Permanent: true}}}
+		}
+	}
+	err = s.record(ctx, a, d, day, now, content, attempts)
+	if err == nil && !slices.ContainsFunc(attempts, func(a attempt) bool { return a.err == nil }) {
+		err = joinAttempts(attempts)
 	}
 	if err != nil {
 		log.Warn("notice copy to the power administration not sent", "err", err)

@@ -537,44 +537,55 @@ func TestTwoWorkersOneScheduler(t *testing.T) {
 // TestImportantCustomersNoticeIsCopied: an important customer long in arrears gets the 催交, then the
 // disconnection notice the next day, and the power administration department a copy of it.
 func TestImportantCustomersNoticeIsCopied(t *testing.T) {
-	r := newRemindRig(t, storetest.SQLite)
-	ctx := context.Background()
-	var long *worker.Planned
-	for _, p := range r.due(t) {
-		if p.Decision.Stage == billing.StageCuijiao {
-			long = &p
-			break
-		}
-	}
-	if long == nil {
-		t.Fatal("no account in the county is due its 催交")
-	}
-	if _, err := r.core.ExecContext(ctx, `UPDATE accounts SET important = 1 WHERE id = @id`, sql.Named("id", long.Account.ID)); err != nil {
-		t.Fatal(err)
-	}
-	for _, day := range []int{26, 27} {
-		r.set(time.Date(2026, 11, day, 8, 30, 0, 0, beijing))
-		if _, err := r.reminders.Run(ctx, r.clock()); err != nil {
-			t.Fatal(err)
-		}
-		r.deliver(t)
-	}
-	var got []string
-	for _, rec := range r.records(t) {
-		if rec.account == long.Account.ID {
-			got = append(got, rec.on+":"+rec.stage+":"+rec.status)
-		}
-	}
-	want := []string{"2026-11-26:cuijiao:sent", "2026-11-27:notice:sent", "2026-11-27:notice_copy:sent"}
-	if !slices.Equal(got, want) {
-		t.Fatalf("records of the important account: %v, want %v", got, want)
-	}
-	copies, err := r.inbox.Recent(ctx, "13900139000", 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(copies) != 1 || copies[0].Kind != notify.NoticeCopy {
-		t.Errorf("the power administration received %+v, want one copy of the notice", copies)
+	for _, tc := range []struct {
+		name, admin string
+		copy        string // the copy's record
+	}{
+		{"to the department's phone", "13900139000", "2026-11-27:notice_copy:sent:"},
+		{"with no phone configured", "", "2026-11-27:notice_copy:failed:NoAdminPhone"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRemindRig(t, storetest.SQLite)
+			r.sender.AdminPhone = tc.admin
+			ctx := context.Background()
+			var long *worker.Planned
+			for _, p := range r.due(t) {
+				if p.Decision.Stage == billing.StageCuijiao {
+					long = &p
+					break
+				}
+			}
+			if long == nil {
+				t.Fatal("no account in the county is due its 催交")
+			}
+			if _, err := r.core.ExecContext(ctx, `UPDATE accounts SET important = 1 WHERE id = @id`, sql.Named("id", long.Account.ID)); err != nil {
+				t.Fatal(err)
+			}
+			for _, day := range []int{26, 27} {
+				r.set(time.Date(2026, 11, day, 8, 30, 0, 0, beijing))
+				if _, err := r.reminders.Run(ctx, r.clock()); err != nil {
+					t.Fatal(err)
+				}
+				r.deliver(t)
+			}
+			var got []string
+			for _, rec := range r.records(t) {
+				if rec.account == long.Account.ID {
+					got = append(got, rec.on+":"+rec.stage+":"+rec.status+":"+rec.code)
+				}
+			}
+			want := []string{"2026-11-26:cuijiao:sent:", "2026-11-27:notice:sent:", tc.copy}
+			if !slices.Equal(got, want) {
+				t.Fatalf("records of the important account: %v, want %v", got, want)
+			}
+			copies, err := r.inbox.Recent(ctx, "13900139000", 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := map[string]int{"": 0, "13900139000": 1}[tc.admin]; len(copies) != n || n == 1 && copies[0].Kind != notify.NoticeCopy {
+				t.Errorf("the power administration received %+v, want %d copies of the notice", copies, n)
+			}
+		})
 	}
 }
 

@@ -23,7 +23,8 @@ type RemindConfig struct {
 	QuietFrom, QuietUntil time.Duration  // GRIDPAY_REMIND_QUIET_HOURS: no message between these times of day
 	LowBalance            *billing.Money // GRIDPAY_REMIND_LOW_BALANCE: nil = each class's default; 0 = no alert
 	// AdminPhone is the power administration department's mobile (GRIDPAY_REMIND_ADMIN_PHONE), which
-	// gets a copy of every notice to an important customer; empty: the copy is recorded as not sent.
+	// gets a copy of every notice to an important customer; empty: each such copy is recorded as not
+	// sent (failed, NoAdminPhone), for staff to see.
 	AdminPhone string
 }
 
