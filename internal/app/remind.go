@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -50,7 +52,7 @@ func runRemind(ctx context.Context, cfg config.Config, log *slog.Logger, args []
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("remind: unexpected argument %q", fs.Arg(0))
+		return fmt.Errorf("remind: unexpected argument %q", clip(fs.Arg(0)))
 	}
 	// The clock runs as usual, shifted to the day asked for: a run of another day sees that day at
 	// the same time of day as now, or at the run's time when now is in quiet hours.
@@ -59,7 +61,12 @@ func runRemind(ctx context.Context, cfg config.Config, log *slog.Logger, args []
 	if *day != "" {
 		d, err := time.ParseInLocation(time.DateOnly, *day, cfg.Location)
 		if err != nil {
-			return fmt.Errorf("remind: --date %q: want YYYY-MM-DD", *day)
+			return fmt.Errorf("remind: --date %q is not a date: want YYYY-MM-DD", clip(*day))
+		}
+		// The databases keep days of 2000 to 2099, and the run reads the calendar of the day after
+		// too; the bound also keeps the shift of the clock far from time.Duration's limit.
+		if d.Year() < 2000 || !d.Before(time.Date(2099, time.December, 31, 0, 0, 0, 0, cfg.Location)) {
+			return fmt.Errorf("remind: --date %s: want a day from 2000-01-01 to 2099-12-30", *day)
 		}
 		if y, m, dd := real.Date(); d.Year() != y || d.Month() != m || d.Day() != dd {
 			if cfg.Production() && !*dry {
@@ -79,7 +86,15 @@ func runRemind(ctx context.Context, cfg config.Config, log *slog.Logger, args []
 		return err
 	}
 	defer dbs.close()
-	if err := dbs.migrate(ctx, log); err != nil {
+	// Dev keeps its own schemas current, as `gridpay all` does; production changes no schema on its
+	// own (the core database is the utility's: `gridpay migrate` is a deliberate step) and, like
+	// serve and worker, refuses the demo county, whose phones are people's numbers.
+	if !cfg.Production() {
+		if err := dbs.migrate(ctx, log); err != nil {
+			return err
+		}
+	}
+	if err := refuseDemoCounty(ctx, cfg, dbs); err != nil {
 		return err
 	}
 	rdb, redisURL, stop, err := openRedis(cfg, log)
@@ -96,6 +111,11 @@ func runRemind(ctx context.Context, cfg config.Config, log *slog.Logger, args []
 	bar := newProgress(stderr)
 	reminders.Progress = func(p worker.RunProgress) { bar.show(p) }
 	on := billing.DateOf(now().In(cfg.Location))
+	before, err := svc.orders.ReminderRun(ctx, on)
+	if err != nil && !errors.Is(err, billing.ErrNotFound) {
+		return err
+	}
+	doneBefore := err == nil && before.Status == store.RunDone
 
 	if *dry {
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
@@ -107,14 +127,19 @@ func runRemind(ctx context.Context, cfg config.Config, log *slog.Logger, args []
 		}
 		tw.Flush()
 		fmt.Fprintf(stdout, "\n%s (dry run: nothing sent) %s\n", on.Format(time.DateOnly), summary(counts))
+		if doneBefore {
+			// The table is what the ladder says now; the day's run has had its say.
+			fmt.Fprintf(stdout, "the run of %s is done already (run %d): gridpay remind queues nothing more that day\n",
+				on.Format(time.DateOnly), before.ID)
+		}
 		return nil
 	}
 
 	// Deliver in this process: with the embedded Redis no other process could, and with a real one
-	// the workers running share the queue with it.
+	// the workers running share the queues with it. A server takes tasks from every queue, so it
+	// handles every task a worker does: a payment it took and could not handle would wait for a retry.
 	srv := worker.NewServer(svc.redis, cfg.WorkerConcurrency, log)
-	srv.Handle(worker.TypeNotifyRemind, sender)
-	srv.Handle(worker.TypeNotifySend, &worker.NotifySender{Channel: svc.sms, Log: log})
+	handleTasks(srv, log, svc, cfg, reminders, sender)
 	srvCtx, stopSrv := context.WithCancel(ctx)
 	srvDone := make(chan struct{})
 	go func() { defer close(srvDone); srv.Run(srvCtx) }()
@@ -125,7 +150,12 @@ func runRemind(ctx context.Context, cfg config.Config, log *slog.Logger, args []
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s run %d: %s\n", on.Format(time.DateOnly), run.ID, summary(run.Counts))
+	if doneBefore {
+		fmt.Fprintf(stdout, "%s run %d was done already (%s): nothing queued again\n", on.Format(time.DateOnly), run.ID,
+			summary(run.Counts))
+	} else {
+		fmt.Fprintf(stdout, "%s run %d: %s\n", on.Format(time.DateOnly), run.ID, summary(run.Counts))
+	}
 	waiting, err := waitDelivered(ctx, svc.redis)
 	if err != nil {
 		return err
@@ -139,7 +169,8 @@ func runRemind(ctx context.Context, cfg config.Config, log *slog.Logger, args []
 	if waiting > 0 {
 		note := "the workers send them"
 		if cfg.EmbeddedRedis() {
-			note = "the embedded Redis keeps them only while a process runs: gridpay all sends them"
+			// Not gridpay all: its Redis is another, and it finds this day's run done.
+			note = "the embedded Redis forgets them as this command ends: the next day's run decides those accounts again"
 		}
 		fmt.Fprintf(stdout, "%d reminders wait for their time (quiet hours, a final notice) or a retry: %s\n", waiting, note)
 	}
@@ -154,10 +185,16 @@ func waitDelivered(ctx context.Context, conn asynq.RedisConnOpt) (int, error) {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		q, err := in.GetQueueInfo(worker.QueueNotify)
-		if errors.Is(err, asynq.ErrQueueNotFound) {
+		// asynq's GetQueueInfo reports a queue never used (a run that queued nothing, in a fresh
+		// embedded Redis) with an error of its own, not ErrQueueNotFound: ask for the queues first.
+		queues, err := in.Queues()
+		if err != nil {
+			return 0, fmt.Errorf("remind: queues: %w", err)
+		}
+		if !slices.Contains(queues, worker.QueueNotify) {
 			return 0, nil
 		}
+		q, err := in.GetQueueInfo(worker.QueueNotify)
 		if err != nil {
 			return 0, fmt.Errorf("remind: queue: %w", err)
 		}
@@ -172,11 +209,11 @@ func waitDelivered(ctx context.Context, conn asynq.RedisConnOpt) (int, error) {
 	}
 }
 
-// summary is a run's counts on one line.
+// summary is a run's counts on one line, the reasons held back in order of name.
 func summary(c store.RunCounts) string {
 	var held []string
-	for reason, n := range c.Suppressed {
-		held = append(held, fmt.Sprintf("%s %d", reason, n))
+	for _, reason := range slices.Sorted(maps.Keys(c.Suppressed)) {
+		held = append(held, fmt.Sprintf("%s %d", reason, c.Suppressed[reason]))
 	}
 	s := fmt.Sprintf("scanned %d, due %d, queued %d", c.Scanned, c.Due, c.Enqueued)
 	if len(held) > 0 {
@@ -223,9 +260,10 @@ func writePlanned(w io.Writer, p worker.Planned, loc *time.Location) {
 			why = "夜间免扰，次晨发送 quiet hours: next morning"
 		case d.Reason == billing.ReasonFinalNotYet:
 			why = "停电前1小时 1 hour before the cut-off"
+		case d.Stage == billing.StageLowBalance:
+			why = "预存余额不足 prepaid balance low"
 		case !d.Due.IsZero():
-			why = fmt.Sprintf("逾期%d天 %d days past due", int(billing.DateOf(p.SendAt.In(loc)).Sub(d.Due).Hours()/24),
-				int(billing.DateOf(p.SendAt.In(loc)).Sub(d.Due).Hours()/24))
+			why = dueText(int(billing.DateOf(p.SendAt.In(loc)).Sub(d.Due) / (24 * time.Hour)))
 		}
 	} else {
 		stage, why = "-", reasonText[d.Reason]
@@ -235,6 +273,32 @@ func writePlanned(w io.Writer, p worker.Planned, loc *time.Location) {
 	}
 	fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", pii.AccountNo(p.Account.No), p.Account.Class, stage, due,
 		d.Amount.String(), send, why)
+}
+
+// dueText says where a day stands from a bill's due date, days after it (negative: before it).
+func dueText(days int) string {
+	plural := func(n int) string {
+		if n == 1 {
+			return "1 day"
+		}
+		return fmt.Sprintf("%d days", n)
+	}
+	switch {
+	case days < 0:
+		return fmt.Sprintf("%d天后到期 due in %s", -days, plural(-days))
+	case days == 0:
+		return "今日到期 due today"
+	}
+	return fmt.Sprintf("逾期%d天 %s past due", days, plural(days))
+}
+
+// clip shortens an argument quoted back in an error: a command line may hold a long one.
+func clip(s string) string {
+	const most = 40
+	if len(s) <= most {
+		return s
+	}
+	return strings.ToValidUTF8(s[:most], "") + "…"
 }
 
 // progress draws a progress bar of a run on a terminal; elsewhere it stays silent.

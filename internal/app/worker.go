@@ -18,11 +18,8 @@ import (
 // stop.
 func startWorker(ctx context.Context, cfg config.Config, log *slog.Logger, svc *services) (wait func()) {
 	srv := worker.NewServer(svc.redis, cfg.WorkerConcurrency, log)
-	srv.Handle(worker.TypePaymentPost, &worker.PaymentPoster{Orders: svc.orders, Core: svc.core, SMS: svc.text, Loc: cfg.Location, Log: log})
-	srv.Handle(worker.TypeNotifySend, &worker.NotifySender{Channel: svc.sms, Log: log})
 	reminders, sender := newReminders(cfg, log, svc, svc.now)
-	srv.Handle(worker.TypeRemindRun, &worker.RemindRunner{Reminders: reminders})
-	srv.Handle(worker.TypeNotifyRemind, sender)
+	handleTasks(srv, log, svc, cfg, reminders, sender)
 	scheduler := &worker.Scheduler{Redis: svc.rdb, Enqueuer: svc.enqueuer, RemindAt: cfg.Remind.At, Loc: cfg.Location,
 		Now: svc.now, Log: log}
 	sweeper := &worker.OutboxSweeper{Orders: svc.orders, Enqueuer: svc.enqueuer,
@@ -58,6 +55,16 @@ func startWorker(ctx context.Context, cfg config.Config, log *slog.Logger, svc *
 	go func() { defer wg.Done(); sweeper.Run(ctx) }()
 	log.Info("worker running", "concurrency", cfg.WorkerConcurrency, "queues", worker.Queues)
 	return wg.Wait
+}
+
+// handleTasks registers the handler of every task type on srv: every process that serves the queues
+// (the workers, and `gridpay remind` while it delivers) takes whatever task comes next.
+func handleTasks(srv *worker.Server, log *slog.Logger, svc *services, cfg config.Config, reminders *worker.Reminders,
+	sender *worker.ReminderSender) {
+	srv.Handle(worker.TypePaymentPost, &worker.PaymentPoster{Orders: svc.orders, Core: svc.core, SMS: svc.text, Loc: cfg.Location, Log: log})
+	srv.Handle(worker.TypeNotifySend, &worker.NotifySender{Channel: svc.sms, Log: log})
+	srv.Handle(worker.TypeRemindRun, &worker.RemindRunner{Reminders: reminders})
+	srv.Handle(worker.TypeNotifyRemind, sender)
 }
 
 // runWorker is `gridpay worker`: task handlers and the scheduler, no web.
