@@ -22,7 +22,8 @@ import (
 const TypeNotifyRemind = "notify:remind"
 
 // remindMaxRetry bounds the retries of a reminder whose channels all failed for a moment: with the
-// server's doubling waits they span a little over an hour, within the day the reminder is for.
+// server's doubling waits (capped at 10 minutes) they span about 40 minutes, within the day the
+// reminder is for.
 const remindMaxRetry = 12
 
 // remindRetention keeps a sent reminder's task (and so its id) for two days: a rerun of its day, or
