@@ -502,20 +502,19 @@ func TestTwoWorkersOneScheduler(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var schedulers []*worker.Scheduler
 	for _, id := range []string{"worker-a", "worker-b"} {
 		rdb := redis.NewClient(opts)
 		client := asynq.NewClient(r.conn)
 		t.Cleanup(func() { rdb.Close(); client.Close() })
-		schedulers = append(schedulers, &worker.Scheduler{Redis: rdb, Enqueuer: worker.NewEnqueuer(client), RemindAt: 8*time.Hour + 30*time.Minute,
-			Loc: beijing, Now: r.clock, Every: 100 * time.Millisecond, ID: id, Log: r.log})
+		scheduler := &worker.Scheduler{Redis: rdb, Enqueuer: worker.NewEnqueuer(client), RemindAt: 8*time.Hour + 30*time.Minute,
+			Loc: beijing, Now: r.clock, Every: 100 * time.Millisecond, ID: id, Log: r.log}
 		srv := worker.NewServer(r.conn, 2, r.log)
 		srv.Handle(worker.TypeRemindRun, &worker.RemindRunner{Reminders: r.reminders})
 		srv.Handle(worker.TypeNotifyRemind, r.sender)
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{}, 2)
 		go func() { srv.Run(ctx); done <- struct{}{} }()
-		go func() { schedulers[len(schedulers)-1].Run(ctx); done <- struct{}{} }()
+		go func() { scheduler.Run(ctx); done <- struct{}{} }()
 		t.Cleanup(func() { cancel(); <-done; <-done })
 	}
 	deadline := time.Now().Add(30 * time.Second)
