@@ -2,7 +2,8 @@
 // 2021-01-11) with Tencent Cloud's official Go SDK, which signs every request (TC3-HMAC-SHA256).
 // Each kind of message goes as the registered template configured for it, with the kind's SMS
 // parameters in the template's order; the gateway's answer for the number is classified as sent, a
-// transient failure (retry later) or a permanent one (notify.Failure).
+// transient failure (retry later) or a permanent one (notify.Failure). PullStatus fetches the
+// delivery reports of sent messages (PullSmsSendStatus): whether each reached the phone.
 //
 // Package sandbox beside it simulates the gateway's wire protocol for tests and dev.
 package tencent
@@ -11,9 +12,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	tcerr "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
@@ -79,6 +85,7 @@ func New(cfg Config) (*SMS, error) {
 	p.NetworkFailureMaxRetries, p.RateLimitExceededMaxRetries = 0, 0
 	p.DisableRegionBreaker = true
 	client := common.NewCommonClient(common.NewCredential(cfg.SecretID, cfg.SecretKey), cfg.Region, p)
+	client.WithHttpTransport(limitedTransport{next: http.DefaultTransport.(*http.Transport).Clone()})
 	return &SMS{client: client, sdkAppID: cfg.SDKAppID, signName: cfg.SignName, templates: cfg.Templates, timeout: cfg.Timeout}, nil
 }
 
@@ -195,3 +202,135 @@ func firstLine(s string) string {
 	}
 	return s
 }
+
+// MaxPull is the most delivery reports one PullSmsSendStatus request may ask for (the API's limit).
+const MaxPull = 100
+
+// maxAnswer bounds the gateway's answer to any request: a page of MaxPull delivery reports takes
+// about 30 KB, and nothing it sends is worth reading a larger body into memory.
+const maxAnswer = 1 << 20
+
+// maxDescription bounds a report's description as PullStatus hands it on: the gateway's are short
+// codes (DELIVRD, MK:0001) or a short sentence, and longer ones only end in logs.
+const maxDescription = 200
+
+// The statuses of a delivery report (ReportStatus).
+const (
+	ReportSuccess = "SUCCESS" // the phone received the message
+	ReportFail    = "FAIL"    // the carrier gave up on it: switched off, out of service, blocked, ...
+)
+
+// Report is the gateway's delivery report on one message it accepted (PullSmsSendStatus of
+// 2021-01-11): whether the phone received it, as the carrier reported.
+type Report struct {
+	SerialNo     string // the message's id, as Send returned it
+	PhoneNumber  string // E.164, e.g. +8613800138000; never for a log line unmasked
+	ReportStatus string // ReportSuccess or ReportFail; anything else is the gateway's news
+	Description  string // the carrier's word, e.g. DELIVRD or a failure code; at most 200 bytes
+	// UserReceiveTime is when the phone received the message (or the carrier reported it lost);
+	// zero when the gateway gave none.
+	UserReceiveTime time.Time
+}
+
+// PullStatus asks the gateway for the delivery reports it holds, at most limit (MaxPull when limit
+// is out of 1..MaxPull). The gateway hands out each report once: what PullStatus returns is the
+// caller's to keep. A failure is a notify.Failure, classified as Send's are.
+func (s *SMS) PullStatus(ctx context.Context, limit int) ([]Report, error) {
+	if limit < 1 || limit > MaxPull {
+		limit = MaxPull
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	req := tchttp.NewCommonRequest("sms", "2021-01-11", "PullSmsSendStatus")
+	req.SetContext(ctx)
+	if err := req.SetActionParameters(map[string]any{"Limit": limit, "SmsSdkAppId": s.sdkAppID}); err != nil {
+		return nil, fmt.Errorf("tencent sms: %w", err)
+	}
+	resp := tchttp.NewCommonResponse()
+	if err := s.client.Send(req, resp); err != nil {
+		return nil, classify(err)
+	}
+	var out struct {
+		Response struct {
+			PullSmsSendStatusSet []struct {
+				SerialNo        string
+				PhoneNumber     string
+				ReportStatus    string
+				Description     string
+				UserReceiveTime json.RawMessage // Unix seconds; read apart so that an odd one loses no report
+			}
+			RequestId string
+		}
+	}
+	if err := json.Unmarshal(resp.GetBody(), &out); err != nil {
+		return nil, &notify.Failure{Channel: "tencent", Code: "ClientError.ParseJsonError", Detail: "unreadable answer", Err: err}
+	}
+	// More reports than asked for are kept all the same: the gateway has handed them out.
+	reports := make([]Report, 0, len(out.Response.PullSmsSendStatusSet))
+	for _, st := range out.Response.PullSmsSendStatusSet {
+		reports = append(reports, Report{SerialNo: st.SerialNo, PhoneNumber: st.PhoneNumber, ReportStatus: st.ReportStatus,
+			Description: clean(st.Description, maxDescription), UserReceiveTime: unixTime(st.UserReceiveTime)})
+	}
+	return reports, nil
+}
+
+// unixTime reads a time given in Unix seconds (a number, or a string of digits); anything else, or
+// none, is zero.
+func unixTime(raw json.RawMessage) time.Time {
+	s := strings.Trim(string(raw), `"`)
+	sec, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || sec <= 0 || sec > maxUnix {
+		return time.Time{}
+	}
+	return time.Unix(sec, 0).UTC()
+}
+
+// maxUnix is 9999-12-31: later "times" are garbage, and would not fit a database's time column.
+const maxUnix = 253402214400
+
+// clean makes s valid UTF-8 of at most max bytes without control characters (a line break, a NUL).
+func clean(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '?'
+		}
+		return r
+	}, strings.ToValidUTF8(s, "?"))
+	for len(s) > max {
+		_, size := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-size]
+	}
+	return s
+}
+
+// limitedTransport reads at most maxAnswer bytes of any answer's body: the SDK reads bodies whole.
+type limitedTransport struct{ next http.RoundTripper }
+
+func (t limitedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = &limitedBody{body: resp.Body, r: io.LimitReader(resp.Body, maxAnswer+1)}
+	return resp, nil
+}
+
+// limitedBody fails a read past maxAnswer, so that an oversized answer is an error rather than a
+// truncated document that might still parse.
+type limitedBody struct {
+	body io.Closer
+	r    io.Reader // the body, one byte past the limit at most: that byte tells a larger body
+	read int64
+}
+
+var errAnswerTooLarge = fmt.Errorf("the answer is larger than %d bytes", maxAnswer)
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if b.read += int64(n); b.read > maxAnswer {
+		return n, errAnswerTooLarge
+	}
+	return n, err
+}
+
+func (b *limitedBody) Close() error { return b.body.Close() }

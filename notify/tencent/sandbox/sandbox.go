@@ -1,7 +1,9 @@
-// Package sandbox simulates Tencent Cloud SMS (API 3.0, sms 2021-01-11 SendSms) for tests and dev:
-// an http.Handler that checks each request's TC3-HMAC-SHA256 signature and timestamp as the real
-// gateway does, records what it was asked to send, and answers in the gateway's own JSON, or as
-// it was told to fail (throttled, a refused number, a wrong key, a 5xx, a hang).
+// Package sandbox simulates Tencent Cloud SMS (API 3.0, sms 2021-01-11: SendSms and
+// PullSmsSendStatus) for tests and dev: an http.Handler that checks each request's TC3-HMAC-SHA256
+// signature and timestamp as the real gateway does, records what it was asked to send, hands out a
+// delivery report of every message it accepted (each once, as the gateway does), and answers in
+// the gateway's own JSON, or as it was told to fail (throttled, a refused number, a wrong key, a
+// 5xx, a hang, a message the phone never got).
 package sandbox
 
 import (
@@ -14,6 +16,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,9 +25,18 @@ import (
 
 // The simulated API.
 const (
-	Service = "sms"
-	Version = "2021-01-11"
-	Action  = "SendSms"
+	Service    = "sms"
+	Version    = "2021-01-11"
+	Action     = "SendSms"           // sends messages
+	PullAction = "PullSmsSendStatus" // hands out delivery reports
+)
+
+// maxPull is the most reports one PullSmsSendStatus request may ask for; maxReports the most the
+// simulator holds for pulling (the gateway, too, forgets reports nobody pulls), the oldest going
+// first.
+const (
+	maxPull    = 100
+	maxReports = 10000
 )
 
 // maxSkew is how far a request's X-TC-Timestamp may be from the gateway's clock (Tencent Cloud
@@ -42,9 +54,11 @@ type Received struct {
 	Region     string // X-TC-Region
 }
 
-// Answer is how the simulator answers one request instead of sending. Zero fields keep their normal
-// behaviour; the first queued answer is used up by the next request that passes the signature check.
+// Answer is how the simulator answers one request instead of sending (or handing out reports). Zero
+// fields keep their normal behaviour; the first queued answer for an action is used up by the next
+// request for it that passes the signature check.
 type Answer struct {
+	Action     string // the action it answers: Action (SendSms) when empty, or PullAction
 	Status     int    // an HTTP status other than 200, e.g. 503
 	Error      string // a request-level error code, e.g. AuthFailure.UnauthorizedOperation or LimitExceeded...
 	SendStatus string // the per-number code instead of "Ok", e.g. LimitExceeded.PhoneNumberOneHourLimit
@@ -60,7 +74,9 @@ type SMS struct {
 	templates map[string]int // template id -> number of parameters; nil accepts any
 	answers   []Answer
 	received  []Received
+	reports   []pullStatus // delivery reports not yet handed out, oldest first
 	requests  int
+	pulls     int
 	closed    chan struct{}
 	closeOnce sync.Once
 }
@@ -103,6 +119,35 @@ func (s *SMS) Requests() int {
 	return s.requests
 }
 
+// Pulls returns how many of the requests asked for delivery reports (PullSmsSendStatus).
+func (s *SMS) Pulls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pulls
+}
+
+// Fail makes the delivery report of the accepted message serialNo a failure with the carrier's
+// description (e.g. MK:0001, the phone switched off), as when a message never reaches the phone. It
+// reports false when the gateway holds no report of that message: unknown, or handed out already.
+func (s *SMS) Fail(serialNo, description string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.reports {
+		if s.reports[i].SerialNo == serialNo {
+			s.reports[i].ReportStatus, s.reports[i].Description = "FAIL", description
+			return true
+		}
+	}
+	return false
+}
+
+// Reports returns how many delivery reports the gateway holds, not yet handed out.
+func (s *SMS) Reports() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.reports)
+}
+
 // Close releases requests left hanging.
 func (s *SMS) Close() { s.closeOnce.Do(func() { close(s.closed) }) }
 
@@ -129,12 +174,34 @@ type sendStatus struct {
 	IsoCode        string
 }
 
+// pullSmsSendStatusRequest is PullSmsSendStatus's body as the API defines it.
+type pullSmsSendStatusRequest struct {
+	Limit       int
+	SmsSdkAppId string
+}
+
+// pullStatus is one delivery report in a PullSmsSendStatus response.
+type pullStatus struct {
+	UserReceiveTime  int64 // Unix seconds
+	CountryCode      string
+	SubscriberNumber string
+	PhoneNumber      string
+	SerialNo         string
+	ReportStatus     string
+	Description      string
+	SessionContext   string
+}
+
 var mainlandPhone = regexp.MustCompile(`^\+861[3-9][0-9]{9}$`)
 
 // ServeHTTP implements http.Handler: POST / with a JSON body, as the API 3.0 endpoint.
 func (s *SMS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	action := r.Header.Get("X-TC-Action")
 	s.mu.Lock()
 	s.requests++
+	if action == PullAction {
+		s.pulls++
+	}
 	s.mu.Unlock()
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil || r.Method != http.MethodPost {
@@ -145,8 +212,12 @@ func (s *SMS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, code, msg)
 		return
 	}
-	if r.Header.Get("X-TC-Action") != Action || r.Header.Get("X-TC-Version") != Version {
-		s.fail(w, "InvalidAction", "only SendSms of 2021-01-11 is simulated")
+	if (action != Action && action != PullAction) || r.Header.Get("X-TC-Version") != Version {
+		s.fail(w, "InvalidAction", "only SendSms and PullSmsSendStatus of 2021-01-11 are simulated")
+		return
+	}
+	if action == PullAction {
+		s.pull(w, r, body)
 		return
 	}
 	var req sendSmsRequest
@@ -155,27 +226,13 @@ func (s *SMS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	s.mu.Lock()
-	var ans Answer
-	if len(s.answers) > 0 {
-		ans, s.answers = s.answers[0], s.answers[1:]
+	ans := s.answer(Action)
+	if s.answered(w, r, ans) {
+		return
 	}
+	s.mu.Lock()
 	templates := s.templates
 	s.mu.Unlock()
-	switch {
-	case ans.Hang:
-		select {
-		case <-r.Context().Done():
-		case <-s.closed:
-		}
-		return
-	case ans.Status != 0:
-		http.Error(w, http.StatusText(ans.Status), ans.Status)
-		return
-	case ans.Error != "":
-		s.fail(w, ans.Error, "simulated failure")
-		return
-	}
 	switch n, known := templates[req.TemplateId]; {
 	case req.SmsSdkAppId != s.sdkAppID:
 		s.fail(w, "UnauthorizedOperation.SmsSdkAppIdVerifyFail", "SmsSdkAppId does not belong to this key")
@@ -205,11 +262,76 @@ func (s *SMS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.mu.Lock()
 			s.received = append(s.received, Received{SerialNo: st.SerialNo, Phone: phone, TemplateID: req.TemplateId, Params: req.TemplateParamSet,
 				SignName: req.SignName, SDKAppID: req.SmsSdkAppId, Region: r.Header.Get("X-TC-Region")})
+			// The phone gets it at once: the report waits for the next pull.
+			s.reports = append(s.reports, pullStatus{UserReceiveTime: s.now().Unix(), CountryCode: "86",
+				SubscriberNumber: strings.TrimPrefix(phone, "+86"), PhoneNumber: phone, SerialNo: st.SerialNo,
+				ReportStatus: "SUCCESS", Description: "DELIVRD"})
+			if len(s.reports) > maxReports {
+				s.reports = slices.Delete(s.reports, 0, len(s.reports)-maxReports)
+			}
 			s.mu.Unlock()
 		}
 		set = append(set, st)
 	}
-	s.answer(w, map[string]any{"SendStatusSet": set})
+	s.ok(w, map[string]any{"SendStatusSet": set})
+}
+
+// pull answers PullSmsSendStatus: the oldest reports the gateway holds, at most Limit, each handed
+// out once.
+func (s *SMS) pull(w http.ResponseWriter, r *http.Request, body []byte) {
+	var req pullSmsSendStatusRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		s.fail(w, "FailedOperation.JsonParseFail", "the body is not the request's JSON")
+		return
+	}
+	if s.answered(w, r, s.answer(PullAction)) {
+		return
+	}
+	switch {
+	case req.SmsSdkAppId != s.sdkAppID:
+		s.fail(w, "UnauthorizedOperation.SmsSdkAppIdVerifyFail", "SmsSdkAppId does not belong to this key")
+		return
+	case req.Limit < 1 || req.Limit > maxPull:
+		s.fail(w, "InvalidParameterValue", fmt.Sprintf("Limit must be 1 to %d", maxPull))
+		return
+	}
+	s.mu.Lock()
+	n := min(req.Limit, len(s.reports))
+	set := append([]pullStatus{}, s.reports[:n]...)
+	s.reports = slices.Delete(s.reports, 0, n)
+	s.mu.Unlock()
+	s.ok(w, map[string]any{"PullSmsSendStatusSet": set})
+}
+
+// answer takes the first queued answer for action; the zero Answer when there is none.
+func (s *SMS) answer(action string) Answer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, a := range s.answers {
+		if a.Action == action || a.Action == "" && action == Action {
+			s.answers = slices.Delete(s.answers, i, i+1)
+			return a
+		}
+	}
+	return Answer{}
+}
+
+// answered answers the request as ans says, if it says anything but the normal answer.
+func (s *SMS) answered(w http.ResponseWriter, r *http.Request, ans Answer) bool {
+	switch {
+	case ans.Hang:
+		select {
+		case <-r.Context().Done():
+		case <-s.closed:
+		}
+	case ans.Status != 0:
+		http.Error(w, http.StatusText(ans.Status), ans.Status)
+	case ans.Error != "":
+		s.fail(w, ans.Error, "simulated failure")
+	default:
+		return false
+	}
+	return true
 }
 
 // verify checks the request's TC3-HMAC-SHA256 signature and timestamp as the gateway does, and
@@ -261,12 +383,12 @@ func (s *SMS) verify(r *http.Request, body []byte) (code, msg string) {
 }
 
 func (s *SMS) fail(w http.ResponseWriter, code, msg string) {
-	s.answer(w, map[string]any{"Error": map[string]string{"Code": code, "Message": msg}})
+	s.ok(w, map[string]any{"Error": map[string]string{"Code": code, "Message": msg}})
 }
 
-// answer writes {"Response": {..., "RequestId": ...}} with status 200, as the gateway answers
-// errors too.
-func (s *SMS) answer(w http.ResponseWriter, resp map[string]any) {
+// ok writes {"Response": {..., "RequestId": ...}} with status 200, as the gateway answers errors
+// too.
+func (s *SMS) ok(w http.ResponseWriter, resp map[string]any) {
 	resp["RequestId"] = serial()
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{"Response": resp})
