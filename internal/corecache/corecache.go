@@ -177,6 +177,20 @@ func (c *Core) MarkReminderDelivered(ctx context.Context, channel, messageID str
 	return r, nil
 }
 
+// MarkReminderUndelivered implements store.CoreDB: it passes the report of a reminder that never
+// arrived through, then drops the account's cached answers, so that the customer's notices list
+// says so.
+func (c *Core) MarkReminderUndelivered(ctx context.Context, channel, messageID, code string, at time.Time) (store.Reminder, error) {
+	r, err := c.next.MarkReminderUndelivered(ctx, channel, messageID, code, at)
+	if err != nil {
+		return r, err
+	}
+	if err := c.Invalidate(ctx, r.AccountID); err != nil {
+		c.log.Error("cache not invalidated after a delivery report", "account_id", r.AccountID, "err", err)
+	}
+	return r, nil
+}
+
 type remindersPage struct {
 	Reminders []store.Reminder
 	Total     int

@@ -219,6 +219,22 @@ func TestRemindersAreCachedUntilARecordOrAReport(t *testing.T) {
 		}
 	})
 
+	lost := r
+	lost.Stage, lost.MessageID = "overdue_15", "2433:lost"
+	if _, created, err := c.RecordReminder(ctx, lost); err != nil || !created {
+		t.Fatalf("RecordReminder = %v, %v", created, err)
+	}
+	reaching(t, 1, func() { list(acc.ID) })
+	failed, err := c.MarkReminderUndelivered(ctx, "tencent", "2433:lost", "MK:0001", today.Add(3*time.Hour))
+	if err != nil || failed.Status != billing.ReminderFailed {
+		t.Fatalf("MarkReminderUndelivered = %+v, %v", failed, err)
+	}
+	reaching(t, 1, func() {
+		if after, _ := list(acc.ID); after[0].Status != billing.ReminderFailed || after[0].ErrorCode != "MK:0001" {
+			t.Errorf("after the report of a lost message the list says %+v", after[0])
+		}
+	})
+
 	reaching(t, 2, func() {
 		for range 2 {
 			a, err := c.ArrearsAccount(ctx, acc.ID)
@@ -232,5 +248,8 @@ func TestRemindersAreCachedUntilARecordOrAReport(t *testing.T) {
 	}
 	if _, err := c.MarkReminderDelivered(ctx, "tencent", "2433:none", today); !errors.Is(err, billing.ErrNotFound) {
 		t.Errorf("MarkReminderDelivered of an unknown message = %v, want ErrNotFound", err)
+	}
+	if _, err := c.MarkReminderUndelivered(ctx, "tencent", "2433:none", "MK:0001", today); !errors.Is(err, billing.ErrNotFound) {
+		t.Errorf("MarkReminderUndelivered of an unknown message = %v, want ErrNotFound", err)
 	}
 }

@@ -24,6 +24,7 @@ type CoreDB interface {
 	Receipts(ctx context.Context, accountID int64, page Page) ([]Receipt, int, error)
 	RecordReminder(ctx context.Context, r Reminder) (Reminder, bool, error)
 	MarkReminderDelivered(ctx context.Context, channel, messageID string, at time.Time) (Reminder, error)
+	MarkReminderUndelivered(ctx context.Context, channel, messageID, code string, at time.Time) (Reminder, error)
 	Reminders(ctx context.Context, accountID int64, page Page) ([]Reminder, int, error)
 	CountOverdueAccounts(ctx context.Context, dueBy time.Time, lowBalance billing.Money) (int, error)
 	OverdueAccounts(ctx context.Context, dueBy time.Time, lowBalance billing.Money, after int64, limit int) ([]ArrearsAccount, error)

@@ -144,21 +144,55 @@ func (c *Core) MarkReminderDelivered(ctx context.Context, channel, messageID str
 			truncateText(channel, 16), truncateText(messageID, MaxReminderMessageID), at, billing.ErrInvalid)
 	}
 	at = at.UTC().Truncate(time.Millisecond)
-	newest := []any{sql.Named("channel", channel), sql.Named("message", messageID)}
+	r, err := c.reportReminder(ctx, channel, messageID, billing.ReminderDelivered, "delivered_at = @at",
+		[]any{sql.Named("at", timestamp(at))}, func(r *Reminder) { r.DeliveredAt = at })
+	if err != nil {
+		return Reminder{}, fmt.Errorf("store: %s message %s delivered: %w", channel, messageID, err)
+	}
+	return r, nil
+}
+
+// MarkReminderUndelivered records a channel's report that the reminder it knows by messageID never
+// reached the customer (the phone was off for days, the number is out of service): a sent reminder
+// becomes failed with the channel's code, by a conditional update, so that the legal clock no
+// longer counts it as delivered. A report about one failed already changes nothing and returns it
+// as it is, its first code kept; one about a reminder delivered is a conflict, since a delivery
+// once confirmed stays confirmed. No reminder with that id is not found; of an id given twice the
+// report is about the newer. at is when the channel says the message was lost: the reference
+// schema keeps no time of a failure (its status and code are the proof), but a utility's own may.
+func (c *Core) MarkReminderUndelivered(ctx context.Context, channel, messageID, code string, at time.Time) (Reminder, error) {
+	if !identifier(channel, 16) || !printable(messageID, MaxReminderMessageID) || !printable(code, MaxReminderErrorCode) || at.IsZero() {
+		return Reminder{}, fmt.Errorf("store: reminder undelivered: channel %q, message %q, code %q at %v: %w",
+			truncateText(channel, 16), truncateText(messageID, MaxReminderMessageID), truncateText(code, MaxReminderErrorCode),
+			at, billing.ErrInvalid)
+	}
+	r, err := c.reportReminder(ctx, channel, messageID, billing.ReminderFailed, "error_code = @code",
+		[]any{sql.Named("code", code)}, func(r *Reminder) { r.ErrorCode = code })
+	if err != nil {
+		return Reminder{}, fmt.Errorf("store: %s message %s undelivered: %w", channel, messageID, err)
+	}
+	return r, nil
+}
+
+// reportReminder moves the newest reminder the channel knows by messageID from sent to status to,
+// setting the columns of set (with args) as apply sets them on the record, in one transaction. A
+// reminder in status to already is returned as it is; one in any other status is a conflict.
+func (c *Core) reportReminder(ctx context.Context, channel, messageID string, to billing.ReminderStatus, set string,
+	args []any, apply func(*Reminder)) (Reminder, error) {
 	const newestWhere = `id = (SELECT MAX(id) FROM reminders WHERE channel = @channel AND message_id = @message)`
 	var r Reminder
 	err := c.db.Transact(ctx, func(tx *sql.Tx) error {
 		var err error
-		if r, err = reminderWhere(ctx, tx, newestWhere, newest...); err != nil {
+		if r, err = reminderWhere(ctx, tx, newestWhere, sql.Named("channel", channel), sql.Named("message", messageID)); err != nil {
 			return err
 		}
 		if r.Status == billing.ReminderSent {
-			res, err := tx.ExecContext(ctx, `UPDATE reminders SET status = @delivered, delivered_at = @at
-WHERE id = @id AND status = @sent`, sql.Named("delivered", string(billing.ReminderDelivered)),
-				sql.Named("at", timestamp(at)), sql.Named("id", r.ID), sql.Named("sent", string(billing.ReminderSent)))
+			res, err := tx.ExecContext(ctx, `UPDATE reminders SET status = @to, `+set+` WHERE id = @id AND status = @sent`,
+				append([]any{sql.Named("to", string(to)), sql.Named("id", r.ID), sql.Named("sent", string(billing.ReminderSent))}, args...)...)
 			err = oneRow(res, err)
 			if err == nil {
-				r.Status, r.DeliveredAt = billing.ReminderDelivered, at
+				r.Status = to
+				apply(&r)
 				return nil
 			}
 			if !errors.Is(err, billing.ErrConflict) {
@@ -169,15 +203,12 @@ WHERE id = @id AND status = @sent`, sql.Named("delivered", string(billing.Remind
 				return err
 			}
 		}
-		if r.Status != billing.ReminderDelivered {
+		if r.Status != to {
 			return fmt.Errorf("reminder %d is %s: %w", r.ID, r.Status, billing.ErrConflict)
 		}
 		return nil
 	})
-	if err != nil {
-		return Reminder{}, fmt.Errorf("store: %s message %s delivered: %w", channel, messageID, err)
-	}
-	return r, nil
+	return r, err
 }
 
 // Reminders returns a page of the account's reminders and notices, newest day first (the later

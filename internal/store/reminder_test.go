@@ -409,6 +409,201 @@ func TestMarkReminderDelivered(t *testing.T) {
 	})
 }
 
+func TestMarkReminderUndelivered(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		acc := f.account(accountSpec{No: "3100000001"})
+		core := newCore(db)
+		ctx := t.Context()
+		sentAt := time.Date(2026, 11, 26, 0, 30, 0, 0, time.UTC)
+		record := func(stage, channel, message string, status billing.ReminderStatus, code string) store.Reminder {
+			t.Helper()
+			r, created, err := core.RecordReminder(ctx, store.Reminder{AccountID: acc, Stage: stage, Channel: channel,
+				RemindOn: day("2026-11-26"), SentAt: sentAt, Amount: 17815, Recipient: "138****8000",
+				Content: "【青山县供电公司】电费催交通知", Status: status, MessageID: message, ErrorCode: code})
+			if err != nil || !created {
+				t.Fatalf("RecordReminder(%s): %v, %v", stage, created, err)
+			}
+			return r
+		}
+		stored := func(id int64) store.Reminder {
+			t.Helper()
+			list, _, err := core.Reminders(ctx, acc, store.Page{Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range list {
+				if r.ID == id {
+					return r
+				}
+			}
+			t.Fatalf("reminder %d is not listed", id)
+			return store.Reminder{}
+		}
+		reportAt := time.Date(2026, 11, 26, 9, 1, 2, 345_678_901, cst)
+
+		t.Run("a sent reminder becomes failed with the code, once", func(t *testing.T) {
+			r := record("cuijiao", "tencent", "2433:8f1c0d6e", billing.ReminderSent, "")
+			got, err := core.MarkReminderUndelivered(ctx, "tencent", "2433:8f1c0d6e", "MK:0001", reportAt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := r
+			want.Status, want.ErrorCode = billing.ReminderFailed, "MK:0001"
+			if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(stored(r.ID), want) {
+				t.Fatalf("MarkReminderUndelivered =\n %+v\nwant\n %+v", got, want)
+			}
+			// The channel reports again, with another code: the first stays, and it is no error.
+			again, err := core.MarkReminderUndelivered(ctx, "tencent", "2433:8f1c0d6e", "UNDELIV", reportAt.Add(time.Hour))
+			if err != nil || !reflect.DeepEqual(again, want) || !reflect.DeepEqual(stored(r.ID), want) {
+				t.Errorf("a second report = %+v, %v; want the first failure unchanged", again, err)
+			}
+			// A delivery report after it is the conflict MarkReminderDelivered knows.
+			if _, err := core.MarkReminderDelivered(ctx, "tencent", "2433:8f1c0d6e", reportAt); !errors.Is(err, billing.ErrConflict) {
+				t.Errorf("a delivery report after the failure = %v, want ErrConflict", err)
+			}
+		})
+
+		t.Run("a delivered reminder stays delivered", func(t *testing.T) {
+			r := record("overdue_15", "tencent", "2433:delivered", billing.ReminderSent, "")
+			delivered, err := core.MarkReminderDelivered(ctx, "tencent", "2433:delivered", reportAt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := core.MarkReminderUndelivered(ctx, "tencent", "2433:delivered", "MK:0001", reportAt); !errors.Is(err, billing.ErrConflict) {
+				t.Errorf("a failure report about a delivered reminder = %v, want ErrConflict", err)
+			}
+			if got := stored(r.ID); !reflect.DeepEqual(got, delivered) {
+				t.Errorf("after the report: %+v, want %+v", got, delivered)
+			}
+		})
+
+		t.Run("a reminder that failed to send keeps its code", func(t *testing.T) {
+			r := record("overdue_1", "wechat", "3128840000009", billing.ReminderFailed, "43004")
+			got, err := core.MarkReminderUndelivered(ctx, "wechat", "3128840000009", "MK:0001", reportAt)
+			if err != nil || !reflect.DeepEqual(got, r) || !reflect.DeepEqual(stored(r.ID), r) {
+				t.Errorf("MarkReminderUndelivered = %+v, %v; want %+v unchanged", got, err, r)
+			}
+		})
+
+		t.Run("unknown messages are not found", func(t *testing.T) {
+			for _, tc := range []struct{ name, channel, message string }{
+				{"no such message", "tencent", "2433:ffffffff"},
+				{"the message id of another channel", "wechat", "2433:8f1c0d6e"},
+				{"a message id in other letter case", "tencent", "2433:8F1C0D6E"},
+				{"a message id with a trailing letter", "tencent", "2433:8f1c0d6ee"},
+			} {
+				if _, err := core.MarkReminderUndelivered(ctx, tc.channel, tc.message, "MK:0001", reportAt); !errors.Is(err, billing.ErrNotFound) {
+					t.Errorf("%s: MarkReminderUndelivered(%s, %s) = %v, want ErrNotFound", tc.name, tc.channel, tc.message, err)
+				}
+			}
+		})
+
+		t.Run("an id given twice names the newer reminder", func(t *testing.T) {
+			older := record("twice_a", "dev", "8", billing.ReminderSent, "")
+			newer := record("twice_b", "dev", "8", billing.ReminderSent, "")
+			got, err := core.MarkReminderUndelivered(ctx, "dev", "8", "MK:0001", reportAt)
+			if err != nil || got.ID != newer.ID {
+				t.Fatalf("MarkReminderUndelivered = %+v, %v; want reminder %d", got, err, newer.ID)
+			}
+			if stored(older.ID).Status != billing.ReminderSent {
+				t.Error("the older reminder with the same id failed too")
+			}
+		})
+
+		t.Run("a code that looks like SQL is kept as text", func(t *testing.T) {
+			const code = "x');DELETE-FROM-reminders;--"
+			r := record("sql", "tencent", "2433:sql", billing.ReminderSent, "")
+			got, err := core.MarkReminderUndelivered(ctx, "tencent", "2433:sql", code, reportAt)
+			if err != nil || got.ErrorCode != code || stored(r.ID).ErrorCode != code {
+				t.Errorf("MarkReminderUndelivered = %+v, %v; want the code stored as given", got, err)
+			}
+			if n := countRows(t, db, "reminders"); n < 6 {
+				t.Errorf("%d reminders left", n)
+			}
+		})
+
+		t.Run("concurrent reports fail it once", func(t *testing.T) {
+			r := record("concurrent", "tencent", "2433:concurrent", billing.ReminderSent, "")
+			const reports = 8
+			var (
+				wg   sync.WaitGroup
+				errs = make([]error, reports)
+				got  = make([]store.Reminder, reports)
+			)
+			for i := range reports {
+				wg.Go(func() {
+					got[i], errs[i] = core.MarkReminderUndelivered(ctx, "tencent", "2433:concurrent", fmt.Sprintf("MK:%04d", i),
+						reportAt.Add(time.Duration(i)*time.Second))
+				})
+			}
+			wg.Wait()
+			final := stored(r.ID)
+			for i := range reports {
+				if errs[i] != nil || !reflect.DeepEqual(got[i], final) {
+					t.Errorf("report %d = %+v, %v; want the one failure %+v", i, got[i], errs[i], final)
+				}
+			}
+			if final.Status != billing.ReminderFailed || !strings.HasPrefix(final.ErrorCode, "MK:") {
+				t.Errorf("after the reports: %s with code %q", final.Status, final.ErrorCode)
+			}
+		})
+
+		t.Run("a delivery and a loss reported at once: one wins, whole", func(t *testing.T) {
+			r := record("race", "tencent", "2433:race", billing.ReminderSent, "")
+			var (
+				wg                sync.WaitGroup
+				delivered, failed store.Reminder
+				errD, errF        error
+			)
+			wg.Go(func() { delivered, errD = core.MarkReminderDelivered(ctx, "tencent", "2433:race", reportAt) })
+			wg.Go(func() { failed, errF = core.MarkReminderUndelivered(ctx, "tencent", "2433:race", "MK:0001", reportAt) })
+			wg.Wait()
+			final := stored(r.ID)
+			switch {
+			case errD == nil && errors.Is(errF, billing.ErrConflict):
+				if final.Status != billing.ReminderDelivered || final.ErrorCode != "" || !reflect.DeepEqual(final, delivered) {
+					t.Errorf("delivery won, but the record is %+v", final)
+				}
+			case errF == nil && errors.Is(errD, billing.ErrConflict):
+				if final.Status != billing.ReminderFailed || !final.DeliveredAt.IsZero() || !reflect.DeepEqual(final, failed) {
+					t.Errorf("the loss won, but the record is %+v", final)
+				}
+			default:
+				t.Errorf("delivered: %v; undelivered: %v; want one to win and the other a conflict", errD, errF)
+			}
+		})
+
+		hostile := []struct {
+			name, channel, message, code string
+			at                           time.Time
+		}{
+			{"no message id", "tencent", "", "MK:0001", reportAt},
+			{"65-character message id", "tencent", strings.Repeat("9", 65), "MK:0001", reportAt},
+			{"message id with a NUL", "tencent", "2433\x00", "MK:0001", reportAt},
+			{"message id with SQL", "tencent", "' OR 1=1 --", "MK:0001", reportAt},
+			{"no channel", "", "2433:8f1c0d6e", "MK:0001", reportAt},
+			{"channel with a quote", "tencent'", "2433:8f1c0d6e", "MK:0001", reportAt},
+			{"17-character channel", strings.Repeat("t", 17), "2433:8f1c0d6e", "MK:0001", reportAt},
+			{"no code", "tencent", "2433:8f1c0d6e", "", reportAt},
+			{"65-character code", "tencent", "2433:8f1c0d6e", strings.Repeat("E", 65), reportAt},
+			{"code with a newline", "tencent", "2433:8f1c0d6e", "MK:0001\nstatus=delivered", reportAt},
+			{"code with a space", "tencent", "2433:8f1c0d6e", "phone off", reportAt},
+			{"code with a NUL", "tencent", "2433:8f1c0d6e", "MK\x000001", reportAt},
+			{"code in Chinese", "tencent", "2433:8f1c0d6e", "用户关机", reportAt},
+			{"code of invalid UTF-8", "tencent", "2433:8f1c0d6e", "MK\xff", reportAt},
+			{"no time", "tencent", "2433:8f1c0d6e", "MK:0001", time.Time{}},
+		}
+		for _, tc := range hostile {
+			t.Run(tc.name, func(t *testing.T) {
+				if _, err := core.MarkReminderUndelivered(ctx, tc.channel, tc.message, tc.code, tc.at); !errors.Is(err, billing.ErrInvalid) {
+					t.Errorf("MarkReminderUndelivered(%q, %q, %q, %v) = %v, want ErrInvalid", tc.channel, tc.message, tc.code, tc.at, err)
+				}
+			})
+		}
+	})
+}
+
 func TestReminders(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *store.DB) {
 		f := newFixture(t, db)
