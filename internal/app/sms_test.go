@@ -96,13 +96,30 @@ func TestSignInThroughTheSMSGateway(t *testing.T) {
 				len(got[0].Params) != 2 || !regexp.MustCompile(`^[0-9]{6}$`).MatchString(got[0].Params[0]) || got[0].Params[1] != "5" {
 				t.Fatalf("the gateway received %+v, want one sign-in code as template 2000001", got)
 			}
-			if n := sim.Requests(); n != 2 {
-				t.Errorf("%d requests reached the gateway, want the throttled one and its retry", n)
+			// The worker asks the gateway for delivery reports too.
+			if n := sim.Requests() - sim.Pulls(); n != 2 {
+				t.Errorf("%d requests to send reached the gateway, want the throttled one and its retry", n)
 			}
 			if status, body := post("/api/v1/login", `{"phone":"13800138000","code":"`+got[0].Params[0]+`"}`); status != http.StatusOK {
 				t.Errorf("POST /api/v1/login with the texted code = %d %s", status, body)
 			}
 		})
+	}
+}
+
+// TestWorkerPullsSMSDeliveryReports: with Tencent Cloud SMS configured, the worker of `gridpay all`
+// asks the gateway for delivery reports from its start.
+func TestWorkerPullsSMSDeliveryReports(t *testing.T) {
+	sim, endpoint := smsGateway(t)
+	e := withDBs(t, smsVars(endpoint))
+	e["GRIDPAY_REDIS_URL"] = redistest.URL(t, redistest.DBApp)
+	startServer(t, "all", e)
+	deadline := time.Now().Add(20 * time.Second)
+	for sim.Pulls() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the worker did not ask the SMS gateway for delivery reports within 20 s")
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

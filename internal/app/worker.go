@@ -53,6 +53,10 @@ func startWorker(ctx context.Context, cfg config.Config, log *slog.Logger, svc *
 		}
 	}()
 	go func() { defer wg.Done(); sweeper.Run(ctx) }()
+	if reports := smsStatusPuller(log, svc); reports != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); reports.Run(ctx) }()
+	}
 	log.Info("worker running", "concurrency", cfg.WorkerConcurrency, "queues", worker.Queues)
 	return wg.Wait
 }
