@@ -188,13 +188,34 @@ func (r *Reminders) scan(ctx context.Context, day, now time.Time, after int64, e
 			return err
 		}
 	}
+	// The next batch is read while this one is decided and queued: the core database and Redis
+	// work side by side. Reading ahead changes nothing on record, so a run cut short still resumes
+	// after the last batch it recorded.
+	type read struct {
+		batch []store.ArrearsAccount
+		err   error
+	}
+	readAfter := func(after int64) <-chan read {
+		ch := make(chan read, 1)
+		go func() {
+			batch, err := r.Core.OverdueAccounts(ctx, dueBy, low, after, size)
+			ch <- read{batch, err}
+		}()
+		return ch
+	}
+	next := readAfter(after)
 	for {
-		batch, err := r.Core.OverdueAccounts(ctx, dueBy, low, after, size)
-		if err != nil {
-			return err
+		got := <-next
+		if got.err != nil {
+			return got.err
 		}
+		batch := got.batch
 		if len(batch) == 0 {
 			return nil
+		}
+		last := len(batch) < size
+		if !last {
+			next = readAfter(batch[len(batch)-1].ID)
 		}
 		ds, err := r.decide(ctx, p, batch, now)
 		if err != nil {
@@ -203,8 +224,7 @@ func (r *Reminders) scan(ctx context.Context, day, now time.Time, after int64, e
 		if err := each(ds, total); err != nil {
 			return err
 		}
-		after = batch[len(batch)-1].ID
-		if len(batch) < size {
+		if last {
 			return nil
 		}
 	}
@@ -256,27 +276,7 @@ func (r *Reminders) Run(ctx context.Context, day time.Time) (store.ReminderRun, 
 	now := r.Now()
 	total := run.Counts
 	err = r.scan(ctx, day, now, run.LastAccountID, func(ds []decided, inReach int) error {
-		var c store.RunCounts
-		var tasks []remindTask
-		for _, d := range ds {
-			count(&c, d)
-			if d.stage != "" {
-				tasks = append(tasks, remindTask{run: run.ID, account: d.Account.ID, stage: d.stage, day: d.day, at: d.SendAt})
-			}
-		}
-		n, err := r.enqueueAll(ctx, tasks, now)
-		if err != nil {
-			return err
-		}
-		c.Enqueued = int64(n)
-		if err := r.Portal.AdvanceReminderRun(ctx, run.ID, ds[len(ds)-1].Account.ID, c); err != nil {
-			return err
-		}
-		total = addCounts(total, c)
-		if r.Progress != nil {
-			r.Progress(RunProgress{LastAccountID: ds[len(ds)-1].Account.ID, Counts: total, Total: inReach})
-		}
-		return nil
+		return r.queueBatch(ctx, run.ID, ds, now, inReach, &total)
 	})
 	if err != nil {
 		// Left running: the task's retry, or the next start of the day, resumes after the cursor.
@@ -292,6 +292,33 @@ func (r *Reminders) Run(ctx context.Context, day time.Time) (store.ReminderRun, 
 	r.Log.Info("arrears run done", "day", day.Format(time.DateOnly), "scanned", done.Counts.Scanned, "due", done.Counts.Due,
 		"enqueued", done.Counts.Enqueued, "suppressed", done.Counts.SuppressedTotal())
 	return done, nil
+}
+
+// queueBatch queues the tasks of one batch's decisions and records the batch on the run: its
+// counts and the cursor past it, in one transaction, after every task is queued.
+func (r *Reminders) queueBatch(ctx context.Context, runID int64, ds []decided, now time.Time, inReach int, total *store.RunCounts) error {
+	var c store.RunCounts
+	var tasks []remindTask
+	for _, d := range ds {
+		count(&c, d)
+		if d.stage != "" {
+			tasks = append(tasks, remindTask{run: runID, account: d.Account.ID, stage: d.stage, day: d.day, at: d.SendAt})
+		}
+	}
+	n, err := r.enqueueAll(ctx, tasks, now)
+	if err != nil {
+		return err
+	}
+	c.Enqueued = int64(n)
+	last := ds[len(ds)-1].Account.ID
+	if err := r.Portal.AdvanceReminderRun(ctx, runID, last, c); err != nil {
+		return err
+	}
+	*total = addCounts(*total, c)
+	if r.Progress != nil {
+		r.Progress(RunProgress{LastAccountID: last, Counts: *total, Total: inReach})
+	}
+	return nil
 }
 
 // remindTask is a notify:remind task to queue.
