@@ -271,7 +271,7 @@ func writePlanned(w io.Writer, p worker.Planned, loc *time.Location) {
 			why += ": " + preconditionText[d.Withheld]
 		}
 	}
-	fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", pii.AccountNo(p.Account.No), p.Account.Class, stage, due,
+	fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", pii.AccountNo(p.Account.No), p.Account.Class.Label()+" "+string(p.Account.Class), stage, due,
 		d.Amount.String(), send, why)
 }
 
