@@ -602,3 +602,45 @@ func (r *remindRig) process(t *testing.T, a store.ArrearsAccount, due []worker.P
 	}
 	return r.sender.ProcessTask(context.Background(), task)
 }
+
+// TestLowBalanceAlert: a prepaid account with nothing owed and a balance under the threshold gets a
+// low-balance alert with its balance and the threshold, once a week.
+func TestLowBalanceAlert(t *testing.T) {
+	r := newRemindRig(t, storetest.SQLite)
+	ctx := context.Background()
+	var id int64
+	var no string
+	err := r.core.QueryRowContext(ctx, `SELECT a.id, a.account_no FROM accounts a
+WHERE a.class = 'residential' AND NOT EXISTS (SELECT 1 FROM bills b WHERE b.account_id = a.id AND b.status <> 'paid')
+ORDER BY a.id`).Scan(&id, &no)
+	if err != nil {
+		t.Fatalf("no residential account with every bill paid: %v", err)
+	}
+	if _, err := r.core.ExecContext(ctx, `UPDATE accounts SET prepaid_fen = 1234 WHERE id = @id`, sql.Named("id", id)); err != nil {
+		t.Fatal(err)
+	}
+	for _, day := range []int{26, 27} {
+		r.set(time.Date(2026, 11, day, 8, 30, 0, 0, beijing))
+		if _, err := r.reminders.Run(ctx, r.clock()); err != nil {
+			t.Fatal(err)
+		}
+		r.deliver(t)
+	}
+	var got []string
+	for _, rec := range r.records(t) {
+		if rec.account == id {
+			got = append(got, rec.on+":"+rec.stage+":"+rec.status)
+		}
+	}
+	if want := []string{"2026-11-26:low_balance:sent"}; !slices.Equal(got, want) {
+		t.Fatalf("records of the prepaid account: %v, want %v (once, not again the next day)", got, want)
+	}
+	msgs, err := r.inbox.Recent(ctx, "", 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(msgs, func(m notify.Delivery) bool { return m.Kind == notify.LowBalance })
+	if i < 0 || msgs[i].Params[notify.ParamAmount] != "12.34" || msgs[i].Params[notify.ParamThreshold] != "20.00" {
+		t.Errorf("low-balance message %+v, want the balance 12.34 and the threshold 20.00", msgs)
+	}
+}
