@@ -28,6 +28,8 @@ type dialect struct {
 	// applock takes an exclusive lock on a named resource until the transaction ends; "" when the
 	// dialect's write transactions exclude each other already.
 	applock string
+	// tableExists is a query of one row and column, 1 when the table named @name exists and else 0.
+	tableExists string
 	// duplicate, missingParent and retryable classify driver errors.
 	duplicate     func(error) bool
 	missingParent func(error) bool
@@ -48,6 +50,7 @@ var sqliteDialect = dialect{
 	// BEGIN IMMEDIATE (the _txlock DSN setting) takes the database's one write lock: every write
 	// transaction runs alone, so a named lock adds nothing.
 	applock:       "",
+	tableExists:   `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = @name`,
 	duplicate:     func(err error) bool { return isSQLiteCode(err, sqliteDuplicate...) },
 	missingParent: func(err error) bool { return isSQLiteCode(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) },
 	retryable:     func(err error) bool { return isSQLiteCode(err, sqliteBusy...) },
@@ -71,6 +74,7 @@ var sqlserverDialect = dialect{
 	applock: `DECLARE @rc INT, @name NVARCHAR(255) = LEFT(DB_NAME() + N':' + @resource, 255);
 EXEC @rc = sp_getapplock @Resource = @name, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = @timeout_ms;
 SELECT @rc`,
+	tableExists:   `SELECT CASE WHEN OBJECT_ID(@name, N'U') IS NULL THEN 0 ELSE 1 END`,
 	duplicate:     func(err error) bool { return isMSSQLNumber(err, 2627, 2601) },
 	missingParent: func(err error) bool { return isMSSQLNumber(err, 547) },
 	retryable:     func(err error) bool { return isMSSQLNumber(err, 1205) || errors.Is(err, errLockDeadlock) },

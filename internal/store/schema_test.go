@@ -48,11 +48,23 @@ VALUES (` + itoa(acc) + `, '` + stage + `', 'sms', '2026-11-26', ` + at + `, 100
 		suppressed := func(reason string) string {
 			return `INSERT INTO reminder_run_suppressions (run_id, reason, n) SELECT MIN(id), '` + reason + `', 1 FROM reminder_runs`
 		}
+		staff := func(username, role string) string {
+			return `INSERT INTO staff (username, display_name, role, password_hash, must_change_password, created_at, updated_at)
+VALUES ('` + username + `', 'x', '` + role + `', '$argon2id$', 1, ` + at + `, ` + at + `)`
+		}
 		for _, tc := range []struct {
 			name string
 			sql  string
 			ok   bool
 		}{
+			{"a staff member", staff("zhang.wei_2-b", "agent"), true},
+			{"a staff username in capitals", staff("Zhang.wei", "agent"), false},
+			{"the same username again", staff("zhang.wei_2-b", "admin"), false},
+			{"a staff username too short", staff("zw", "agent"), false},
+			{"a staff username with a space", staff("zhang wei", "agent"), false},
+			{"a staff username in Chinese", staff("张伟伟", "agent"), false},
+			{"a staff role in capitals", staff("li.na", "ADMIN"), false},
+			{"an unknown staff role", staff("li.na", "root"), false},
 			{"a dispute of a known category and status", dispute("paid_twice", "open"), true},
 			{"dispute category in capitals", dispute("PAID_TWICE", "open"), false},
 			{"dispute status in capitals", dispute("paid_twice", "Open"), false},
