@@ -24,6 +24,8 @@ Usage:
   gridpay migrate   bring the core database schema up to date
   gridpay seed      fill an empty core database with the demo county (gridpay seed -h)
   gridpay remind    run today's arrears run now [--date YYYY-MM-DD] [--dry-run] (gridpay remind -h)
+  gridpay admin     staff accounts: create-user --username U --role R [--station N] [--name NAME]
+                    prints a one-time password (gridpay admin -h)
 
 Configuration comes from GRIDPAY_* environment variables; see README.md.
 `
@@ -56,6 +58,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runSeed(ctx, cfg, log, args[1:], stdout, stderr)
 	case "remind":
 		return runRemind(ctx, cfg, log, args[1:], stdout, stderr)
+	case "admin":
+		return runAdmin(ctx, cfg, log, args[1:], stdout, stderr)
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown subcommand %q", args[0])
