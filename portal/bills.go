@@ -58,22 +58,13 @@ func (h *Handler) billRow(l i18n.Lang, b store.Bill) billRow {
 
 // showBills lists an account's bills, 12 a page, newest first.
 func (h *Handler) showBills(c *gin.Context) error {
-	s, _ := auth.FromContext(c)
-	no, err := web.AccountNo(c)
+	l, err := readAccountList(c, web.ParsePage, billsPerPage, h.svc.Bills)
 	if err != nil {
 		return err
 	}
-	paging, err := web.ParsePage(c, billsPerPage)
-	if err != nil {
-		return err
-	}
-	bills, total, err := h.svc.Bills(c.Request.Context(), s.Phone, no, store.Page{Limit: paging.Size, Offset: paging.Offset()})
-	if err != nil {
-		return err
-	}
-	pg := paging.Page
-	p := billsPage{page: h.newPage(c), AccountNo: no, Page: pg, Pages: paging.Pages(total)}
-	for _, b := range bills {
+	pg := l.Paging.Page
+	p := billsPage{page: h.newPage(c), AccountNo: l.No, Page: pg, Pages: l.Paging.Pages(l.Total)}
+	for _, b := range l.Rows {
 		p.Bills = append(p.Bills, h.billRow(p.Lang, b))
 	}
 	if pg > 1 {

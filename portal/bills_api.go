@@ -36,26 +36,7 @@ func toBillJSON(l i18n.Lang, b store.Bill) billJSON {
 
 // apiBills answers GET /api/v1/accounts/{no}/bills?page=1&per_page=24, newest first.
 func (h *Handler) apiBills(c *gin.Context) error {
-	s, _ := auth.FromContext(c)
-	no, err := web.AccountNo(c)
-	if err != nil {
-		return err
-	}
-	pg, err := web.ParsePaging(c, 24)
-	if err != nil {
-		return err
-	}
-	bills, total, err := h.svc.Bills(c.Request.Context(), s.Phone, no, store.Page{Limit: pg.Size, Offset: pg.Offset()})
-	if err != nil {
-		return err
-	}
-	l := web.Lang(c)
-	out := make([]billJSON, len(bills))
-	for i, b := range bills {
-		out[i] = toBillJSON(l, b)
-	}
-	c.JSON(http.StatusOK, gin.H{"bills": out, "total": total, "page": pg.Page, "per_page": pg.Size})
-	return nil
+	return answerAccountList(c, "bills", 24, h.svc.Bills, toBillJSON)
 }
 
 // apiBill answers GET /api/v1/accounts/{no}/bills/{id}: one bill with its readings, line items and

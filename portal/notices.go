@@ -10,7 +10,6 @@ import (
 	"gridpay/internal/billing"
 	"gridpay/internal/store"
 	"gridpay/internal/web"
-	"gridpay/portal/auth"
 )
 
 // noticesPerPage is how many reminders one page of the notices list shows.
@@ -39,20 +38,11 @@ type noticeRow struct {
 
 // showNotices shows GET /accounts/{no}/notices[?page=2].
 func (h *Handler) showNotices(c *gin.Context) error {
-	s, _ := auth.FromContext(c)
-	no, err := web.AccountNo(c)
+	l, err := readAccountList(c, web.ParsePage, noticesPerPage, h.svc.Notices)
 	if err != nil {
 		return err
 	}
-	pg, err := web.ParsePage(c, noticesPerPage)
-	if err != nil {
-		return err
-	}
-	reminders, total, err := h.svc.Notices(c.Request.Context(), s.Phone, no, store.Page{Limit: pg.Size, Offset: pg.Offset()})
-	if err != nil {
-		return err
-	}
-	return h.pages.Render(c, http.StatusOK, "notices", newNoticesPage(h.newPage(c), no, reminders, total, pg.Page))
+	return h.pages.Render(c, http.StatusOK, "notices", newNoticesPage(h.newPage(c), l.No, l.Rows, l.Total, l.Paging.Page))
 }
 
 // newNoticesPage puts one page of reminders into the customer's words, with links to its neighbours.

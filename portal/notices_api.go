@@ -1,15 +1,11 @@
 package portal
 
 import (
-	"net/http"
-
 	"github.com/gin-gonic/gin"
 
 	"gridpay/internal/billing"
 	"gridpay/internal/i18n"
 	"gridpay/internal/store"
-	"gridpay/internal/web"
-	"gridpay/portal/auth"
 )
 
 // noticeJSON is a reminder or notice sent about an account (通知记录) in the API.
@@ -44,24 +40,5 @@ func toNoticeJSON(l i18n.Lang, r store.Reminder) noticeJSON {
 // apiNotices answers GET /api/v1/accounts/{no}/notices?page=1&per_page=20: the reminders and notices
 // sent about the account, newest first.
 func (h *Handler) apiNotices(c *gin.Context) error {
-	s, _ := auth.FromContext(c)
-	no, err := web.AccountNo(c)
-	if err != nil {
-		return err
-	}
-	pg, err := web.ParsePaging(c, noticesPerPage)
-	if err != nil {
-		return err
-	}
-	reminders, total, err := h.svc.Notices(c.Request.Context(), s.Phone, no, store.Page{Limit: pg.Size, Offset: pg.Offset()})
-	if err != nil {
-		return err
-	}
-	l := web.Lang(c)
-	out := make([]noticeJSON, len(reminders))
-	for i, r := range reminders {
-		out[i] = toNoticeJSON(l, r)
-	}
-	c.JSON(http.StatusOK, gin.H{"notices": out, "total": total, "page": pg.Page, "per_page": pg.Size})
-	return nil
+	return answerAccountList(c, "notices", noticesPerPage, h.svc.Notices, toNoticeJSON)
 }

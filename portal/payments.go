@@ -10,7 +10,6 @@ import (
 	"gridpay/internal/billing"
 	"gridpay/internal/store"
 	"gridpay/internal/web"
-	"gridpay/portal/auth"
 )
 
 // paymentsPerPage is how many payments one page of the history lists.
@@ -39,20 +38,11 @@ type paymentRow struct {
 
 // showPayments shows GET /accounts/{no}/payments[?page=2].
 func (h *Handler) showPayments(c *gin.Context) error {
-	s, _ := auth.FromContext(c)
-	no, err := web.AccountNo(c)
+	l, err := readAccountList(c, web.ParsePage, paymentsPerPage, h.svc.Payments)
 	if err != nil {
 		return err
 	}
-	pg, err := web.ParsePage(c, paymentsPerPage)
-	if err != nil {
-		return err
-	}
-	receipts, total, err := h.svc.Payments(c.Request.Context(), s.Phone, no, store.Page{Limit: pg.Size, Offset: pg.Offset()})
-	if err != nil {
-		return err
-	}
-	return h.pages.Render(c, http.StatusOK, "payments", newPaymentsPage(h.newPage(c), no, receipts, total, pg.Page))
+	return h.pages.Render(c, http.StatusOK, "payments", newPaymentsPage(h.newPage(c), l.No, l.Rows, l.Total, l.Paging.Page))
 }
 
 // newPaymentsPage puts one page of receipts into the customer's words, with links to its neighbours.

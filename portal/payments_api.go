@@ -1,15 +1,11 @@
 package portal
 
 import (
-	"net/http"
-
 	"github.com/gin-gonic/gin"
 
 	"gridpay/internal/billing"
 	"gridpay/internal/i18n"
 	"gridpay/internal/store"
-	"gridpay/internal/web"
-	"gridpay/portal/auth"
 )
 
 // paymentJSON is a posted payment (收费流水) in the API.
@@ -32,24 +28,5 @@ func toPaymentJSON(l i18n.Lang, r store.Receipt) paymentJSON {
 // apiPayments answers GET /api/v1/accounts/{no}/payments?page=1&per_page=20: the account's posted
 // payments, newest first.
 func (h *Handler) apiPayments(c *gin.Context) error {
-	s, _ := auth.FromContext(c)
-	no, err := web.AccountNo(c)
-	if err != nil {
-		return err
-	}
-	pg, err := web.ParsePaging(c, 20)
-	if err != nil {
-		return err
-	}
-	receipts, total, err := h.svc.Payments(c.Request.Context(), s.Phone, no, store.Page{Limit: pg.Size, Offset: pg.Offset()})
-	if err != nil {
-		return err
-	}
-	l := web.Lang(c)
-	out := make([]paymentJSON, len(receipts))
-	for i, r := range receipts {
-		out[i] = toPaymentJSON(l, r)
-	}
-	c.JSON(http.StatusOK, gin.H{"payments": out, "total": total, "page": pg.Page, "per_page": pg.Size})
-	return nil
+	return answerAccountList(c, "payments", 20, h.svc.Payments, toPaymentJSON)
 }

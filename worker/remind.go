@@ -111,7 +111,7 @@ func state(a store.ArrearsAccount, inFlight bool, disputes store.DisputedBills) 
 	}
 	for _, e := range a.Reminders {
 		s.History = append(s.History, billing.SentReminder{Stage: billing.Stage(e.Stage), BillID: e.BillID, Due: e.DueOn,
-			On: e.RemindOn, Planned: e.PlannedOn, Delivered: billing.ReminderStatus(e.Status).Reached()})
+			On: e.RemindOn, Planned: e.PlannedOn, Delivered: e.Status.Reached()})
 	}
 	return s
 }

@@ -10,9 +10,8 @@ import (
 
 // Defaults of the arrears run (GRIDPAY_REMIND_*).
 const (
-	DefaultRemindAt    = "08:30"
-	DefaultQuietHours  = "21:00-08:00"
-	defaultRemindAtDur = 8*time.Hour + 30*time.Minute
+	DefaultRemindAt   = "08:30"
+	DefaultQuietHours = "21:00-08:00"
 )
 
 // RemindConfig is how the daily arrears run reminds: when it starts, the quiet hours, the
@@ -49,7 +48,7 @@ func loadRemind(get func(name, def string) string, loc *time.Location) (RemindCo
 	bad := func(name, value, want string) {
 		errs = append(errs, fmt.Errorf("%s=%q is not valid: want %s", name, value, want))
 	}
-	c := RemindConfig{At: defaultRemindAtDur, QuietFrom: 21 * time.Hour, QuietUntil: 8 * time.Hour}
+	var c RemindConfig
 	at := get("GRIDPAY_REMIND_AT", DefaultRemindAt)
 	if d, ok := timeOfDay(at); ok {
 		c.At = d
