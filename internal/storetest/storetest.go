@@ -92,9 +92,8 @@ func NewMSSQLDatabase(t testing.TB, dsn string) string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	// Only [a-z0-9_], so the name needs no quoting beyond the brackets.
-	name := fmt.Sprintf("gridpay_test_%016x", rand.Uint64())
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE ["+name+"]"); err != nil {
+	name, err := createDatabase(ctx, admin)
+	if err != nil {
 		admin.Close()
 		t.Fatalf("create database %s on %s: %v", name, u.Host, err)
 	}
@@ -112,6 +111,38 @@ func NewMSSQLDatabase(t testing.TB, dsn string) string {
 	q.Set("database", name)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// createDatabase creates a database of a new random name and returns the name. Test binaries of
+// several packages create databases at the same moment, and the engine may refuse one of two
+// concurrent catalog changes ("tuple concurrently updated", or a deadlock victim on SQL Server);
+// such a refusal changed nothing, so it is tried again, under another name, after a short random
+// pause.
+func createDatabase(ctx context.Context, admin *sql.DB) (string, error) {
+	var name string
+	var err error
+	for attempt := range 20 {
+		// Only [a-z0-9_], so the name needs no quoting beyond the brackets.
+		name = fmt.Sprintf("gridpay_test_%016x", rand.Uint64())
+		if _, err = admin.ExecContext(ctx, "CREATE DATABASE ["+name+"]"); err == nil || !concurrentCatalogChange(err) {
+			return name, err
+		}
+		pause := time.Duration(50+rand.IntN(100*(attempt+1))) * time.Millisecond
+		select {
+		case <-ctx.Done():
+			return name, errors.Join(err, ctx.Err())
+		case <-time.After(pause):
+		}
+	}
+	return name, err
+}
+
+// concurrentCatalogChange reports whether err is the engine refusing a statement because another
+// session changed the same catalog rows at the same moment.
+func concurrentCatalogChange(err error) bool {
+	msg := strings.ToLower(err.Error())
+	return strings.Contains(msg, "concurrently updated") || strings.Contains(msg, "deadlock") ||
+		strings.Contains(msg, "could not obtain exclusive lock on database 'model'")
 }
 
 // dropDatabase drops a test database. A connection that the server has not let go of yet makes DROP
