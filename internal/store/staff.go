@@ -47,8 +47,10 @@ type Staff struct {
 	PasswordHash       string
 	MustChangePassword bool
 	Disabled           bool
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	// TOTPSecret is the base32 secret of the staff member's second factor; "" until enrolled.
+	TOTPSecret string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // NewStaff is a staff account to be created. It starts enabled.
@@ -172,6 +174,7 @@ type staffState struct {
 	StationID          int64      `json:"station_id,omitempty"`
 	MustChangePassword bool       `json:"must_change_password"`
 	Disabled           bool       `json:"disabled"`
+	TOTP               bool       `json:"totp"` // enrolled: the secret itself never reaches the log
 }
 
 // CreateStaff creates a staff account and records its audit row in one transaction. The store
@@ -203,12 +206,9 @@ func (p *Portal) CreateStaff(ctx context.Context, s NewStaff, a Audit) (Staff, e
 		if err != nil {
 			return err
 		}
-		after, err := json.Marshal(staffState{ID: out.ID, Username: out.Username, DisplayName: out.DisplayName, Role: out.Role,
-			StationID: out.StationID, MustChangePassword: out.MustChangePassword})
-		if err != nil {
+		if a.After, err = staffJSON(out); err != nil {
 			return err
 		}
-		a.After = string(after)
 		return p.insertAudit(ctx, tx, now, a)
 	})
 	if err != nil {
@@ -231,8 +231,23 @@ VALUES (@at, @staff, @action, @target, @before, @after, @reason, @addr)`,
 }
 
 const staffSelect = `SELECT id, username, display_name, role, station_id, password_hash, must_change_password, disabled,
-       created_at, updated_at
+       totp_secret, created_at, updated_at
 FROM staff`
+
+func scanStaff(row rowScanner) (Staff, error) {
+	var (
+		s                Staff
+		role             string
+		station          sql.NullInt64
+		totp             sql.NullString
+		created, updated timestamp
+	)
+	err := row.Scan(&s.ID, &s.Username, &s.DisplayName, &role, &station, &s.PasswordHash, &s.MustChangePassword, &s.Disabled,
+		&totp, &created, &updated)
+	s.Role, s.StationID, s.TOTPSecret = staff.Role(role), station.Int64, totp.String
+	s.CreatedAt, s.UpdatedAt = time.Time(created), time.Time(updated)
+	return s, err
+}
 
 // StaffByUsername returns the account of username. An unknown username is billing.ErrNotFound; one
 // that could not be a username at all is billing.ErrInvalid.
@@ -240,22 +255,13 @@ func (p *Portal) StaffByUsername(ctx context.Context, username string) (Staff, e
 	if !staff.ValidUsername(username) {
 		return Staff{}, fmt.Errorf("store: staff %q: %w", truncateText(username, staff.MaxUsername), billing.ErrInvalid)
 	}
-	var (
-		s                Staff
-		role             string
-		station          sql.NullInt64
-		created, updated timestamp
-	)
-	err := p.db.QueryRowContext(ctx, staffSelect+` WHERE username = @username`, sql.Named("username", username)).
-		Scan(&s.ID, &s.Username, &s.DisplayName, &role, &station, &s.PasswordHash, &s.MustChangePassword, &s.Disabled, &created, &updated)
+	s, err := scanStaff(p.db.QueryRowContext(ctx, staffSelect+` WHERE username = @username`, sql.Named("username", username)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Staff{}, fmt.Errorf("store: staff %s: %w", username, billing.ErrNotFound)
 	}
 	if err != nil {
 		return Staff{}, fmt.Errorf("store: staff %s: %w", username, err)
 	}
-	s.Role, s.StationID = staff.Role(role), station.Int64
-	s.CreatedAt, s.UpdatedAt = time.Time(created), time.Time(updated)
 	return s, nil
 }
 

@@ -13,6 +13,7 @@ CREATE TABLE staff (
     password_hash        TEXT    NOT NULL,   -- argon2id in the PHC string form
     must_change_password INTEGER NOT NULL CHECK (must_change_password IN (0, 1)),
     disabled             INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+    totp_secret          TEXT,               -- the TOTP second factor's base32 secret; NULL until enrolled
     created_at           TEXT    NOT NULL,
     updated_at           TEXT    NOT NULL
 );

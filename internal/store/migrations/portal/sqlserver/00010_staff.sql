@@ -12,6 +12,7 @@ CREATE TABLE staff (
     password_hash        NVARCHAR(256) COLLATE Latin1_General_100_BIN2 NOT NULL,
     must_change_password BIT           NOT NULL,
     disabled             BIT           NOT NULL CONSTRAINT staff_disabled_default DEFAULT 0,
+    totp_secret          NVARCHAR(64)  COLLATE Latin1_General_100_BIN2 NULL,
     created_at           DATETIME2(3)  NOT NULL,
     updated_at           DATETIME2(3)  NOT NULL,
     -- The binary collation makes [a-z] mean the 26 lower-case letters and nothing else. The dash
