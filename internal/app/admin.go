@@ -13,6 +13,7 @@ import (
 
 	"gridpay/internal/billing"
 	"gridpay/internal/config"
+	"gridpay/internal/demo"
 	"gridpay/internal/staff"
 	"gridpay/internal/store"
 )
@@ -134,4 +135,34 @@ func roleList() string {
 		names = append(names, string(r))
 	}
 	return strings.Join(names, ", ")
+}
+
+// ensureDemoStaff makes the demo staff accounts (demo.Staff) that do not exist yet, with their
+// fixed second factors: dev only, so that `make run` has a login of every role to try. Production
+// never calls it.
+func ensureDemoStaff(ctx context.Context, p *store.Portal) error {
+	for _, d := range demo.Staff() {
+		_, err := p.StaffByUsername(ctx, d.Username)
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, billing.ErrNotFound) {
+			return err
+		}
+		hash, err := staff.HashPassword(d.Password)
+		if err != nil {
+			return err
+		}
+		a := store.Audit{Action: "staff.create", Reason: "demo staff (dev only)", ClientAddr: "cli"}
+		s, err := p.CreateStaff(ctx, store.NewStaff{Username: d.Username, DisplayName: d.DisplayName, Role: d.Role, PasswordHash: hash}, a)
+		if err != nil {
+			return fmt.Errorf("demo staff %s: %w", d.Username, err)
+		}
+		if d.TOTPSecret != "" {
+			if _, err := p.SetStaffTOTP(ctx, s.ID, d.TOTPSecret, store.Audit{Reason: "demo staff (dev only)", ClientAddr: "cli"}); err != nil {
+				return fmt.Errorf("demo staff %s: %w", d.Username, err)
+			}
+		}
+	}
+	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"gridpay/payments"
 	"gridpay/payments/bank"
 	"gridpay/portal"
+	"gridpay/portal/admin"
 	"gridpay/portal/auth"
 	"gridpay/static"
 )
@@ -97,5 +98,23 @@ func newHandlers(cfg config.Config, log *slog.Logger, svc *services) (site, metr
 	}
 	e.POST("/callbacks/:provider", callbacks.Handle)
 	pages.Routes(e)
+	staffPages, err := admin.New(admin.Deps{Log: log, Assets: assets, Redis: rdb, Portal: svc.orders, Now: now,
+		Location: cfg.Location, Bureau: cfg.Bureau, SecureCookies: cfg.Production(), DemoLogins: demoLogins(cfg), Queues: svc.queues})
+	if err != nil {
+		return nil, nil, err
+	}
+	staffPages.Routes(e)
 	return e, metrics, nil
+}
+
+// demoLogins are the demo staff logins the sign-in page lists: in dev only.
+func demoLogins(cfg config.Config) []admin.DemoLogin {
+	if cfg.Production() {
+		return nil
+	}
+	var out []admin.DemoLogin
+	for _, s := range demo.Staff() {
+		out = append(out, admin.DemoLogin{Username: s.Username, Password: s.Password, Role: s.Role, TOTPSecret: s.TOTPSecret})
+	}
+	return out
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"gridpay/internal/config"
+	"gridpay/internal/store"
 	"gridpay/internal/demo"
 )
 
@@ -34,6 +35,11 @@ func runServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 	}
 	if err := refuseDemoCounty(ctx, cfg, dbs); err != nil {
 		return err
+	}
+	if !cfg.Production() {
+		if err := ensureDemoStaff(ctx, store.NewPortal(dbs.portal, time.Now)); err != nil {
+			return fmt.Errorf("demo staff: %w (run gridpay migrate first)", err)
+		}
 	}
 	rdb, redisURL, stopRedis, err := openRedis(cfg, log)
 	if err != nil {
@@ -187,6 +193,15 @@ func printBanner(w io.Writer, cfg config.Config) {
 		metrics := cfg.PublicURL
 		if cfg.MetricsAddr != "" {
 			metrics = "http://" + cfg.MetricsAddr
+		}
+		fmt.Fprintf(w, "  staff pages: %s/admin/  (dev logins, password %q; TOTP secrets and codes are on the sign-in page)\n",
+			cfg.PublicURL, demo.StaffPassword)
+		for _, s := range demo.Staff() {
+			totp := ""
+			if s.TOTPSecret != "" {
+				totp = "  TOTP secret " + s.TOTPSecret
+			}
+			fmt.Fprintf(w, "    %-16s %-11s%s\n", s.Username, s.Role, totp)
 		}
 		fmt.Fprintf(w, "  health: %s/healthz  ready: %s/readyz  metrics: %s/metrics\n", cfg.PublicURL, cfg.PublicURL, metrics)
 		fmt.Fprintln(w, "  Ctrl-C stops it.")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/hibiken/asynqmon"
 	"github.com/redis/go-redis/v9"
 
 	"gridpay/internal/billing"
@@ -43,6 +44,8 @@ type services struct {
 	wechat   notify.Channel
 	qr       map[string]payments.Provider // the QR channels (WeChat Pay, Alipay); empty when none
 	payments *payments.Service            // orders through the QR channels; nil when there is none
+	// queues is the task queues' console (asynqmon) that the staff pages serve to administrators.
+	queues *asynqmon.HTTPHandler
 }
 
 // newServices builds the services on the opened databases and Redis (redisURL is rdb's address).
@@ -58,9 +61,10 @@ func newServices(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.
 	s.core = corecache.New(store.NewCore(dbs.core, billing.DefaultLateFeeRates(), s.now), rdb, log)
 	s.orders = store.NewPortal(dbs.portal, s.now)
 	s.queue = asynq.NewClient(opt)
+	s.queues = asynqmon.New(asynqmon.Options{RootPath: "/admin/queues", RedisConnOpt: opt})
 	s.enqueuer = worker.NewEnqueuer(s.queue)
 	if s.text, s.sms, s.inbox, err = textChannels(cfg, rdb, s.enqueuer, s.now); err != nil {
-		s.queue.Close()
+		s.close()
 		return nil, err
 	}
 	if oa := cfg.WeChatOA; oa.AppID != "" {
@@ -69,7 +73,7 @@ func newServices(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.
 				notify.Reminder: oa.TemplateReminder, notify.Cuijiao: oa.TemplateCuijiao, notify.Notice: oa.TemplateNotice,
 				notify.NoticeFinal: oa.TemplateNoticeFinal, notify.LowBalance: oa.TemplateLowBalance}})
 		if err != nil {
-			s.queue.Close()
+			s.close()
 			return nil, fmt.Errorf("GRIDPAY_WECHAT_OA_*: %w", err)
 		}
 		s.wechat = ch
@@ -82,7 +86,10 @@ func newServices(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.
 }
 
 // close releases the queue client; the databases and Redis belong to whoever opened them.
-func (s *services) close() { s.queue.Close() }
+func (s *services) close() {
+	s.queue.Close()
+	s.queues.Close()
+}
 
 // textChannels is how gridpay texts customers. With an SMS gateway configured (GRIDPAY_SMS_*, in
 // production always), every message is queued as a notify:send task (text) and the worker sends

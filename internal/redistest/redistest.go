@@ -20,6 +20,7 @@ const (
 	DBCoreCache = 4 // internal/corecache
 	DBWorker    = 5 // worker
 	DBPayments  = 6 // payments
+	DBAdmin     = 7 // portal/admin
 	DBWeb       = 9 // internal/web
 )
 

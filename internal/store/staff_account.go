@@ -165,3 +165,19 @@ func validBase32(s string) bool {
 	}
 	return true
 }
+
+// RecordAudit appends an audit row for a staff action that changes nothing in this database:
+// sessions revoked in Redis, an export read. Changes of the database write theirs in their own
+// transaction instead.
+func (p *Portal) RecordAudit(ctx context.Context, a Audit) error {
+	if err := validateAudit(a); err != nil {
+		return fmt.Errorf("store: record audit: %w", err)
+	}
+	err := p.db.Transact(ctx, func(tx *sql.Tx) error {
+		return p.insertAudit(ctx, tx, p.now().UTC().Truncate(time.Millisecond), a)
+	})
+	if err != nil {
+		return fmt.Errorf("store: record audit: %w", err)
+	}
+	return nil
+}

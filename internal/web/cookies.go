@@ -15,6 +15,7 @@ const (
 	LangCookie      = "lang"            // the language the customer chose
 	CareCookie      = "care"            // large text (关怀模式) when "1"
 	PayerCookie     = "gridpay_payer"   // a signed-out payer's token (代缴): their orders are theirs alone
+	StaffCookie     = "gridpay_staff"   // a staff member's session id (portal/admin); apart from customers'
 )
 
 // Cookies sets cookies by the site's one rule: for the whole site (Path /), out of reach of script
@@ -47,6 +48,12 @@ func (k Cookies) Get(c *gin.Context, name string) (string, error) {
 // Set sets a cookie for maxAge seconds: 0 for the browser's session, negative to delete it.
 func (k Cookies) Set(c *gin.Context, name, value string, maxAge int) {
 	k.set(c, &http.Cookie{Name: name, Value: value, MaxAge: maxAge, SameSite: http.SameSiteLaxMode})
+}
+
+// SetStrict sets a cookie as Set does but never sends it along with a request from another site,
+// not even a link followed from one: the staff session's rule.
+func (k Cookies) SetStrict(c *gin.Context, name, value string, maxAge int) {
+	k.set(c, &http.Cookie{Name: name, Value: value, MaxAge: maxAge, SameSite: http.SameSiteStrictMode})
 }
 
 func (k Cookies) set(c *gin.Context, ck *http.Cookie) {

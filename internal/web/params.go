@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -128,4 +129,19 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// ParseForm reads a URL-encoded form body of at most limit bytes. A larger body is an
+// *http.MaxBytesError (413), so that a page says the form was too large rather than that it was
+// forged; a body that is not a form is invalid.
+func ParseForm(c *gin.Context, limit int64) error {
+	LimitBody(c, limit)
+	if err := c.Request.ParseForm(); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return fmt.Errorf("web: form: %w", tooLarge)
+		}
+		return fmt.Errorf("web: form: %v: %w", err, billing.ErrInvalid)
+	}
+	return nil
 }

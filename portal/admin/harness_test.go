@@ -1,0 +1,237 @@
+package admin_test
+
+// The staff pages' test harness: a site on loopback with real Redis and a real SQLite portal
+// database behind it, a staff account of every role, and a browser-like client that signs in as a
+// person would: password, then the code of an authenticator app.
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+
+	"gridpay/internal/redistest"
+	"gridpay/internal/staff"
+	"gridpay/internal/store"
+	"gridpay/internal/web"
+	"gridpay/portal/admin"
+	"gridpay/static"
+)
+
+// clock is the site's clock, which tests move on (TOTP codes are good for 30 seconds, once).
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// member is a staff account of the harness with what its owner knows.
+type member struct {
+	store.Staff
+	password string
+	secret   string // TOTP secret; "" when not enrolled
+}
+
+// site is the staff pages on loopback.
+type site struct {
+	url     string
+	rdb     *redis.Client
+	portal  *store.Portal
+	clock   *clock
+	handler *admin.Handler
+	staff   map[staff.Role]member // one enrolled, signed-up member per role
+}
+
+const (
+	testPassword = "correct horse battery staple"
+	bureau       = "云溪县供电公司"
+)
+
+// Well-known TOTP secrets of the harness's members, by role.
+var secrets = map[staff.Role]string{staff.Supervisor: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+	staff.Finance: "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU", staff.Admin: "MFRGGZDFMZTWQ2LKMFRGGZDFMZTWQ2LK"}
+
+// newSite starts the staff pages with a member of every role: signed up, password changed, second
+// factor enrolled where the role needs one.
+func newSite(t *testing.T) *site {
+	t.Helper()
+	ctx := context.Background()
+	opts, err := redis.ParseURL(redistest.URL(t, redistest.DBAdmin))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opts)
+	t.Cleanup(func() { rdb.Close() })
+	db, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "portal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.MigrateSchema(ctx, store.PortalSchema); err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{t: time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)}
+	s := &site{rdb: rdb, portal: store.NewPortal(db, clk.now), clock: clk, staff: map[staff.Role]member{}}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	assets, err := web.NewAssets(static.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	queues := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "queues console") })
+	s.handler, err = admin.New(admin.Deps{Log: log, Assets: assets, Redis: rdb, Portal: s.portal, Now: clk.now,
+		Location: time.FixedZone("CST", 8*3600), Bureau: bureau, Queues: queues})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, err := staff.HashPassword(testPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range staff.Roles() {
+		m := member{password: testPassword, secret: secrets[r]}
+		m.Staff, err = s.portal.CreateStaff(ctx, store.NewStaff{Username: "demo." + string(r), DisplayName: "演示" + string(r), Role: r,
+			PasswordHash: hash}, store.Audit{Action: "staff.create", ClientAddr: "cli"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.secret != "" {
+			if m.Staff, err = s.portal.SetStaffTOTP(ctx, m.ID, m.secret, store.Audit{ClientAddr: "cli"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s.staff[r] = m
+	}
+	e := web.NewEngine(log, prometheus.NewRegistry())
+	e.GET("/static/:hash/*path", assets.Serve)
+	s.handler.Routes(e)
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	s.url = srv.URL
+	return s
+}
+
+// browser is a client with a cookie jar that does not follow redirects, so tests see where each
+// answer sends it.
+type browser struct {
+	t    *testing.T
+	s    *site
+	http *http.Client
+}
+
+func (s *site) browser(t *testing.T) *browser {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &browser{t: t, s: s, http: &http.Client{Jar: jar, Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// answer is a response as the tests read it.
+type answer struct {
+	status   int
+	location string
+	body     string
+}
+
+func (b *browser) do(method, path string, form url.Values, headers ...string) answer {
+	b.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, b.s.url+path, body)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := b.http.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return answer{status: resp.StatusCode, location: resp.Header.Get("Location"), body: string(raw)}
+}
+
+func (b *browser) get(path string) answer { b.t.Helper(); return b.do(http.MethodGet, path, nil) }
+
+var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// csrf reads the CSRF token of the form on the page at path.
+func (b *browser) csrf(path string) string {
+	b.t.Helper()
+	a := b.get(path)
+	m := csrfRe.FindStringSubmatch(a.body)
+	if m == nil {
+		b.t.Fatalf("GET %s (%d): no CSRF token on the page", path, a.status)
+	}
+	return m[1]
+}
+
+// post sends a form from the page at from (whose CSRF token it carries) to path.
+func (b *browser) post(from, path string, form url.Values) answer {
+	b.t.Helper()
+	if form == nil {
+		form = url.Values{}
+	}
+	form.Set("csrf", b.csrf(from))
+	return b.do(http.MethodPost, path, form)
+}
+
+// code is the authenticator app's code for secret now.
+func (s *site) code(t *testing.T, secret string) string {
+	t.Helper()
+	c, err := totp.GenerateCode(secret, s.clock.now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// signIn signs m in through every step and fails the test if it does not end on the home page.
+func (s *site) signIn(t *testing.T, m member) *browser {
+	t.Helper()
+	b := s.browser(t)
+	a := b.post("/admin/login", "/admin/login", url.Values{"username": {m.Username}, "password": {m.password}})
+	if a.status != http.StatusSeeOther {
+		t.Fatalf("sign in %s: %d %s", m.Username, a.status, a.body)
+	}
+	if a.location == "/admin/login/totp" {
+		s.clock.add(30 * time.Second) // a fresh code: each is good once
+		a = b.post("/admin/login/totp", "/admin/login/totp", url.Values{"code": {s.code(t, m.secret)}})
+	}
+	if a.status != http.StatusSeeOther || a.location != "/admin/" {
+		t.Fatalf("sign in %s ends at %d %q, want the home page: %s", m.Username, a.status, a.location, a.body)
+	}
+	return b
+}
