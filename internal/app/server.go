@@ -15,8 +15,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"gridpay/internal/config"
-	"gridpay/internal/store"
 	"gridpay/internal/demo"
+	"gridpay/internal/store"
 )
 
 // runServer runs the web tier (and, with all, the workers and the outbox sweeper) until ctx ends,

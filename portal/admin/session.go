@@ -169,5 +169,5 @@ func sessionHash(id string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func sessionKey(id string) string            { return keyPrefix + "session:" + sessionHash(id) }
+func sessionKey(id string) string           { return keyPrefix + "session:" + sessionHash(id) }
 func staffSessionsKey(staffID int64) string { return fmt.Sprintf("%ssessions:%d", keyPrefix, staffID) }
