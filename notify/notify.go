@@ -30,6 +30,8 @@ const (
 	NoticeFinal Kind = "notice_final" // the notice repeated 1 hour before the interruption (notice_final)
 	LowBalance  Kind = "low_balance"  // a prepaid balance under the threshold (low_balance)
 	NoticeCopy  Kind = "notice_copy"  // an important customer's notice, copied to the power administration department
+	// DisputeUpdate tells a customer that staff moved their dispute on or replied to it.
+	DisputeUpdate Kind = "dispute_update"
 )
 
 // To is a message's recipient: a mobile phone for SMS, an OpenID for the bureau's WeChat official

@@ -164,6 +164,31 @@ var sample = map[notify.Kind]notify.Params{
 		notify.ParamLink: payLink},
 	notify.NoticeCopy: {notify.ParamAccount: "310*****01", notify.ParamAmount: "178.15", notify.ParamCutoffDate: "2026-12-24",
 		notify.ParamLink: payLink},
+	notify.DisputeUpdate: {notify.ParamDisputeNo: "42", notify.ParamDisputeStatus: "待审批", notify.ParamLink: "https://95598.example.cn/disputes/42"},
+}
+
+// A dispute update says where the dispute stands in one of the fixed words, never free text: the
+// staff's reply stays behind the customer's sign-in.
+func TestDisputeUpdateWords(t *testing.T) {
+	for _, w := range notify.DisputeStatusWords {
+		m := notify.Message{Kind: notify.DisputeUpdate, To: notify.To{Phone: "13800138000"}, Params: maps.Clone(sample[notify.DisputeUpdate])}
+		m.Params[notify.ParamDisputeStatus] = w
+		if err := m.Validate(); err != nil {
+			t.Errorf("status word %s: %v", w, err)
+		}
+	}
+	for _, bad := range []string{"请转账到6222…", "closed", "", "待审批 "} {
+		m := notify.Message{Kind: notify.DisputeUpdate, To: notify.To{Phone: "13800138000"}, Params: maps.Clone(sample[notify.DisputeUpdate])}
+		m.Params[notify.ParamDisputeStatus] = bad
+		if err := m.Validate(); !errors.Is(err, billing.ErrInvalid) {
+			t.Errorf("status %q: %v, want invalid", bad, err)
+		}
+	}
+	m := notify.Message{Kind: notify.DisputeUpdate, To: notify.To{Phone: "13800138000"}, Params: sample[notify.DisputeUpdate]}
+	text, err := m.Render("云溪县供电公司")
+	if err != nil || text.Zh != "【云溪县供电公司】您的异议申请（编号42）有新进展：待审批。请登录网上营业厅查看：https://95598.example.cn/disputes/42" {
+		t.Errorf("Render = %q, %v", text.Zh, err)
+	}
 }
 
 func TestRender(t *testing.T) {
@@ -231,7 +256,7 @@ func TestRender(t *testing.T) {
 func TestEveryKindHasItsTemplates(t *testing.T) {
 	kinds := notify.Kinds()
 	if want := []notify.Kind{notify.OTP, notify.BindCode, notify.Receipt, notify.DueSoon, notify.Reminder, notify.Cuijiao,
-		notify.Notice, notify.NoticeFinal, notify.LowBalance, notify.NoticeCopy}; !slices.Equal(kinds, want) {
+		notify.Notice, notify.NoticeFinal, notify.LowBalance, notify.NoticeCopy, notify.DisputeUpdate}; !slices.Equal(kinds, want) {
 		t.Errorf("Kinds() = %v, want %v", kinds, want)
 	}
 	for _, k := range kinds {

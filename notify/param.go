@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -34,7 +35,16 @@ const (
 	// http(s) URL of at most 128 characters. An SMS has it as its last parameter; a WeChat template
 	// message opens it when tapped (the message's url), so it is never one of its fields.
 	ParamLink = "link"
+	// ParamDisputeNo is a dispute's number as the customer's pages show it, digits.
+	ParamDisputeNo = "dispute_no"
+	// ParamDisputeStatus is where a dispute now stands, as the customer's pages word it in
+	// Chinese (受理, 核查, 待审批, 已调整...): one of DisputeStatusWords.
+	ParamDisputeStatus = "dispute_status"
 )
+
+// DisputeStatusWords are the words ParamDisputeStatus may hold: short, fixed, and what the
+// gateway's approved template was shown.
+var DisputeStatusWords = []string{"已受理", "核查中", "待审批", "已调整", "已退款", "未予支持", "回访中", "已办结"}
 
 // maxParam bounds a parameter's value, in characters, unless its spec says otherwise: SMS gateways
 // take short variables, never a page.
@@ -65,6 +75,13 @@ var params = map[string]paramSpec{
 	ParamCutoffDate: {maxParam, layout(time.DateOnly, "a date, YYYY-MM-DD")},
 	ParamCutoffTime: {maxParam, layout("15:04", "a time of day, HH:MM")},
 	ParamLink:       {maxLink, link},
+	ParamDisputeNo:  {maxParam, digitsOnly},
+	ParamDisputeStatus: {maxParam, func(v string) error {
+		if !slices.Contains(DisputeStatusWords, v) {
+			return errors.New("must be one of the dispute status words")
+		}
+		return nil
+	}},
 }
 
 // checkParam says what is wrong with the value v of parameter name.

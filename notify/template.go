@@ -170,6 +170,20 @@ var templates = []Template{
 			"{{.amount}} yuan for electricity despite reminders, and was told that supply will be interrupted as the law allows unless it is paid before {{.cutoff_date}}. Status: {{.link}}",
 		SMS: []string{ParamAccount, ParamAmount, ParamCutoffDate, ParamLink},
 	},
+	{
+		// The reply itself stays on the portal, behind the customer's sign-in: a text to a phone
+		// that may have changed hands says only that there is news.
+		Kind: DisputeUpdate, Required: []string{ParamDisputeNo, ParamDisputeStatus, ParamLink},
+		Zh:  "【{{.bureau}}】您的异议申请（编号{{.dispute_no}}）有新进展：{{.dispute_status}}。请登录网上营业厅查看：{{.link}}",
+		En:  "[{{.bureau}}] There is news about your dispute no. {{.dispute_no}}: {{.dispute_status}}. Sign in to the online service hall to read it: {{.link}}",
+		SMS: []string{ParamDisputeNo, ParamDisputeStatus, ParamLink},
+		WeChat: []Field{
+			{"first", "您的异议申请有新进展。"},
+			{"keyword1", "{{.dispute_no}}"},
+			{"keyword2", "{{.dispute_status}}"},
+			{"remark", "请点击查看工作人员的答复。"},
+		},
+	},
 }
 
 // compiled is a template with its text templates parsed.

@@ -105,7 +105,8 @@ func textChannels(cfg config.Config, rdb *redis.Client, enqueuer *worker.Enqueue
 				notify.OTP: cfg.SMS.TemplateOTP, notify.BindCode: cfg.SMS.TemplateBindCode, notify.Receipt: cfg.SMS.TemplateReceipt,
 				notify.DueSoon: cfg.SMS.TemplateDueSoon, notify.Reminder: cfg.SMS.TemplateReminder, notify.Cuijiao: cfg.SMS.TemplateCuijiao,
 				notify.Notice: cfg.SMS.TemplateNotice, notify.NoticeFinal: cfg.SMS.TemplateNoticeFinal,
-				notify.LowBalance: cfg.SMS.TemplateLowBalance, notify.NoticeCopy: cfg.SMS.TemplateNoticeCopy}})
+				notify.LowBalance: cfg.SMS.TemplateLowBalance, notify.NoticeCopy: cfg.SMS.TemplateNoticeCopy,
+				notify.DisputeUpdate: cfg.SMS.TemplateDisputeUpdate}})
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("GRIDPAY_SMS_*: %w", err)
 		}

@@ -31,6 +31,7 @@ type SMSConfig struct {
 	TemplateOTP, TemplateBindCode, TemplateReceipt                              string
 	TemplateDueSoon, TemplateReminder, TemplateCuijiao                          string
 	TemplateNotice, TemplateNoticeFinal, TemplateLowBalance, TemplateNoticeCopy string
+	TemplateDisputeUpdate                                                       string
 }
 
 var (
@@ -49,7 +50,8 @@ func loadSMS(get func(name, def string) string) (SMSConfig, []error) {
 		TemplateReceipt: get("GRIDPAY_SMS_TEMPLATE_RECEIPT", ""), TemplateDueSoon: get("GRIDPAY_SMS_TEMPLATE_DUE_SOON", ""),
 		TemplateReminder: get("GRIDPAY_SMS_TEMPLATE_REMINDER", ""), TemplateCuijiao: get("GRIDPAY_SMS_TEMPLATE_CUIJIAO", ""),
 		TemplateNotice: get("GRIDPAY_SMS_TEMPLATE_NOTICE", ""), TemplateNoticeFinal: get("GRIDPAY_SMS_TEMPLATE_NOTICE_FINAL", ""),
-		TemplateLowBalance: get("GRIDPAY_SMS_TEMPLATE_LOW_BALANCE", ""), TemplateNoticeCopy: get("GRIDPAY_SMS_TEMPLATE_NOTICE_COPY", "")}
+		TemplateLowBalance: get("GRIDPAY_SMS_TEMPLATE_LOW_BALANCE", ""), TemplateNoticeCopy: get("GRIDPAY_SMS_TEMPLATE_NOTICE_COPY", ""),
+		TemplateDisputeUpdate: get("GRIDPAY_SMS_TEMPLATE_DISPUTE_UPDATE", "")}
 	vars := []struct {
 		name, value string
 		required    bool
@@ -86,6 +88,7 @@ func loadSMS(get func(name, def string) string) (SMSConfig, []error) {
 		{"GRIDPAY_SMS_TEMPLATE_NOTICE_FINAL", c.TemplateNoticeFinal, false, digits("the approved template id of final notices, 1 hour before")},
 		{"GRIDPAY_SMS_TEMPLATE_LOW_BALANCE", c.TemplateLowBalance, false, digits("the approved template id of low-balance alerts")},
 		{"GRIDPAY_SMS_TEMPLATE_NOTICE_COPY", c.TemplateNoticeCopy, false, digits("the approved template id of notices copied to the power administration department")},
+		{"GRIDPAY_SMS_TEMPLATE_DISPUTE_UPDATE", c.TemplateDisputeUpdate, false, digits("the approved template id of dispute updates")},
 	}
 	switch c.Provider {
 	case "":
