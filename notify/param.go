@@ -43,8 +43,17 @@ const (
 )
 
 // DisputeStatusWords are the words ParamDisputeStatus may hold: short, fixed, and what the
-// gateway's approved template was shown.
+// gateway's approved template was shown; DisputeStatusWord gives the one of a status.
 var DisputeStatusWords = []string{"已受理", "核查中", "待审批", "已调整", "已退款", "未予支持", "回访中", "已办结"}
+
+// disputeWords maps a dispute's status to its word, by the life order of billing.DisputeStatuses.
+var disputeWords = map[billing.DisputeStatus]string{
+	"open": "已受理", "in_review": "核查中", "awaiting_approval": "待审批", "adjusted": "已调整",
+	"refunded": "已退款", "rejected": "未予支持", "follow_up": "回访中", "closed": "已办结",
+}
+
+// DisputeStatusWord is the word a dispute update says of status s; "" for no status.
+func DisputeStatusWord(s billing.DisputeStatus) string { return disputeWords[s] }
 
 // maxParam bounds a parameter's value, in characters, unless its spec says otherwise: SMS gateways
 // take short variables, never a page.

@@ -9,9 +9,10 @@ import (
 	"gridpay/payments"
 )
 
-// OutboxSweeper queues again every payment whose outbox row is not acknowledged within Grace:
-// Redis here keeps nothing on disk, and a restart between a callback and its posting must lose
-// nothing. Queuing twice is harmless: the task id is the order's.
+// OutboxSweeper queues again every payment whose outbox row is not acknowledged within Grace, and
+// every approved dispute adjustment not yet posted: Redis here keeps nothing on disk, and a restart
+// between a callback (or an approval) and its posting must lose nothing. Queuing twice is harmless:
+// the task id is the order's (the action's).
 type OutboxSweeper struct {
 	Orders   *store.Portal
 	Enqueuer *Enqueuer
@@ -38,6 +39,19 @@ func (s *OutboxSweeper) Sweep(ctx context.Context) (int, error) {
 		}
 		n++
 	}
+	actions, err := s.Orders.ActionsToPost(ctx, 500)
+	if err != nil {
+		return n, err
+	}
+	for _, a := range actions {
+		if a.DecidedAt.After(s.Now().Add(-s.Grace)) || a.DecidedAt.IsZero() && a.ProposedAt.After(s.Now().Add(-s.Grace)) {
+			continue // its own task is likely still on its way
+		}
+		if err := s.Enqueuer.EnqueueAdjustment(ctx, a.ID); err != nil {
+			return n, err
+		}
+		n++
+	}
 	return n, nil
 }
 
@@ -49,7 +63,7 @@ func (s *OutboxSweeper) Run(ctx context.Context) {
 		if n, err := s.Sweep(ctx); err != nil {
 			s.Log.Warn("outbox sweep failed", "err", err)
 		} else if n > 0 {
-			s.Log.Info("outbox sweep queued payments again", "count", n)
+			s.Log.Info("outbox sweep queued postings again", "count", n)
 		}
 		select {
 		case <-ctx.Done():

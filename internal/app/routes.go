@@ -14,6 +14,7 @@ import (
 	"gridpay/internal/billing"
 	"gridpay/internal/config"
 	"gridpay/internal/demo"
+	"gridpay/internal/store"
 	"gridpay/internal/web"
 	"gridpay/payments"
 	"gridpay/payments/bank"
@@ -98,8 +99,14 @@ func newHandlers(cfg config.Config, log *slog.Logger, svc *services) (site, metr
 	}
 	e.POST("/callbacks/:provider", callbacks.Handle)
 	pages.Routes(e)
+	disputes := &admin.Disputes{Portal: svc.orders, Core: core, Text: svc.text, Queue: svc.enqueuer, SLA: cfg.Disputes.SLA,
+		AgentLimit: cfg.Disputes.AgentLimit, PublicURL: cfg.PublicURL, Now: now, Log: log}
+	if svc.payments != nil {
+		disputes.Refunds = refunds{pay: svc.payments, receipts: core}
+	}
 	staffPages, err := admin.New(admin.Deps{Log: log, Assets: assets, Redis: rdb, Portal: svc.orders, Now: now,
-		Location: cfg.Location, Bureau: cfg.Bureau, SecureCookies: cfg.Production(), DemoLogins: demoLogins(cfg), Queues: svc.queues})
+		Location: cfg.Location, Bureau: cfg.Bureau, SecureCookies: cfg.Production(), DemoLogins: demoLogins(cfg), Queues: svc.queues,
+		Disputes: disputes})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -117,4 +124,16 @@ func demoLogins(cfg config.Config) []admin.DemoLogin {
 		out = append(out, admin.DemoLogin{Username: s.Username, Password: s.Password, Role: s.Role, TOTPSecret: s.TOTPSecret})
 	}
 	return out
+}
+
+// refunds is the staff pages' refunder: the payment service, reversing receipts in the core
+// database through the cache.
+type refunds struct {
+	pay      *payments.Service
+	receipts payments.Receipts
+}
+
+// Refund implements admin.Refunder.
+func (r refunds) Refund(ctx context.Context, outTradeNo, reason string) (store.Order, error) {
+	return r.pay.Refund(ctx, outTradeNo, reason, r.receipts)
 }

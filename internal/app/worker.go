@@ -67,6 +67,7 @@ func handleTasks(srv *worker.Server, log *slog.Logger, svc *services, cfg config
 	sender *worker.ReminderSender) {
 	srv.Handle(worker.TypePaymentPost, &worker.PaymentPoster{Orders: svc.orders, Core: svc.core, SMS: svc.text, Loc: cfg.Location, Log: log})
 	srv.Handle(worker.TypeNotifySend, &worker.NotifySender{Channel: svc.sms, Log: log})
+	srv.Handle(worker.TypeDisputeAdjust, &worker.AdjustmentPoster{Portal: svc.orders, Core: svc.core, Loc: cfg.Location, Now: svc.now, Log: log})
 	srv.Handle(worker.TypeRemindRun, &worker.RemindRunner{Reminders: reminders})
 	srv.Handle(worker.TypeNotifyRemind, sender)
 }

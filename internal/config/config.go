@@ -46,6 +46,7 @@ type Config struct {
 	Alipay            AlipayConfig   // GRIDPAY_ALIPAY_*: an app of Alipay; unset = none (sandbox in dev)
 	SMS               SMSConfig      // GRIDPAY_SMS_*: the SMS gateway; unset = none (the dev inbox in dev; production refuses)
 	Remind            RemindConfig   // GRIDPAY_REMIND_*: the daily arrears run
+	Disputes          DisputesConfig // GRIDPAY_DISPUTE_*: service levels and the agent's limit
 	WeChatOA          WeChatOAConfig // GRIDPAY_WECHAT_OA_*: the bureau's WeChat official account; unset = none
 }
 
@@ -259,6 +260,8 @@ func Load(getenv func(string) string) (Config, error) {
 	c.SMS, errs = sms, append(errs, smsErrs...)
 	remind, remindErrs := loadRemind(get, c.Location)
 	c.Remind, errs = remind, append(errs, remindErrs...)
+	disputes, disputeErrs := loadDisputes(get)
+	c.Disputes, errs = disputes, append(errs, disputeErrs...)
 	oa, oaErrs := loadWeChatOA(get)
 	c.WeChatOA, errs = oa, append(errs, oaErrs...)
 

@@ -52,6 +52,8 @@ type Deps struct {
 	// Queues is the task queues' console (asynqmon), served at /admin/queues to administrators;
 	// nil for none.
 	Queues http.Handler
+	// Disputes is the staff's side of customer disputes.
+	Disputes *Disputes
 }
 
 // Handler serves the staff pages.
@@ -67,6 +69,7 @@ type Handler struct {
 	signIns  signIns
 	demo     []DemoLogin
 	queues   http.Handler
+	disputes *Disputes
 	pages    *web.Pages
 	routes   []route
 }
@@ -74,13 +77,13 @@ type Handler struct {
 // New parses every page once and renders each with an empty value of its data, so that a broken
 // page stops start-up.
 func New(d Deps) (*Handler, error) {
-	if d.Location == nil || d.Redis == nil || d.Portal == nil || d.Now == nil {
-		return nil, errors.New("admin: a time zone, Redis, the portal database and a clock are needed")
+	if d.Location == nil || d.Redis == nil || d.Portal == nil || d.Now == nil || d.Disputes == nil {
+		return nil, errors.New("admin: a time zone, Redis, the portal database, a clock and the disputes service are needed")
 	}
 	h := &Handler{log: d.Log, rdb: d.Redis, portal: d.Portal, now: d.Now, loc: d.Location, bureau: d.Bureau,
 		cookies: web.Cookies{Secure: d.SecureCookies}, sessions: sessions{rdb: d.Redis, now: d.Now},
 		signIns: signIns{staff: d.Portal, rdb: d.Redis, limiter: web.NewLimiter(d.Redis), now: d.Now},
-		demo:    d.DemoLogins, queues: d.Queues}
+		demo:    d.DemoLogins, queues: d.Queues, disputes: d.Disputes}
 	sub, err := fs.Sub(templateFS, "templates")
 	if err != nil {
 		return nil, fmt.Errorf("admin: templates: %w", err)
@@ -104,6 +107,7 @@ type page struct {
 	Error  string
 	Notice string // a message of what was just done
 	Loc    *time.Location
+	now    time.Time // when the page is made: SLA clocks are read against it
 }
 
 // T translates a catalog key into the page's language.
@@ -141,6 +145,10 @@ func (p page) Can(roles ...string) bool {
 	return false
 }
 
+// County reports whether the signed-in staff member sees the whole county rather than one supply
+// station.
+func (p page) County() bool { return p.Staff == nil || p.Staff.StationID == 0 }
+
 // OtherLang is the language the switch offers.
 func (p page) OtherLang() i18n.Lang {
 	if p.Lang == i18n.EN {
@@ -154,7 +162,7 @@ func (p *page) SetError(message string) { p.Error = message }
 
 // newPage fills the parts of a page every handler needs.
 func (h *Handler) newPage(c *gin.Context) page {
-	p := page{Bureau: h.bureau, Lang: web.Lang(c), Path: c.Request.URL.Path, Loc: h.loc}
+	p := page{Bureau: h.bureau, Lang: web.Lang(c), Path: c.Request.URL.Path, Loc: h.loc, now: h.now()}
 	if ss, ok := sessionOf(c); ok {
 		p.CSRF = ss.CSRF
 	}
@@ -186,7 +194,7 @@ func audit(c *gin.Context, reason string) store.Audit {
 func (h *Handler) samplePages() map[string]any {
 	p := page{Bureau: h.bureau, Lang: i18n.ZH, Loc: h.loc}
 	return map[string]any{
-		"audit": auditPage{page: p}, "enrol": &loginPage{page: p}, "error": p, "home": homePage{page: p},
+		"audit": auditPage{page: p}, "dispute": disputePage{page: p}, "disputes": disputesPage{page: p}, "enrol": &loginPage{page: p}, "error": p, "home": homePage{page: p},
 		"login": &loginPage{page: p}, "password": &loginPage{page: p}, "staff": staffPage{page: p}, "totp": &loginPage{page: p},
 	}
 }

@@ -29,6 +29,8 @@ type RouteInfo struct {
 // changes a case, money or an account is for the roles the issue names.
 var (
 	everyone    = staff.Roles()
+	handlers    = []staff.Role{staff.Agent, staff.Supervisor}
+	approvers   = []staff.Role{staff.Supervisor}
 	auditors    = []staff.Role{staff.Auditor, staff.Admin}
 	admins      = []staff.Role{staff.Admin}
 	anyMethodOf = []string{http.MethodGet, http.MethodPost, http.MethodDelete, http.MethodPut, http.MethodPatch}
@@ -38,6 +40,13 @@ var (
 func (h *Handler) staffRoutes() []route {
 	rs := []route{
 		{method: http.MethodGet, path: "/admin/", roles: everyone, handle: h.showHome},
+		{method: http.MethodGet, path: "/admin/disputes", roles: everyone, handle: h.showDisputes},
+		{method: http.MethodGet, path: "/admin/disputes/:id", roles: everyone, handle: h.showDispute},
+		{method: http.MethodGet, path: "/admin/disputes/:id/photo", roles: everyone, handle: h.showDisputePhoto},
+		{method: http.MethodPost, path: "/admin/disputes/:id/move", roles: handlers, handle: h.moveDispute},
+		{method: http.MethodPost, path: "/admin/disputes/:id/actions", roles: handlers, handle: h.proposeAction},
+		{method: http.MethodPost, path: "/admin/disputes/:id/actions/:action/approve", roles: approvers, handle: h.decideAction(true)},
+		{method: http.MethodPost, path: "/admin/disputes/:id/actions/:action/decline", roles: approvers, handle: h.decideAction(false)},
 		{method: http.MethodGet, path: "/admin/audit", roles: auditors, handle: h.showAudit},
 		{method: http.MethodGet, path: "/admin/staff", roles: admins, handle: h.showStaff},
 		{method: http.MethodPost, path: "/admin/staff/:id/disable", roles: admins, handle: h.disableStaff},
