@@ -100,6 +100,7 @@ func (s *Service) FileDispute(ctx context.Context, phone string, in DisputeInput
 	if t.Bill != nil {
 		d.BillPeriod = t.Bill.Period
 	}
+	d.StationID = t.Account.accountData.StationID
 	filed, err := s.portal.FileDispute(ctx, d)
 	if err != nil {
 		return store.Dispute{}, err

@@ -247,6 +247,15 @@ func TestFileDisputeWithPhotoThroughAPI(t *testing.T) {
 	if first := body["disputes"].([]any)[0].(map[string]any); first["id"] != r.body["id"] || first["category"] != "late_fee_waiver" {
 		t.Errorf("the newest dispute is not listed first: %v", first)
 	}
+	// Staff of the account's supply station see it: the dispute keeps the station it was filed under.
+	acc, err := s.core.AccountByNumber(t.Context(), "3100000001")
+	if err != nil || acc.StationID <= 0 {
+		t.Fatalf("AccountByNumber = %+v, %v; want a station", acc, err)
+	}
+	staffView, err := s.portal.StaffDispute(t.Context(), int64(r.body["id"].(float64)))
+	if err != nil || staffView.StationID != acc.StationID {
+		t.Errorf("the dispute's station = %d, %v; want the account's, %d", staffView.StationID, err, acc.StationID)
+	}
 }
 
 func TestFileDisputeRefusesBadInput(t *testing.T) {

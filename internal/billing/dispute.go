@@ -27,8 +27,10 @@ func DisputeCategories() []DisputeCategory { return slices.Clone(disputeCategori
 // Valid reports whether c is one of the categories.
 func (c DisputeCategory) Valid() bool { return slices.Contains(disputeCategories, c) }
 
-// DisputeStatus is where a dispute stands: open when filed, in review while staff check the
-// evidence, then settled as adjusted, refunded or rejected, and closed.
+// DisputeStatus is where a dispute stands: open when filed (受理), in review while staff check the
+// evidence (核查), awaiting approval while a second person looks at a proposed settlement (待审批),
+// then settled as adjusted, refunded or rejected (处理), followed up with the customer (回访), and
+// closed (关闭).
 //
 // Like OrderStatus, the state machine lives here because internal/store checks every change of a
 // dispute's status against it inside the transaction that makes the change.
@@ -36,36 +38,46 @@ type DisputeStatus string
 
 // The dispute statuses, in the order of a dispute's life.
 const (
-	DisputeOpen     DisputeStatus = "open"
-	DisputeInReview DisputeStatus = "in_review"
-	DisputeAdjusted DisputeStatus = "adjusted" // settled: the bill or the account was corrected
-	DisputeRefunded DisputeStatus = "refunded" // settled: money given back
-	DisputeRejected DisputeStatus = "rejected" // settled: nothing to correct, with a reason
-	DisputeClosed   DisputeStatus = "closed"
+	DisputeOpen             DisputeStatus = "open"
+	DisputeInReview         DisputeStatus = "in_review"
+	DisputeAwaitingApproval DisputeStatus = "awaiting_approval" // a settlement above its proposer's limit waits for a supervisor
+	DisputeAdjusted         DisputeStatus = "adjusted"          // settled: the bill or the account was corrected
+	DisputeRefunded         DisputeStatus = "refunded"          // settled: money given back
+	DisputeRejected         DisputeStatus = "rejected"          // settled: nothing to correct, with a reason
+	DisputeFollowUp         DisputeStatus = "follow_up"         // staff call the customer back about the outcome
+	DisputeClosed           DisputeStatus = "closed"
 )
 
 // DisputeStatuses returns every dispute status in the order of a dispute's life. It returns a new
 // slice each time.
 func DisputeStatuses() []DisputeStatus {
-	return []DisputeStatus{DisputeOpen, DisputeInReview, DisputeAdjusted, DisputeRefunded, DisputeRejected, DisputeClosed}
+	return []DisputeStatus{DisputeOpen, DisputeInReview, DisputeAwaitingApproval, DisputeAdjusted, DisputeRefunded,
+		DisputeRejected, DisputeFollowUp, DisputeClosed}
 }
 
 // disputeMoves is the set of legal moves. Anything not listed is refused; in particular nothing goes
-// back to open or into review once settled or closed: a customer who disagrees with the outcome
-// files a new dispute, so that every outcome told to a customer stays on record as told.
+// back to open, and nothing settled or closed goes back into review: a customer who disagrees with
+// the outcome files a new dispute, so that every outcome told to a customer stays on record as told.
+// The one way back is a declined settlement, which returns the dispute to checking.
 var disputeMoves = map[DisputeStatus][]DisputeStatus{
-	// A plain case may be settled at once; a withdrawn or duplicate one closed as it stands.
-	DisputeOpen:     {DisputeInReview, DisputeAdjusted, DisputeRefunded, DisputeRejected, DisputeClosed},
-	DisputeInReview: {DisputeAdjusted, DisputeRefunded, DisputeRejected, DisputeClosed},
-	DisputeAdjusted: {DisputeClosed},
-	DisputeRefunded: {DisputeClosed},
-	DisputeRejected: {DisputeClosed},
-	DisputeClosed:   nil,
+	// A withdrawn, duplicate or plainly unfounded case may be closed or rejected as it stands; any
+	// correction of money is checked first.
+	DisputeOpen:             {DisputeInReview, DisputeRejected, DisputeClosed},
+	DisputeInReview:         {DisputeAwaitingApproval, DisputeAdjusted, DisputeRefunded, DisputeRejected, DisputeClosed},
+	DisputeAwaitingApproval: {DisputeAdjusted, DisputeRefunded, DisputeRejected, DisputeInReview},
+	DisputeAdjusted:         {DisputeFollowUp, DisputeClosed},
+	DisputeRefunded:         {DisputeFollowUp, DisputeClosed},
+	DisputeRejected:         {DisputeFollowUp, DisputeClosed},
+	DisputeFollowUp:         {DisputeClosed},
+	DisputeClosed:           nil,
 }
 
-// Open reports whether a dispute in status s still waits for staff: filed or in review, not yet
-// settled. An open dispute holds back arrears reminders about the bill it disputes (docs/domain.md).
-func (s DisputeStatus) Open() bool { return s == DisputeOpen || s == DisputeInReview }
+// Open reports whether a dispute in status s still waits for staff: filed, in review or awaiting
+// approval, not yet settled. An open dispute holds back arrears reminders about the bill it
+// disputes (docs/domain.md).
+func (s DisputeStatus) Open() bool {
+	return s == DisputeOpen || s == DisputeInReview || s == DisputeAwaitingApproval
+}
 
 // OpenDisputeStatuses returns the statuses in which a dispute is open. It returns a new slice each
 // time.

@@ -10,29 +10,38 @@ import (
 )
 
 // legalDisputeMoves is the dispute's life as docs/domain.md tells it, written out on its own so that the
-// test does not read the table it checks: staff take an open dispute into review, settle it by an
-// adjustment, a refund or a rejection (at once when the case is plain), and close it; an open
-// dispute may also be closed as it stands (withdrawn, a duplicate). Nothing goes back: a settled or
+// test does not read the table it checks: staff take an open dispute into review (受理 -> 核查),
+// settle it by an adjustment, a refund or a rejection, through a supervisor's approval when the
+// amount is above their limit (待审批), follow the outcome up with the customer (回访) and close it.
+// An open dispute may also be rejected or closed as it stands (unfounded, withdrawn, a duplicate).
+// The only way back is a declined approval, which returns the dispute to review; a settled or
 // closed dispute is never open again, and a customer who disagrees files a new one.
 var legalDisputeMoves = map[[2]billing.DisputeStatus]bool{
-	{billing.DisputeOpen, billing.DisputeInReview}:     true,
-	{billing.DisputeOpen, billing.DisputeAdjusted}:     true,
-	{billing.DisputeOpen, billing.DisputeRefunded}:     true,
-	{billing.DisputeOpen, billing.DisputeRejected}:     true,
-	{billing.DisputeOpen, billing.DisputeClosed}:       true,
-	{billing.DisputeInReview, billing.DisputeAdjusted}: true,
-	{billing.DisputeInReview, billing.DisputeRefunded}: true,
-	{billing.DisputeInReview, billing.DisputeRejected}: true,
-	{billing.DisputeInReview, billing.DisputeClosed}:   true,
-	{billing.DisputeAdjusted, billing.DisputeClosed}:   true,
-	{billing.DisputeRefunded, billing.DisputeClosed}:   true,
-	{billing.DisputeRejected, billing.DisputeClosed}:   true,
+	{billing.DisputeOpen, billing.DisputeInReview}:             true,
+	{billing.DisputeOpen, billing.DisputeRejected}:             true,
+	{billing.DisputeOpen, billing.DisputeClosed}:               true,
+	{billing.DisputeInReview, billing.DisputeAwaitingApproval}: true,
+	{billing.DisputeInReview, billing.DisputeAdjusted}:         true,
+	{billing.DisputeInReview, billing.DisputeRefunded}:         true,
+	{billing.DisputeInReview, billing.DisputeRejected}:         true,
+	{billing.DisputeInReview, billing.DisputeClosed}:           true,
+	{billing.DisputeAwaitingApproval, billing.DisputeAdjusted}: true,
+	{billing.DisputeAwaitingApproval, billing.DisputeRefunded}: true,
+	{billing.DisputeAwaitingApproval, billing.DisputeRejected}: true,
+	{billing.DisputeAwaitingApproval, billing.DisputeInReview}: true,
+	{billing.DisputeAdjusted, billing.DisputeFollowUp}:         true,
+	{billing.DisputeAdjusted, billing.DisputeClosed}:           true,
+	{billing.DisputeRefunded, billing.DisputeFollowUp}:         true,
+	{billing.DisputeRefunded, billing.DisputeClosed}:           true,
+	{billing.DisputeRejected, billing.DisputeFollowUp}:         true,
+	{billing.DisputeRejected, billing.DisputeClosed}:           true,
+	{billing.DisputeFollowUp, billing.DisputeClosed}:           true,
 }
 
 func TestDisputeTransitionEveryPair(t *testing.T) {
 	all := billing.DisputeStatuses()
-	if len(all) != 6 {
-		t.Fatalf("DisputeStatuses() has %d statuses, want 6", len(all))
+	if len(all) != 8 {
+		t.Fatalf("DisputeStatuses() has %d statuses, want 8", len(all))
 	}
 	legal := 0
 	for _, from := range all {
@@ -85,7 +94,7 @@ func TestDisputeTransitionUnknownStatus(t *testing.T) {
 }
 
 func TestDisputeStatusesAndCategories(t *testing.T) {
-	wantStatuses := []billing.DisputeStatus{"open", "in_review", "adjusted", "refunded", "rejected", "closed"}
+	wantStatuses := []billing.DisputeStatus{"open", "in_review", "awaiting_approval", "adjusted", "refunded", "rejected", "follow_up", "closed"}
 	if got := billing.DisputeStatuses(); !slices.Equal(got, wantStatuses) {
 		t.Errorf("DisputeStatuses() = %v, want %v", got, wantStatuses)
 	}
@@ -119,13 +128,13 @@ func TestDisputeStatusesAndCategories(t *testing.T) {
 }
 
 func TestOpenDisputeStatuses(t *testing.T) {
-	want := map[billing.DisputeStatus]bool{billing.DisputeOpen: true, billing.DisputeInReview: true}
+	want := map[billing.DisputeStatus]bool{billing.DisputeOpen: true, billing.DisputeInReview: true, billing.DisputeAwaitingApproval: true}
 	for _, s := range billing.DisputeStatuses() {
 		if s.Open() != want[s] {
 			t.Errorf("%s.Open() = %v, want %v", s, s.Open(), want[s])
 		}
 	}
-	if got := billing.OpenDisputeStatuses(); len(got) != 2 || got[0] != billing.DisputeOpen || got[1] != billing.DisputeInReview {
+	if got := billing.OpenDisputeStatuses(); !slices.Equal(got, []billing.DisputeStatus{billing.DisputeOpen, billing.DisputeInReview, billing.DisputeAwaitingApproval}) {
 		t.Errorf("OpenDisputeStatuses() = %v", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"gridpay/internal/billing"
 	"gridpay/internal/i18n"
 )
 
@@ -234,5 +235,18 @@ func TestDate(t *testing.T) {
 				t.Errorf("Date(%q, %s) = %q, want %q", tt.lang, tt.t, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestEveryDisputeStatusHasALabel: the customer's pages show a dispute's status by the key
+// "dispute.status." and the status, so each status billing knows needs one.
+func TestEveryDisputeStatusHasALabel(t *testing.T) {
+	for _, s := range billing.DisputeStatuses() {
+		key := "dispute.status." + string(s)
+		for _, lang := range []i18n.Lang{i18n.ZH, i18n.EN} {
+			if got := i18n.T(lang, key); got == key || got == "" {
+				t.Errorf("%s has no label in %v", key, lang)
+			}
+		}
 	}
 }

@@ -12,7 +12,7 @@ import (
 
 const accountSelect = `
 SELECT a.id, a.account_no, a.name, a.address, a.phone, a.class, a.industry_code,
-       s.name, t.name, tf.code, tf.name, a.capacity_kva, a.important, a.prepaid_fen, a.opened_on,
+       a.station_id, s.name, t.name, tf.code, tf.name, a.capacity_kva, a.important, a.prepaid_fen, a.opened_on,
        a.protected, a.reminders_exempt_until
 FROM accounts a
 JOIN supply_stations s ON s.id = a.station_id
@@ -29,7 +29,7 @@ func scanAccount(row interface{ Scan(...any) error }) (Account, error) {
 		exempt    nullDate
 	)
 	err := row.Scan(&a.ID, &a.No, &a.Name, &a.Address, &a.Phone, &class, &a.IndustryCode,
-		&a.StationName, &a.AreaName, &a.TariffCode, &a.TariffName, &a.CapacityKVA, &important,
+		&a.StationID, &a.StationName, &a.AreaName, &a.TariffCode, &a.TariffName, &a.CapacityKVA, &important,
 		&a.Prepaid, &opened, &protected, &exempt)
 	a.Class, a.Important, a.OpenedOn = billing.Class(class), important, timeOf(opened)
 	a.Protected, a.RemindersExemptUntil = protected, time.Time(exempt)

@@ -33,11 +33,11 @@ func TestAccountByNumber(t *testing.T) {
 		}{
 			{"residential", "3100000001", store.Account{ID: id, No: "3100000001", Name: "张建国",
 				Address: "城关镇解放路12号0001室", Phone: "13800138000", Class: billing.Residential, IndustryCode: "9010",
-				StationName: fixtureStation, AreaName: fixtureArea, TariffCode: residentialTariff, TariffName: residentialName,
+				StationID: f.stationID, StationName: fixtureStation, AreaName: fixtureArea, TariffCode: residentialTariff, TariffName: residentialName,
 				Prepaid: 1234, OpenedOn: day("2019-05-06")}, nil},
 			{"commercial, important", "3100000002", store.Account{ID: comID, No: "3100000002", Name: "城关镇惠民农家乐",
 				Address: "城关镇解放路12号0002室", Phone: "13800138001", Class: billing.Commercial, IndustryCode: "6210",
-				StationName: fixtureStation, AreaName: fixtureArea, TariffCode: commercialTariff, TariffName: commercialName,
+				StationID: f.stationID, StationName: fixtureStation, AreaName: fixtureArea, TariffCode: commercialTariff, TariffName: commercialName,
 				CapacityKVA: 50, Important: true, OpenedOn: day("2019-05-06")}, nil},
 			{"not found", "3100000009", store.Account{}, billing.ErrNotFound},
 			{"9 digits", "310000000", store.Account{}, billing.ErrInvalid},

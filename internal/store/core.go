@@ -54,6 +54,7 @@ type Account struct {
 	Phone        string
 	Class        billing.Class
 	IndustryCode string
+	StationID    int64 // the supply station (供电所) that serves the account
 	StationName  string
 	AreaName     string
 	TariffCode   string

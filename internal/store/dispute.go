@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"gridpay/internal/billing"
@@ -32,12 +33,14 @@ type DisputeStatus = billing.DisputeStatus
 
 // The dispute statuses; see billing.DisputeStatus for the legal moves between them.
 const (
-	DisputeOpen     = billing.DisputeOpen
-	DisputeInReview = billing.DisputeInReview
-	DisputeAdjusted = billing.DisputeAdjusted
-	DisputeRefunded = billing.DisputeRefunded
-	DisputeRejected = billing.DisputeRejected
-	DisputeClosed   = billing.DisputeClosed
+	DisputeOpen             = billing.DisputeOpen
+	DisputeInReview         = billing.DisputeInReview
+	DisputeAwaitingApproval = billing.DisputeAwaitingApproval
+	DisputeAdjusted         = billing.DisputeAdjusted
+	DisputeRefunded         = billing.DisputeRefunded
+	DisputeRejected         = billing.DisputeRejected
+	DisputeFollowUp         = billing.DisputeFollowUp
+	DisputeClosed           = billing.DisputeClosed
 )
 
 // Authors of dispute messages.
@@ -81,6 +84,7 @@ type Dispute struct {
 type DisputeMessage struct {
 	ID        int64
 	Author    string // AuthorCustomer or AuthorStaff
+	StaffID   int64  // who replied, for a staff reply written by MoveDispute; else 0
 	Text      string
 	CreatedAt time.Time
 }
@@ -100,6 +104,7 @@ type NewDispute struct {
 	Category   DisputeCategory
 	Text       string
 	Photo      *DisputePhoto // nil without a photo
+	StationID  int64         // the account's supply station, which scopes the staff who see it; 0 when unknown
 }
 
 func validateNewDispute(d NewDispute) error {
@@ -108,6 +113,8 @@ func validateNewDispute(d NewDispute) error {
 		return fmt.Errorf("phone or account number: %w", billing.ErrInvalid)
 	case d.BillID < 0 || (d.BillID == 0) != (d.BillPeriod == 0) || (d.BillID > 0 && !billing.Period(d.BillPeriod).Valid()):
 		return fmt.Errorf("bill %d of period %d: %w", d.BillID, d.BillPeriod, billing.ErrInvalid)
+	case d.StationID < 0 || d.StationID > math.MaxInt32:
+		return fmt.Errorf("station %d: %w", d.StationID, billing.ErrInvalid)
 	case !d.Category.Valid():
 		return fmt.Errorf("category %q: %w", truncateText(string(d.Category), 32), billing.ErrInvalid)
 	case !validDisputeText(d.Text):
@@ -132,13 +139,13 @@ func (p *Portal) FileDispute(ctx context.Context, d NewDispute) (Dispute, error)
 	first := DisputeMessage{Author: AuthorCustomer, Text: d.Text, CreatedAt: now}
 	err := p.db.Transact(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, p.db.dialect.insertID("disputes",
-			"phone, account_no, bill_id, bill_period, category, text, status, created_at, updated_at",
-			"@phone, @no, @bill, @period, @category, @text, @status, @at, @at"),
+			"phone, account_no, bill_id, bill_period, category, text, status, created_at, updated_at, station_id, status_at",
+			"@phone, @no, @bill, @period, @category, @text, @status, @at, @at, @station, @at"),
 			sql.Named("phone", d.Phone), sql.Named("no", d.AccountNo),
 			sql.Named("bill", sql.NullInt64{Int64: d.BillID, Valid: d.BillID > 0}),
 			sql.Named("period", sql.NullInt64{Int64: int64(d.BillPeriod), Valid: d.BillID > 0}),
 			sql.Named("category", string(d.Category)), sql.Named("text", d.Text), sql.Named("status", string(DisputeOpen)),
-			sql.Named("at", timestamp(now))).Scan(&out.ID)
+			sql.Named("at", timestamp(now)), sql.Named("station", sql.NullInt64{Int64: d.StationID, Valid: d.StationID > 0})).Scan(&out.ID)
 		if err != nil {
 			return err
 		}
@@ -161,9 +168,10 @@ func (p *Portal) FileDispute(ctx context.Context, d NewDispute) (Dispute, error)
 
 func (p *Portal) insertDisputeMessage(ctx context.Context, q querier, disputeID int64, m DisputeMessage) (int64, error) {
 	var id int64
-	err := q.QueryRowContext(ctx, p.db.dialect.insertID("dispute_messages", "dispute_id, author, text, created_at", "@dispute, @author, @text, @at"),
+	err := q.QueryRowContext(ctx, p.db.dialect.insertID("dispute_messages", "dispute_id, author, text, created_at, staff_id",
+		"@dispute, @author, @text, @at, @staff"),
 		sql.Named("dispute", disputeID), sql.Named("author", m.Author), sql.Named("text", m.Text),
-		sql.Named("at", timestamp(m.CreatedAt))).Scan(&id)
+		sql.Named("at", timestamp(m.CreatedAt)), sql.Named("staff", sql.NullInt64{Int64: m.StaffID, Valid: m.StaffID > 0})).Scan(&id)
 	return id, err
 }
 
@@ -218,18 +226,19 @@ func (p *Portal) Dispute(ctx context.Context, phone string, id int64) (Dispute, 
 }
 
 func (p *Portal) disputeMessages(ctx context.Context, disputeID int64) ([]DisputeMessage, error) {
-	rows, err := p.db.QueryContext(ctx, `SELECT id, author, text, created_at FROM dispute_messages
+	rows, err := p.db.QueryContext(ctx, `SELECT id, author, text, created_at, staff_id FROM dispute_messages
 WHERE dispute_id = @id ORDER BY id`, sql.Named("id", disputeID))
 	if err != nil {
 		return nil, err
 	}
 	return collect(rows, func(row rowScanner) (DisputeMessage, error) {
 		var (
-			m  DisputeMessage
-			at timestamp
+			m     DisputeMessage
+			at    timestamp
+			staff sql.NullInt64
 		)
-		err := row.Scan(&m.ID, &m.Author, &m.Text, &at)
-		m.CreatedAt = time.Time(at)
+		err := row.Scan(&m.ID, &m.Author, &m.Text, &at, &staff)
+		m.CreatedAt, m.StaffID = time.Time(at), staff.Int64
 		return m, err
 	})
 }
@@ -282,7 +291,12 @@ func (p *Portal) AddStaffReply(ctx context.Context, id int64, text string, statu
 				return err
 			}
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE disputes SET status = @to, updated_at = @at WHERE id = @id AND status = @from`,
+		// status_at is when the dispute entered its status: a reply that keeps the status keeps it.
+		set := `status = @to, updated_at = @at`
+		if to != from {
+			set += `, status_at = @at`
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE disputes SET `+set+` WHERE id = @id AND status = @from`,
 			sql.Named("to", string(to)), sql.Named("at", timestamp(m.CreatedAt)), sql.Named("id", id), sql.Named("from", string(from)))
 		if err != nil {
 			return err

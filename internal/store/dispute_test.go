@@ -252,12 +252,14 @@ func TestAddStaffReply(t *testing.T) {
 
 // disputePath is how a dispute gets from open to each status through staff replies.
 var disputePath = map[store.DisputeStatus][]store.DisputeStatus{
-	store.DisputeOpen:     {},
-	store.DisputeInReview: {store.DisputeInReview},
-	store.DisputeAdjusted: {store.DisputeInReview, store.DisputeAdjusted},
-	store.DisputeRefunded: {store.DisputeInReview, store.DisputeRefunded},
-	store.DisputeRejected: {store.DisputeInReview, store.DisputeRejected},
-	store.DisputeClosed:   {store.DisputeInReview, store.DisputeRejected, store.DisputeClosed},
+	store.DisputeOpen:             {},
+	store.DisputeInReview:         {store.DisputeInReview},
+	store.DisputeAwaitingApproval: {store.DisputeInReview, store.DisputeAwaitingApproval},
+	store.DisputeAdjusted:         {store.DisputeInReview, store.DisputeAdjusted},
+	store.DisputeRefunded:         {store.DisputeInReview, store.DisputeRefunded},
+	store.DisputeRejected:         {store.DisputeInReview, store.DisputeRejected},
+	store.DisputeFollowUp:         {store.DisputeInReview, store.DisputeRejected, store.DisputeFollowUp},
+	store.DisputeClosed:           {store.DisputeInReview, store.DisputeRejected, store.DisputeClosed},
 }
 
 // TestAddStaffReplyFollowsTheDisputeMoves tries every status a staff reply can ask for on a dispute

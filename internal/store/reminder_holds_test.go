@@ -101,9 +101,19 @@ func TestOpenDisputes(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if status != store.DisputeOpen {
-				if _, err := p.AddStaffReply(ctx, filed.ID, "处理中", status); err != nil {
-					t.Fatalf("move dispute to %s: %v", status, err)
+			// Through review, as staff take a dispute, unless it is closed as it stands.
+			path := []store.DisputeStatus{store.DisputeInReview, status}
+			switch status {
+			case store.DisputeOpen:
+				path = nil
+			case store.DisputeInReview, store.DisputeClosed:
+				path = []store.DisputeStatus{status}
+			case store.DisputeFollowUp:
+				path = []store.DisputeStatus{store.DisputeInReview, store.DisputeRejected, status}
+			}
+			for _, to := range path {
+				if _, err := p.AddStaffReply(ctx, filed.ID, "处理中", to); err != nil {
+					t.Fatalf("move dispute to %s: %v", to, err)
 				}
 			}
 		}
@@ -116,6 +126,8 @@ func TestOpenDisputes(t *testing.T) {
 		file("3100000003", 0, store.DisputeClosed)
 		file("3100000003", 12, store.DisputeAdjusted)
 		file("3100000004", 0, store.DisputeInReview)
+		file("3100000005", 13, store.DisputeAwaitingApproval) // a settlement waits for a supervisor: still open
+		file("3100000005", 14, store.DisputeFollowUp)         // settled, being followed up: holds nothing back
 
 		got, err := p.OpenDisputes(ctx, []string{"3100000001", "3100000002", "3100000003", "3100000004", "3100000005"})
 		if err != nil {
@@ -125,6 +137,7 @@ func TestOpenDisputes(t *testing.T) {
 			"3100000001": {Bills: []int64{7, 42}},
 			"3100000002": {Bills: []int64{11}, Account: true},
 			"3100000004": {Account: true},
+			"3100000005": {Bills: []int64{13}},
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("OpenDisputes =\n %+v\nwant\n %+v", got, want)
@@ -132,7 +145,7 @@ func TestOpenDisputes(t *testing.T) {
 
 		t.Run("open is billing's rule", func(t *testing.T) {
 			for _, s := range billing.DisputeStatuses() {
-				if s.Open() != (s == store.DisputeOpen || s == store.DisputeInReview) {
+				if s.Open() != (s == store.DisputeOpen || s == store.DisputeInReview || s == store.DisputeAwaitingApproval) {
 					t.Fatalf("billing's open statuses changed (%s): update this test's disputes", s)
 				}
 			}
