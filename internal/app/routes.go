@@ -99,7 +99,7 @@ func newHandlers(cfg config.Config, log *slog.Logger, svc *services) (site, metr
 	}
 	e.POST("/callbacks/:provider", callbacks.Handle)
 	pages.Routes(e)
-	disputes := &admin.Disputes{Portal: svc.orders, Core: core, Text: svc.text, Queue: svc.enqueuer, SLA: cfg.Disputes.SLA,
+	disputes := &admin.Disputes{Portal: svc.orders, Core: core, Text: svc.text, Adjustments: svc.enqueuer, SLA: cfg.Disputes.SLA,
 		AgentLimit: cfg.Disputes.AgentLimit, PublicURL: cfg.PublicURL, Now: now, Log: log}
 	if svc.payments != nil {
 		disputes.Refunds = refunds{pay: svc.payments, receipts: core}

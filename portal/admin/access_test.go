@@ -15,10 +15,12 @@ import (
 // Who may use which staff route: the roles, written here apart from the routes themselves
 // so that a route opened too wide fails the test. Every route must have a line.
 var (
-	all      = staff.Roles()
-	auditors = []staff.Role{staff.Auditor, staff.Admin}
-	admins   = []staff.Role{staff.Admin}
-	matrix   = map[string][]staff.Role{
+	all       = staff.Roles()
+	auditors  = []staff.Role{staff.Auditor, staff.Admin}
+	admins    = []staff.Role{staff.Admin}
+	handlers  = []staff.Role{staff.Agent, staff.Supervisor}
+	approvers = []staff.Role{staff.Supervisor}
+	matrix    = map[string][]staff.Role{
 		"GET /admin/":                      all,
 		"GET /admin/audit":                 auditors,
 		"GET /admin/staff":                 admins,
@@ -61,7 +63,7 @@ func TestRoleMatrix(t *testing.T) {
 			continue
 		}
 		seen[rt.Method+" "+rt.Path] = true
-		path := strings.NewReplacer(":id", fmt.Sprint(victim.ID), "*path", "tasks").Replace(rt.Path)
+		path := strings.NewReplacer(":id", fmt.Sprint(victim.ID), ":action", "1", "*path", "tasks").Replace(rt.Path)
 		t.Run(rt.Method+" "+rt.Path, func(t *testing.T) {
 			a := send(anonymous, rt.Method, path, "")
 			if rt.Method == http.MethodGet {

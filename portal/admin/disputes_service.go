@@ -43,9 +43,9 @@ type Disputes struct {
 	Core   Core
 	Text   notify.Channel // how customers are told: the SMS queue, or the dev inbox
 	// Refunds gives payments back; nil when no payment channel can refund.
-	Refunds Refunder
-	Queue   AdjustmentQueue
-	SLA     billing.DisputeSLA
+	Refunds     Refunder
+	Adjustments AdjustmentQueue
+	SLA         billing.DisputeSLA
 	// AgentLimit is the largest amount a settlement may have without a second person's approval.
 	AgentLimit billing.Money
 	PublicURL  string // where customers read their disputes: the link of the update message
@@ -244,7 +244,7 @@ func (d *Disputes) Execute(ctx context.Context, a store.DisputeAction) error {
 		if a.Status == billing.ActionPosted {
 			return nil
 		}
-		if err := d.Queue.EnqueueAdjustment(ctx, a.ID); err != nil {
+		if err := d.Adjustments.EnqueueAdjustment(ctx, a.ID); err != nil {
 			// The sweeper queues it again; the settlement itself is on record.
 			d.Log.Warn("admin: queue adjustment", "action", a.ID, "err", err)
 		}

@@ -19,16 +19,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/pquerna/otp/totp"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
+	"gridpay/internal/billing"
+	"gridpay/internal/demo"
 	"gridpay/internal/redistest"
 	"gridpay/internal/staff"
 	"gridpay/internal/store"
 	"gridpay/internal/web"
+	"gridpay/notify"
 	"gridpay/portal/admin"
 	"gridpay/static"
+	"gridpay/worker"
 )
 
 // clock is the site's clock, which tests move on (TOTP codes are good for 30 seconds, once).
@@ -61,10 +66,16 @@ type site struct {
 	url     string
 	rdb     *redis.Client
 	portal  *store.Portal
+	core    *store.Core // the seeded demo county
+	inbox   *notify.DevInbox
+	queue   *asynq.Client // where the pages queue adjustments; tests run the worker's handler on them
 	clock   *clock
 	handler *admin.Handler
 	staff   map[staff.Role]member // one enrolled, signed-up member per role
 }
+
+// seededToday is the demo county's today in these tests.
+var seededToday = time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
 
 const (
 	testPassword = "correct horse battery staple"
@@ -86,24 +97,23 @@ func newSite(t *testing.T) *site {
 	}
 	rdb := redis.NewClient(opts)
 	t.Cleanup(func() { rdb.Close() })
-	db, err := store.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "portal.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.MigrateSchema(ctx, store.PortalSchema); err != nil {
-		t.Fatal(err)
-	}
+	core, db := seededDBs(t)
 	clk := &clock{t: time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)}
-	s := &site{rdb: rdb, portal: store.NewPortal(db, clk.now), clock: clk, staff: map[staff.Role]member{}}
+	s := &site{rdb: rdb, portal: store.NewPortal(db, clk.now), clock: clk, staff: map[staff.Role]member{},
+		inbox: notify.NewDevInbox(rdb, bureau, clk.now)}
+	s.core = store.NewCore(core, billing.DefaultLateFeeRates(), clk.now)
+	s.queue = asynq.NewClient(asynq.RedisClientOpt{Addr: opts.Addr, DB: opts.DB})
+	t.Cleanup(func() { s.queue.Close() })
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	assets, err := web.NewAssets(static.FS)
 	if err != nil {
 		t.Fatal(err)
 	}
 	queues := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "queues console") })
+	disputes := &admin.Disputes{Portal: s.portal, Core: s.core, Text: s.inbox, Adjustments: worker.NewEnqueuer(s.queue),
+		SLA: billing.DefaultDisputeSLA(), AgentLimit: 200_00, PublicURL: "http://gridpay.test", Now: clk.now, Log: log}
 	s.handler, err = admin.New(admin.Deps{Log: log, Assets: assets, Redis: rdb, Portal: s.portal, Now: clk.now,
-		Location: time.FixedZone("CST", 8*3600), Bureau: bureau, Queues: queues})
+		Location: time.FixedZone("CST", 8*3600), Bureau: bureau, Queues: queues, Disputes: disputes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,6 +142,32 @@ func newSite(t *testing.T) *site {
 	t.Cleanup(srv.Close)
 	s.url = srv.URL
 	return s
+}
+
+// seededDBs opens fresh SQLite core and portal databases, the core one seeded with a small demo
+// county of 12 customers and 14 months of history.
+func seededDBs(t *testing.T) (core, portal *store.DB) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	open := func(name string, schema store.Schema) *store.DB {
+		db, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.MigrateSchema(ctx, schema); err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	seed := open("core.db", store.CoreSchema)
+	if _, err := demo.Seed(ctx, seed, demo.Options{Seed: 1, Customers: 12, Months: 14, Today: seededToday}); err != nil {
+		t.Fatal(err)
+	}
+	seed.Close()
+	core, portal = open("core.db", store.CoreSchema), open("portal.db", store.PortalSchema)
+	t.Cleanup(func() { core.Close(); portal.Close() })
+	return core, portal
 }
 
 // browser is a client with a cookie jar that does not follow redirects, so tests see where each
@@ -235,3 +271,5 @@ func (s *site) signIn(t *testing.T, m member) *browser {
 	}
 	return b
 }
+
+func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
