@@ -39,9 +39,29 @@ type billPage struct {
 	AccountNo   string
 	Bill        billRow
 	Items       []billItem
+	ItemsTotal  billing.Money // the line items' total, before any principal adjustment
+	Adjustments []billAdjustment
 	Readings    []store.MeterReading
 	Tariff      string
 	Explanation string
+}
+
+// billAdjustment is a posted adjustment as the bill page and the API show it.
+type billAdjustment struct {
+	store.AdjustmentRecord
+	Label string // 账单调整 | 违约金减免
+	Text  string // 账单调整 -¥12.34（抄表错误）
+}
+
+// adjustmentsOf words a bill's adjustments, oldest first.
+func adjustmentsOf(l i18n.Lang, list []store.AdjustmentRecord) []billAdjustment {
+	out := make([]billAdjustment, len(list))
+	for i, a := range list {
+		label := i18n.T(l, "bills.adjusted."+string(a.Kind))
+		out[i] = billAdjustment{AdjustmentRecord: a, Label: label,
+			Text: i18n.T(l, "bills.adjusted_line", label, i18n.Money(-int64(a.Amount)), a.Reason)}
+	}
+	return out
 }
 
 type billItem struct {
@@ -76,7 +96,8 @@ func (h *Handler) showBills(c *gin.Context) error {
 	return h.pages.Render(c, http.StatusOK, "bills", p)
 }
 
-// showBill shows one bill: readings, line items, the tariff in plain words and what is owed.
+// showBill shows one bill: readings, line items, the tariff in plain words, its adjustments and
+// what is owed.
 func (h *Handler) showBill(c *gin.Context) error {
 	s, _ := auth.FromContext(c)
 	no, err := web.AccountNo(c)
@@ -96,7 +117,9 @@ func (h *Handler) showBill(c *gin.Context) error {
 	p.Explanation = explainBill(p.Lang, d)
 	for _, it := range d.Items {
 		p.Items = append(p.Items, billItem{LineItem: it, Label: itemLabel(p.Lang, it.Code)})
+		p.ItemsTotal += it.Amount
 	}
+	p.Adjustments = adjustmentsOf(p.Lang, d.Adjustments)
 	return h.pages.Render(c, http.StatusOK, "bill", p)
 }
 

@@ -23,6 +23,7 @@ type billJSON struct {
 	PrincipalPaid  billing.Money  `json:"principal_paid_fen"`
 	LateFeeSettled billing.Money  `json:"late_fee_settled_fen"`
 	LateFeePaid    billing.Money  `json:"late_fee_paid_fen"`
+	LateFeeWaived  billing.Money  `json:"late_fee_waived_fen"`
 	Status         billing.Status `json:"status"`
 	StatusLabel    string         `json:"status_label"`
 }
@@ -30,7 +31,7 @@ type billJSON struct {
 func toBillJSON(l i18n.Lang, b store.Bill) billJSON {
 	return billJSON{ID: b.ID, Period: billing.Period(b.Period).String(), IssuedOn: Date(b.IssuedOn),
 		DueOn: Date(b.DueOn), KWh: b.KWh, Total: b.Balance.Principal, PrincipalPaid: b.Balance.PrincipalPaid,
-		LateFeeSettled: b.Balance.FeeAccrued, LateFeePaid: b.Balance.FeePaid, Status: b.Status(),
+		LateFeeSettled: b.Balance.FeeAccrued, LateFeePaid: b.Balance.FeePaid, LateFeeWaived: b.Balance.FeeWaived, Status: b.Status(),
 		StatusLabel: i18n.T(l, "bills.status."+string(b.Status()))}
 }
 
@@ -39,8 +40,8 @@ func (h *Handler) apiBills(c *gin.Context) error {
 	return answerAccountList(c, "bills", 24, h.svc.Bills, toBillJSON)
 }
 
-// apiBill answers GET /api/v1/accounts/{no}/bills/{id}: one bill with its readings, line items and
-// the tiered tariff explained in words.
+// apiBill answers GET /api/v1/accounts/{no}/bills/{id}: one bill with its readings, line items,
+// the tiered tariff explained in words, its adjustments (oldest first) and what it owes today.
 func (h *Handler) apiBill(c *gin.Context) error {
 	s, _ := auth.FromContext(c)
 	no, err := web.AccountNo(c)
@@ -78,7 +79,24 @@ func (h *Handler) apiBill(c *gin.Context) error {
 	for i, r := range d.Readings {
 		readings[i] = reading{Meter: r.AssetNo, Previous: readingText(r.Previous), Current: readingText(r.Current), Multiplier: r.Multiplier, KWh: r.KWh}
 	}
+	type adjustment struct {
+		No        string               `json:"no"`
+		Kind      store.AdjustmentKind `json:"kind"`
+		Label     string               `json:"label"`
+		Text      string               `json:"text"`
+		Amount    billing.Money        `json:"amount_fen"`
+		ToPrepaid billing.Money        `json:"to_prepaid_fen"`
+		Reason    string               `json:"reason"`
+		On        Date                 `json:"on"`
+	}
+	adjustments := []adjustment{}
+	for _, a := range adjustmentsOf(l, d.Adjustments) {
+		adjustments = append(adjustments, adjustment{No: a.No, Kind: a.Kind, Label: a.Label, Text: a.Text,
+			Amount: a.Amount, ToPrepaid: a.ToPrepaid, Reason: a.Reason, On: Date(a.On)})
+	}
+	row := h.billRow(l, d.Bill)
 	c.JSON(http.StatusOK, gin.H{"bill": toBillJSON(l, d.Bill), "items": items, "readings": readings,
-		"tariff": d.Tariff.Name, "explanation": explainBill(l, d)})
+		"tariff": d.Tariff.Name, "explanation": explainBill(l, d), "adjustments": adjustments,
+		"owed_fen": row.Owed, "late_fee_fen": row.LateFee})
 	return nil
 }

@@ -1,10 +1,15 @@
 package portal_test
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"gridpay/internal/billing"
+	"gridpay/internal/store"
 )
 
 func TestBillPages(t *testing.T) {
@@ -87,4 +92,68 @@ func TestLanguageAndLargeTextSwitches(t *testing.T) {
 	if resp.Request.URL.Host != strings.TrimPrefix(s.url, "http://") || resp.Request.URL.Path != "/" {
 		t.Errorf("a foreign referer sent the browser to %s", resp.Request.URL)
 	}
+}
+
+// TestAdjustedBill: a bill whose principal was reduced and whose late fee was waived shows both
+// adjustments on its page and in the API, in Chinese and in English, and owes what is left.
+func TestAdjustedBill(t *testing.T) {
+	s := newSite(t, true)
+	c := s.signIn(t, "13800138000")
+	_, body, raw := getJSON(t, c, s.url+"/api/v1/accounts/3100000001/bills?per_page=1")
+	bill := body["bills"].([]any)[0].(map[string]any)
+	id := int64(bill["id"].(float64))
+	detail := func(t *testing.T) (owed, fee, total int64, raw string) {
+		t.Helper()
+		status, body, raw := getJSON(t, c, fmt.Sprintf("%s/api/v1/accounts/3100000001/bills/%d", s.url, id))
+		if status != 200 {
+			t.Fatalf("bill detail = %d %s", status, raw)
+		}
+		b := body["bill"].(map[string]any)
+		return int64(body["owed_fen"].(float64)), int64(body["late_fee_fen"].(float64)), int64(b["total_fen"].(float64)), raw
+	}
+	owed, fee, total, raw := detail(t)
+	if fee == 0 || owed != total+fee {
+		t.Fatalf("the newest unpaid bill of the demo account should be overdue and unpaid: %s", raw)
+	}
+	today := time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
+	for _, a := range []store.Adjustment{
+		{No: "AJ0000000001", Kind: store.AdjustPrincipal, Amount: 1234, Reason: "抄表错误"},
+		{No: "AJ0000000002", Kind: store.AdjustLateFee, Amount: billing.Money(fee), Reason: "首次逾期，违约金减免"},
+	} {
+		a.AccountNo, a.BillID, a.On = "3100000001", id, today
+		if _, err := s.core.PostAdjustment(t.Context(), a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	owedNow, feeNow, totalNow, raw := detail(t)
+	if totalNow != total-1234 || feeNow != 0 || owedNow != total-1234 {
+		t.Errorf("after the adjustments: total %d, fee %d, owed %d; want %d, 0, %d\n%s", totalNow, feeNow, owedNow, total-1234, total-1234, raw)
+	}
+	for _, want := range []string{`"kind":"principal"`, `"text":"账单调整 -¥12.34（抄表错误）"`, `"label":"违约金减免"`,
+		fmt.Sprintf(`"late_fee_waived_fen":%d`, fee)} {
+		if !strings.Contains(raw, want) {
+			t.Errorf("bill detail lacks %s:\n%s", want, raw)
+		}
+	}
+	_, _, raw = getJSON(t, c, fmt.Sprintf("%s/api/v1/accounts/3100000001/bills/%d", s.url, id), "Accept-Language", "en")
+	if !strings.Contains(raw, `"text":"Bill adjusted -¥12.34 (抄表错误)"`) || !strings.Contains(raw, `"label":"Late fee waived"`) {
+		t.Errorf("bill detail in English = %s", raw)
+	}
+
+	status, page := getPage(t, c, fmt.Sprintf("%s/accounts/3100000001/bills/%d", s.url, id))
+	for _, want := range []string{"账单调整记录", "账单调整 -¥12.34（抄表错误）", "违约金减免", "原电费合计",
+		"尚欠金额</dt><dd class=\"warn\">" + moneyText(total-1234)} {
+		if !strings.Contains(page, want) {
+			t.Errorf("bill page (%d) lacks %q", status, want)
+		}
+	}
+}
+
+// moneyText formats fen as the pages do: ¥1,234.56.
+func moneyText(fen int64) string {
+	y := fmt.Sprint(fen / 100)
+	for i := len(y) - 3; i > 0; i -= 3 {
+		y = y[:i] + "," + y[i:]
+	}
+	return fmt.Sprintf("¥%s.%02d", y, fen%100)
 }

@@ -8,10 +8,11 @@ type BillBalance struct {
 	Period         int // YYYYMM
 	Class          Class
 	Due            time.Time // due date (civil date)
-	Principal      Money     // the bill's total
+	Principal      Money     // the bill's total, less any principal adjustment (see Adjust)
 	PrincipalPaid  Money
 	FeeAccrued     Money // late fee accrued and already rounded, through AccruedThrough
 	FeePaid        Money
+	FeeWaived      Money     // late fee waived (违约金减免): owed is max(accrued, minimum) - waived - paid
 	AccruedThrough time.Time // date of the last settlement; zero value = none yet
 }
 
@@ -45,9 +46,18 @@ func (b BillBalance) Status() Status {
 }
 
 // settledFeeOwed is the fee owed as of AccruedThrough: the accrued fee, lifted to the minimum once
-// a settlement happened after the due date, less what was paid.
+// a settlement happened after the due date, less what was waived and paid.
 func (b BillBalance) settledFeeOwed() Money {
-	return feeOwed(b.FeeAccrued, b.FeePaid, b.settledOverdue())
+	return feeOwed(b.FeeAccrued, b.FeePaid+b.FeeWaived, b.settledOverdue())
+}
+
+// feeCharged is the bill's late fee over its life as of AccruedThrough, before waivers and
+// payments: the accrued fee, lifted to the minimum once a settlement happened after the due date.
+func (b BillBalance) feeCharged() Money {
+	if b.settledOverdue() {
+		return max(b.FeeAccrued, MinimumLateFee)
+	}
+	return b.FeeAccrued
 }
 
 // settledOverdue reports whether the bill was last settled after its due date, which means it had
@@ -56,11 +66,11 @@ func (b BillBalance) settledOverdue() bool {
 	return !b.AccruedThrough.IsZero() && DateOf(b.AccruedThrough).After(DateOf(b.Due))
 }
 
-// feeOwed applies the 1-yuan minimum over the bill's whole life: max(accrued, minimum) - paid,
-// never below zero.
-func feeOwed(accrued, paid Money, minimumApplies bool) Money {
+// feeOwed applies the 1-yuan minimum over the bill's whole life: max(accrued, minimum) - settled,
+// never below zero, where settled is what was paid and waived.
+func feeOwed(accrued, settled Money, minimumApplies bool) Money {
 	if minimumApplies {
 		accrued = max(accrued, MinimumLateFee)
 	}
-	return max(accrued-paid, 0)
+	return max(accrued-settled, 0)
 }

@@ -82,7 +82,8 @@ func daysBetween(a, b time.Time) int64 {
 //
 // where rate(d) is CurrentYear if d is in the calendar year of Due+1 day (the year the bill first
 // became overdue) and CrossYear otherwise; accrued = FeeAccrued + segment; and
-// due = max(accrued, MinimumLateFee once the bill has been overdue) - FeePaid, never below zero.
+// due = max(accrued, MinimumLateFee once the bill has been overdue) - FeePaid - FeeWaived, never
+// below zero.
 //
 // The bill has been overdue when it was settled after its due date, or when on is after the due
 // date with principal still open. A bill paid in full by its due date therefore owes nothing later
@@ -109,7 +110,7 @@ func (b BillBalance) LateFee(on time.Time, r LateFeeRates) (due Money, accrued M
 	}
 	accrued = b.FeeAccrued + Money(RoundHalfUp(open*perMilleDays, 1000))
 	overdue := b.settledOverdue() || (day.After(dueDate) && open > 0)
-	return feeOwed(accrued, b.FeePaid, overdue), accrued
+	return feeOwed(accrued, b.FeePaid+b.FeeWaived, overdue), accrued
 }
 
 func minTime(a, b time.Time) time.Time {

@@ -252,3 +252,40 @@ func (c *Core) ReverseReceipt(ctx context.Context, channel, orderNo, ref string)
 func (c *Core) ReceiptOf(ctx context.Context, channel, orderNo string) (store.Receipt, error) {
 	return c.next.ReceiptOf(ctx, channel, orderNo)
 }
+
+// PostAdjustment implements store.CoreDB: it posts a bill adjustment, then drops the account's
+// cached answers, so that the bill, the arrears and the prepaid balance show it at once. Posting
+// an adjustment already on record invalidates again, which is harmless: a retried task may be
+// the one whose first run failed to.
+func (c *Core) PostAdjustment(ctx context.Context, a store.Adjustment) (store.AdjustmentRecord, error) {
+	r, err := c.next.PostAdjustment(ctx, a)
+	if err != nil {
+		return r, err
+	}
+	if err := c.Invalidate(ctx, r.AccountID); err != nil {
+		// The adjustment is posted; the cache's TTL will catch up. Say so loudly.
+		c.log.Error("cache not invalidated after an adjustment", "account_id", r.AccountID, "err", err)
+	}
+	return r, nil
+}
+
+type adjustmentsPage struct {
+	Adjustments []store.AdjustmentRecord
+	Total       int
+}
+
+// Adjustments implements store.CoreDB.
+func (c *Core) Adjustments(ctx context.Context, accountID int64, page store.Page) ([]store.AdjustmentRecord, int, error) {
+	p, err := cached(ctx, c, c.accountKey(ctx, accountID, fmt.Sprintf("adjustments:%d:%d", page.Limit, page.Offset)), func() (adjustmentsPage, error) {
+		list, total, err := c.next.Adjustments(ctx, accountID, page)
+		return adjustmentsPage{list, total}, err
+	})
+	return p.Adjustments, p.Total, err
+}
+
+// BillAdjustments implements store.CoreDB.
+func (c *Core) BillAdjustments(ctx context.Context, accountID, billID int64) ([]store.AdjustmentRecord, error) {
+	return cached(ctx, c, c.accountKey(ctx, accountID, fmt.Sprintf("bill-adjustments:%d", billID)), func() ([]store.AdjustmentRecord, error) {
+		return c.next.BillAdjustments(ctx, accountID, billID)
+	})
+}

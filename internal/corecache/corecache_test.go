@@ -253,3 +253,60 @@ func TestRemindersAreCachedUntilARecordOrAReport(t *testing.T) {
 		t.Errorf("MarkReminderUndelivered of an unknown message = %v, want ErrNotFound", err)
 	}
 }
+
+// TestAdjustmentShowsAtOnce: a bill adjustment posted through the cache drops the account's cached
+// bill and arrears, so the customer sees the bill reduced at once; the adjustment lists pass through.
+func TestAdjustmentShowsAtOnce(t *testing.T) {
+	c, _ := setup(t, redistest.URL(t, redistest.DBCoreCache))
+	ctx := context.Background()
+	var (
+		acc  store.Account
+		open []billing.BillBalance
+	)
+	for _, no := range []string{"3100000001", "3100000002", "3100000003", "3100000004", "3100000005"} {
+		a, err := c.AccountByNumber(ctx, no)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if open, err = c.OpenBills(ctx, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		if len(open) > 0 && open[0].OpenPrincipal() > 100 {
+			acc = a
+			break
+		}
+	}
+	if acc.ID == 0 {
+		t.Fatal("the demo county has no account with an open bill")
+	}
+	bill := open[0]
+	before, err := c.Bill(ctx, acc.ID, bill.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	owed, err := c.Arrears(ctx, acc.ID, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := c.PostAdjustment(ctx, store.Adjustment{No: "AJ0000000001", AccountNo: acc.No, BillID: bill.ID,
+		Kind: store.AdjustPrincipal, Amount: 100, Reason: "抄表错误", On: today})
+	if err != nil || rec.AccountID != acc.ID {
+		t.Fatalf("PostAdjustment = %+v, %v", rec, err)
+	}
+	after, err := c.Bill(ctx, acc.ID, bill.ID)
+	if err != nil || after.Balance.Principal != before.Balance.Principal-100 || !reflect.DeepEqual(after.Adjustments, []store.AdjustmentRecord{rec}) {
+		t.Errorf("Bill after the adjustment: principal %s (was %s), adjustments %+v, %v",
+			after.Balance.Principal, before.Balance.Principal, after.Adjustments, err)
+	}
+	if now, err := c.Arrears(ctx, acc.ID, today); err != nil || now.Principal != owed.Principal-100 {
+		t.Errorf("Arrears after the adjustment: principal %s, was %s, %v", now.Principal, owed.Principal, err)
+	}
+	list, total, err := c.Adjustments(ctx, acc.ID, store.Page{})
+	if err != nil || total != 1 || !reflect.DeepEqual(list, []store.AdjustmentRecord{rec}) {
+		t.Errorf("Adjustments = %+v, %d, %v", list, total, err)
+	}
+	of, err := c.BillAdjustments(ctx, acc.ID, bill.ID)
+	if err != nil || !reflect.DeepEqual(of, []store.AdjustmentRecord{rec}) {
+		t.Errorf("BillAdjustments = %+v, %v", of, err)
+	}
+}

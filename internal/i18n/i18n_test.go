@@ -24,6 +24,8 @@ var required = []string{
 	"usage.tier_progress", "error.invalid", "error.unauthorized", "error.forbidden", "error.not_found",
 	"error.conflict", "error.internal", "error.too_large", "account.bind", "account.unbind",
 	"account.pay_for_other", "nav.notices", "notices.title", "notices.none",
+	"bills.owed", "bills.items_total", "bills.adjustments", "bills.adjusted.principal", "bills.adjusted.late_fee",
+	"bills.adjusted_line", "bills.to_prepaid", "bills.fee_waived",
 }
 
 // verbs returns the fmt verbs of a message in order, without "%%".

@@ -10,7 +10,7 @@ import (
 )
 
 const billColumns = `b.id, b.account_id, b.period, b.class, tf.code, b.issued_on, b.due_on, b.kwh,
-       b.principal_fen, b.principal_paid_fen, b.fee_accrued_fen, b.fee_paid_fen, b.accrued_through`
+       b.principal_fen, b.principal_paid_fen, b.fee_accrued_fen, b.fee_paid_fen, b.fee_waived_fen, b.accrued_through`
 
 func scanBill(row interface{ Scan(...any) error }) (Bill, error) {
 	var (
@@ -20,7 +20,7 @@ func scanBill(row interface{ Scan(...any) error }) (Bill, error) {
 		accruedThrough nullDate
 	)
 	err := row.Scan(&b.ID, &b.AccountID, &b.Period, &class, &b.TariffCode, &issued, &due, &b.KWh,
-		&b.Balance.Principal, &b.Balance.PrincipalPaid, &b.Balance.FeeAccrued, &b.Balance.FeePaid, &accruedThrough)
+		&b.Balance.Principal, &b.Balance.PrincipalPaid, &b.Balance.FeeAccrued, &b.Balance.FeePaid, &b.Balance.FeeWaived, &accruedThrough)
 	b.Class = billing.Class(class)
 	b.IssuedOn, b.DueOn = timeOf(issued), timeOf(due)
 	b.Balance.ID, b.Balance.Period, b.Balance.Class, b.Balance.Due = b.ID, b.Period, b.Class, b.DueOn
@@ -52,7 +52,7 @@ WHERE b.account_id = @acc ORDER BY b.period DESC` + c.db.dialect.page("@limit", 
 
 func collectBills(rows *sql.Rows) ([]Bill, error) { return collect(rows, scanBill) }
 
-// Bill returns one bill of the account in detail. A bill of another account is not found.
+// Bill returns one bill of the account in detail, with its adjustments. A bill of another account is not found.
 func (c *Core) Bill(ctx context.Context, accountID, billID int64) (BillDetail, error) {
 	var d BillDetail
 	// Plain reads, not a transaction: SQLite write transactions here take the write lock at BEGIN.
@@ -71,6 +71,9 @@ FROM bills b JOIN tariffs tf ON tf.id = b.tariff_id WHERE b.id = @id AND b.accou
 			return err
 		}
 		if d.Readings, err = billReadings(ctx, q, accountID, billing.Period(d.Period)); err != nil {
+			return err
+		}
+		if d.Adjustments, err = billAdjustments(ctx, q, accountID, billID); err != nil {
 			return err
 		}
 		d.Tariff, err = tariffByCode(ctx, q, d.TariffCode)

@@ -21,6 +21,9 @@ type CoreDB interface {
 	PostPayment(ctx context.Context, p Payment) (Receipt, error)
 	ReverseReceipt(ctx context.Context, channel, orderNo, ref string) (Receipt, error)
 	ReceiptOf(ctx context.Context, channel, orderNo string) (Receipt, error)
+	PostAdjustment(ctx context.Context, a Adjustment) (AdjustmentRecord, error)
+	Adjustments(ctx context.Context, accountID int64, page Page) ([]AdjustmentRecord, int, error)
+	BillAdjustments(ctx context.Context, accountID, billID int64) ([]AdjustmentRecord, error)
 	Receipts(ctx context.Context, accountID int64, page Page) ([]Receipt, int, error)
 	RecordReminder(ctx context.Context, r Reminder) (Reminder, bool, error)
 	MarkReminderDelivered(ctx context.Context, channel, messageID string, at time.Time) (Reminder, error)
@@ -116,12 +119,16 @@ type MeterReading struct {
 	KWh        int64
 }
 
-// BillDetail is a bill with its line items, readings and the tariff it was computed with.
+// BillDetail is a bill with its line items, readings, the tariff it was computed with and its
+// adjustments.
 type BillDetail struct {
 	Bill
 	Items    []billing.LineItem
 	Readings []MeterReading
 	Tariff   billing.Tariff
+	// Adjustments are the bill's posted adjustments, oldest first: Balance.Principal is the line
+	// items' total less the principal ones.
+	Adjustments []AdjustmentRecord
 }
 
 // MonthlyUsage is one billing period's energy and amount.

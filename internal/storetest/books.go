@@ -8,7 +8,8 @@ import (
 
 // CheckBooks checks that a core database's books add up, whatever order postings and reversals ran
 // in: each bill's paid principal and fee are what standing (not reversed) receipts allocated to it,
-// plus what the prepaid balance paid when it was issued, and never more than it owes; each receipt
+// plus what the prepaid balance paid when it was issued, less what adjustments gave back to the
+// prepaid balance, and never more than it owes; each adjustment's give-back is in the ledger; each receipt
 // splits its amount exactly into fee, principal (both as allocated) and prepaid (as credited in the
 // ledger, and taken back again when the receipt was reversed); each account's prepaid ledger runs
 // without a gap and ends at its prepaid balance; no receipt number is used twice.
@@ -33,19 +34,33 @@ func CheckBooks(t testing.TB, db *sql.DB) {
 		}
 	}
 
-	var id, principal, principalPaid, feePaid, allocPrincipal, allocFee, fromPrepaid int64
+	var id, principal, principalPaid, feePaid, allocPrincipal, allocFee, fromPrepaid, principalBack, feeBack int64
 	scan(`SELECT b.id, b.principal_fen, b.principal_paid_fen, b.fee_paid_fen,
        COALESCE((SELECT SUM(a.principal_fen) FROM receipt_allocations a JOIN receipts r ON r.id = a.receipt_id
                  WHERE a.bill_id = b.id AND r.reversal_ref IS NULL), 0),
        COALESCE((SELECT SUM(a.fee_fen) FROM receipt_allocations a JOIN receipts r ON r.id = a.receipt_id
                  WHERE a.bill_id = b.id AND r.reversal_ref IS NULL), 0),
-       COALESCE((SELECT -SUM(l.delta_fen) FROM prepaid_ledger l WHERE l.bill_id = b.id), 0)
+       COALESCE((SELECT -SUM(l.delta_fen) FROM prepaid_ledger l WHERE l.bill_id = b.id AND l.adjustment_id IS NULL), 0),
+       COALESCE((SELECT SUM(j.to_prepaid_fen) FROM bill_adjustments j WHERE j.bill_id = b.id AND j.kind = 'principal'), 0),
+       COALESCE((SELECT SUM(j.to_prepaid_fen) FROM bill_adjustments j WHERE j.bill_id = b.id AND j.kind = 'late_fee'), 0)
 FROM bills b ORDER BY b.id`,
-		[]any{&id, &principal, &principalPaid, &feePaid, &allocPrincipal, &allocFee, &fromPrepaid},
+		[]any{&id, &principal, &principalPaid, &feePaid, &allocPrincipal, &allocFee, &fromPrepaid, &principalBack, &feeBack},
 		func() {
-			if principalPaid != allocPrincipal+fromPrepaid || feePaid != allocFee || principalPaid > principal {
-				t.Errorf("bill %d: principal %d, paid %d, fee paid %d; receipts allocated %d principal and %d fee, prepaid paid %d",
-					id, principal, principalPaid, feePaid, allocPrincipal, allocFee, fromPrepaid)
+			if principalPaid != allocPrincipal+fromPrepaid-principalBack || feePaid != allocFee-feeBack || principalPaid > principal {
+				t.Errorf("bill %d: principal %d, paid %d, fee paid %d; receipts allocated %d principal and %d fee, prepaid paid %d, adjustments gave back %d principal and %d fee",
+					id, principal, principalPaid, feePaid, allocPrincipal, allocFee, fromPrepaid, principalBack, feeBack)
+			}
+		})
+
+	var adjustmentNo string
+	var toPrepaid, ledgered int64
+	scan(`SELECT j.adjustment_no, j.to_prepaid_fen,
+       COALESCE((SELECT SUM(l.delta_fen) FROM prepaid_ledger l WHERE l.adjustment_id = j.id AND l.bill_id = j.bill_id), 0)
+FROM bill_adjustments j ORDER BY j.id`,
+		[]any{&adjustmentNo, &toPrepaid, &ledgered},
+		func() {
+			if toPrepaid != ledgered {
+				t.Errorf("adjustment %s gave %d back to prepaid, the ledger credited %d", adjustmentNo, toPrepaid, ledgered)
 			}
 		})
 
