@@ -373,3 +373,18 @@ func TestFallback(t *testing.T) {
 		t.Error("no channel at all succeeded")
 	}
 }
+
+// Every status a dispute can have has its word, and every word is one the template allows.
+func TestDisputeStatusWord(t *testing.T) {
+	seen := map[string]bool{}
+	for _, s := range billing.DisputeStatuses() {
+		w := notify.DisputeStatusWord(s)
+		if !slices.Contains(notify.DisputeStatusWords, w) {
+			t.Errorf("status %s: word %q is not one of DisputeStatusWords", s, w)
+		}
+		seen[w] = true
+	}
+	if len(seen) != len(notify.DisputeStatusWords) {
+		t.Errorf("%d statuses give %d distinct words, want %d", len(billing.DisputeStatuses()), len(seen), len(notify.DisputeStatusWords))
+	}
+}

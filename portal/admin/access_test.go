@@ -21,18 +21,25 @@ var (
 	handlers  = []staff.Role{staff.Agent, staff.Supervisor}
 	approvers = []staff.Role{staff.Supervisor}
 	matrix    = map[string][]staff.Role{
-		"GET /admin/":                      all,
-		"GET /admin/audit":                 auditors,
-		"GET /admin/staff":                 admins,
-		"POST /admin/staff/:id/disable":    admins,
-		"POST /admin/staff/:id/enable":     admins,
-		"POST /admin/staff/:id/reset-totp": admins,
-		"POST /admin/staff/:id/revoke":     admins,
-		"GET /admin/queues/*path":          admins,
-		"POST /admin/queues/*path":         admins,
-		"DELETE /admin/queues/*path":       admins,
-		"PUT /admin/queues/*path":          admins,
-		"PATCH /admin/queues/*path":        admins,
+		"GET /admin/":                                      all,
+		"GET /admin/disputes":                              all,
+		"GET /admin/disputes/:id":                          all,
+		"GET /admin/disputes/:id/photo":                    all,
+		"POST /admin/disputes/:id/move":                    handlers,
+		"POST /admin/disputes/:id/actions":                 handlers,
+		"POST /admin/disputes/:id/actions/:action/approve": approvers,
+		"POST /admin/disputes/:id/actions/:action/decline": approvers,
+		"GET /admin/audit":                                 auditors,
+		"GET /admin/staff":                                 admins,
+		"POST /admin/staff/:id/disable":                    admins,
+		"POST /admin/staff/:id/enable":                     admins,
+		"POST /admin/staff/:id/reset-totp":                 admins,
+		"POST /admin/staff/:id/revoke":                     admins,
+		"GET /admin/queues/*path":                          admins,
+		"POST /admin/queues/*path":                         admins,
+		"DELETE /admin/queues/*path":                       admins,
+		"PUT /admin/queues/*path":                          admins,
+		"PATCH /admin/queues/*path":                        admins,
 	}
 )
 

@@ -111,7 +111,7 @@ func newSite(t *testing.T) *site {
 	}
 	queues := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "queues console") })
 	disputes := &admin.Disputes{Portal: s.portal, Core: s.core, Text: s.inbox, Adjustments: worker.NewEnqueuer(s.queue),
-		SLA: billing.DefaultDisputeSLA(), AgentLimit: 200_00, PublicURL: "http://gridpay.test", Now: clk.now, Log: log}
+		SLA: billing.DefaultDisputeSLA(), AgentLimit: 20_00, PublicURL: "http://gridpay.test", Now: clk.now, Log: log}
 	s.handler, err = admin.New(admin.Deps{Log: log, Assets: assets, Redis: rdb, Portal: s.portal, Now: clk.now,
 		Location: time.FixedZone("CST", 8*3600), Bureau: bureau, Queues: queues, Disputes: disputes})
 	if err != nil {
