@@ -43,7 +43,9 @@ func (p disputesPage) Due(d store.StaffDispute) string {
 }
 
 // Late reports whether a dispute of the queue is past its service level.
-func (p disputesPage) Late(d store.StaffDispute) bool { return p.sla.Breached(d.Status, d.StatusAt, p.now) }
+func (p disputesPage) Late(d store.StaffDispute) bool {
+	return p.sla.Breached(d.Status, d.StatusAt, p.now)
+}
 
 // showDisputes answers GET /admin/disputes?status=&category=&station=&account=&breached=1&page=.
 func (h *Handler) showDisputes(c *gin.Context) error {
