@@ -44,8 +44,10 @@ var orderMoves = map[OrderStatus][]OrderStatus{
 	// A payment reported after the order was closed is still the customer's money: it is credited
 	// and flagged for staff.
 	OrderClosed: {OrderFlagged},
-	// Staff decide a flagged order: post it, give the money back, or close it.
-	OrderFlagged: {OrderPosted, OrderRefunding, OrderClosed},
+	// Staff decide a flagged order: accept its money (PAID, to be posted as a callback's money is),
+	// give the money back, or close it. Money paid after close with the amount asked is posted
+	// straight from FLAGGED.
+	OrderFlagged: {OrderPaid, OrderPosted, OrderRefunding, OrderClosed},
 	// A refund the provider refused leaves the money posted.
 	OrderRefunding: {OrderRefunded, OrderPosted},
 	OrderRefunded:  nil,

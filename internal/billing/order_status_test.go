@@ -23,6 +23,7 @@ var legalOrderMoves = map[[2]billing.OrderStatus]bool{
 	{billing.OrderPaid, billing.OrderRefunding}:     true,
 	{billing.OrderPosted, billing.OrderRefunding}:   true,
 	{billing.OrderClosed, billing.OrderFlagged}:     true,
+	{billing.OrderFlagged, billing.OrderPaid}:       true,
 	{billing.OrderFlagged, billing.OrderPosted}:     true,
 	{billing.OrderFlagged, billing.OrderRefunding}:  true,
 	{billing.OrderFlagged, billing.OrderClosed}:     true,

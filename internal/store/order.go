@@ -554,7 +554,7 @@ func (p *Portal) markPaid(ctx context.Context, tx *sql.Tx, outTradeNo, providerT
 			return nil
 		}
 		post := amount == o.Amount
-		mismatch := fmt.Sprintf("amount mismatch: order of %s, paid %s", o.Amount, amount)
+		mismatch := fmt.Sprintf("%s: order of %s, paid %s", noteAmountMismatch, o.Amount, amount)
 		switch o.Status {
 		case billing.OrderCreated:
 			if err := p.changeOrder(ctx, tx, o.ID, billing.OrderCreated, billing.OrderPending,
@@ -571,9 +571,9 @@ func (p *Portal) markPaid(ctx context.Context, tx *sql.Tx, outTradeNo, providerT
 				err = p.changeOrder(ctx, tx, o.ID, billing.OrderPending, billing.OrderFlagged, mismatch, paid, now)
 			}
 		case billing.OrderClosed:
-			note := "paid after the order was closed: credited"
+			note := notePaidAfterClose + ": credited"
 			if !post {
-				note = "paid after the order was closed; " + mismatch
+				note = notePaidAfterClose + "; " + mismatch
 			}
 			res.Outcome = PaymentFlagged
 			err = p.changeOrder(ctx, tx, o.ID, billing.OrderClosed, billing.OrderFlagged, note, paid, now)

@@ -386,8 +386,8 @@ func TestMoveOrderRefusesEveryIllegalMove(t *testing.T) {
 				})
 			}
 		}
-		if illegal != 64-16 {
-			t.Errorf("%d illegal moves tried, want 48", illegal)
+		if illegal != 64-17 {
+			t.Errorf("%d illegal moves tried, want 47", illegal)
 		}
 		if after := countOrders(t, db); after != before {
 			t.Errorf("rows %+v -> %+v, want nothing written", before, after)

@@ -265,20 +265,21 @@ func (p *Portal) StaffByUsername(ctx context.Context, username string) (Staff, e
 	return s, nil
 }
 
-// AuditLog returns a page of the audit rows that f selects, newest first, and how many it selects
-// in all.
-func (p *Portal) AuditLog(ctx context.Context, f AuditFilter, page Page) ([]AuditEntry, int, error) {
+// MaxAuditExport is the most audit rows AuditLogAll returns at once: an export's worth.
+const MaxAuditExport = 100_000
+
+// auditWhere turns f into the fixed text of a WHERE clause and its parameters.
+func auditWhere(f AuditFilter) (string, []any, error) {
 	switch {
 	case f.StaffID < 0:
-		return nil, 0, fmt.Errorf("store: audit log: staff %d: %w", f.StaffID, billing.ErrInvalid)
+		return "", nil, fmt.Errorf("staff %d: %w", f.StaffID, billing.ErrInvalid)
 	case f.Action != "" && !validAuditAction(f.Action):
-		return nil, 0, fmt.Errorf("store: audit log: action %q: %w", truncateText(f.Action, MaxAuditAction), billing.ErrInvalid)
+		return "", nil, fmt.Errorf("action %q: %w", truncateText(f.Action, MaxAuditAction), billing.ErrInvalid)
 	case !f.From.IsZero() && !plausibleDate(f.From.UTC()) || !f.To.IsZero() && !plausibleDate(f.To.UTC()):
-		return nil, 0, fmt.Errorf("store: audit log: want times in 2000-2099: %w", billing.ErrInvalid)
+		return "", nil, fmt.Errorf("want times in 2000-2099: %w", billing.ErrInvalid)
 	case !f.From.IsZero() && !f.To.IsZero() && !f.To.After(f.From):
-		return nil, 0, fmt.Errorf("store: audit log: %s is not after %s: %w", f.To.Format(time.RFC3339), f.From.Format(time.RFC3339), billing.ErrInvalid)
+		return "", nil, fmt.Errorf("%s is not after %s: %w", f.To.Format(time.RFC3339), f.From.Format(time.RFC3339), billing.ErrInvalid)
 	}
-	page = page.normalized()
 	// Each condition is fixed text; only the parameters vary.
 	where, args := []string{"1 = 1"}, []any{}
 	if f.StaffID > 0 {
@@ -293,18 +294,53 @@ func (p *Portal) AuditLog(ctx context.Context, f AuditFilter, page Page) ([]Audi
 	if !f.To.IsZero() {
 		where, args = append(where, "at < @to"), append(args, sql.Named("to", timestamp(f.To)))
 	}
-	cond := " WHERE " + strings.Join(where, " AND ")
+	return " WHERE " + strings.Join(where, " AND "), args, nil
+}
+
+// AuditLog returns a page of the audit rows that f selects, newest first, and how many it selects
+// in all.
+func (p *Portal) AuditLog(ctx context.Context, f AuditFilter, page Page) ([]AuditEntry, int, error) {
+	cond, args, err := auditWhere(f)
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: audit log: %w", err)
+	}
+	page = page.normalized()
 	var total int
 	if err := p.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM staff_audit`+cond, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("store: audit log: %w", err)
 	}
-	rows, err := p.db.QueryContext(ctx, `SELECT id, at, staff_id, action, target, before_json, after_json, reason, client_addr
-FROM staff_audit`+cond+` ORDER BY at DESC, id DESC`+p.db.dialect.page("@limit", "@offset"),
-		append(args, sql.Named("limit", page.Limit), sql.Named("offset", page.Offset))...)
+	list, err := p.auditRows(ctx, cond, args, page.Limit, page.Offset)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: audit log: %w", err)
 	}
-	list, err := collect(rows, func(row rowScanner) (AuditEntry, error) {
+	return list, total, nil
+}
+
+// AuditLogAll returns the audit rows that f selects, newest first, at most limit of them (1 to
+// MaxAuditExport): what an export of the audit log writes.
+func (p *Portal) AuditLogAll(ctx context.Context, f AuditFilter, limit int) ([]AuditEntry, error) {
+	if limit <= 0 || limit > MaxAuditExport {
+		return nil, fmt.Errorf("store: audit log export: %d rows: want 1 to %d: %w", limit, MaxAuditExport, billing.ErrInvalid)
+	}
+	cond, args, err := auditWhere(f)
+	if err == nil {
+		var list []AuditEntry
+		if list, err = p.auditRows(ctx, cond, args, limit, 0); err == nil {
+			return list, nil
+		}
+	}
+	return nil, fmt.Errorf("store: audit log export: %w", err)
+}
+
+// auditRows reads the audit rows under cond, newest first, limit of them from offset.
+func (p *Portal) auditRows(ctx context.Context, cond string, args []any, limit, offset int) ([]AuditEntry, error) {
+	rows, err := p.db.QueryContext(ctx, `SELECT id, at, staff_id, action, target, before_json, after_json, reason, client_addr
+FROM staff_audit`+cond+` ORDER BY at DESC, id DESC`+p.db.dialect.page("@limit", "@offset"),
+		append(args, sql.Named("limit", limit), sql.Named("offset", offset))...)
+	if err != nil {
+		return nil, err
+	}
+	return collect(rows, func(row rowScanner) (AuditEntry, error) {
 		var (
 			e             AuditEntry
 			at            timestamp
@@ -315,8 +351,4 @@ FROM staff_audit`+cond+` ORDER BY at DESC, id DESC`+p.db.dialect.page("@limit", 
 		e.At, e.StaffID, e.Before, e.After = time.Time(at), staffID.Int64, before.String, after.String
 		return e, err
 	})
-	if err != nil {
-		return nil, 0, fmt.Errorf("store: audit log: %w", err)
-	}
-	return list, total, nil
 }

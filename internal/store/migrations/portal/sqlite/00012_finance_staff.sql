@@ -1,0 +1,25 @@
+-- What finance staff need (issue 11): a reconciliation exception resolved once, by whom and how,
+-- and the indexes behind the payment search and an order's callbacks, so that no search of the
+-- staff area scans the orders table. Keep in step with ../sqlserver/00012_finance_staff.sql.
+
+-- +goose Up
+ALTER TABLE recon_items ADD COLUMN resolved_at TEXT;
+ALTER TABLE recon_items ADD COLUMN resolved_by INTEGER REFERENCES staff (id);
+ALTER TABLE recon_items ADD COLUMN resolution TEXT;
+CREATE INDEX payment_orders_created ON payment_orders (created_at, id);
+CREATE INDEX payment_orders_txn ON payment_orders (provider_txn_id) WHERE provider_txn_id IS NOT NULL;
+CREATE INDEX payment_orders_receipt ON payment_orders (posted_receipt_no) WHERE posted_receipt_no IS NOT NULL;
+CREATE INDEX callbacks_order ON callbacks (out_trade_no);
+CREATE INDEX callback_conflicts_order ON callback_conflicts (out_trade_no);
+CREATE INDEX callback_conflicts_kept ON callback_conflicts (kept_out_trade_no);
+
+-- +goose Down
+DROP INDEX callback_conflicts_kept;
+DROP INDEX callback_conflicts_order;
+DROP INDEX callbacks_order;
+DROP INDEX payment_orders_receipt;
+DROP INDEX payment_orders_txn;
+DROP INDEX payment_orders_created;
+ALTER TABLE recon_items DROP COLUMN resolution;
+ALTER TABLE recon_items DROP COLUMN resolved_by;
+ALTER TABLE recon_items DROP COLUMN resolved_at;
