@@ -199,6 +199,9 @@ func (p *Portal) ProposeAction(ctx context.Context, a NewDisputeAction) (Dispute
 		if p.db.dialect.duplicate(err) {
 			return fmt.Errorf("a settlement waits for a decision already: %w", billing.ErrConflict)
 		}
+		if p.db.dialect.missingParent(err) {
+			return fmt.Errorf("staff %d: %w", audit.StaffID, billing.ErrNotFound)
+		}
 		if err != nil {
 			return err
 		}
@@ -291,6 +294,9 @@ WHERE id = @id AND status = @proposed`,
 		rec.After = disputeState{Status: to, ActionID: a.ID, Kind: string(a.Kind), AmountFen: int64(a.Amount), Action: string(status)}.json()
 		return p.insertAudit(ctx, tx, now, rec)
 	})
+	if p.db.dialect.missingParent(err) {
+		err = fmt.Errorf("staff %d: %w", audit.StaffID, billing.ErrNotFound)
+	}
 	if err != nil {
 		return DisputeAction{}, fmt.Errorf("store: %s action %d: %w", verb, actionID, err)
 	}

@@ -417,6 +417,9 @@ func (p *Portal) MoveDispute(ctx context.Context, m DisputeMove) (StaffDispute, 
 		audit.Before, audit.After = before.json(), after.json()
 		return p.insertAudit(ctx, tx, now, audit)
 	})
+	if p.db.dialect.missingParent(err) {
+		err = fmt.Errorf("staff %d: %w", a.StaffID, billing.ErrNotFound)
+	}
 	if err != nil {
 		return StaffDispute{}, fmt.Errorf("store: move dispute %d: %w", m.ID, err)
 	}

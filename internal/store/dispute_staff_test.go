@@ -486,7 +486,7 @@ func TestProposeActionRefused(t *testing.T) {
 			{"seen open", func(a *store.NewDisputeAction) { a.From = store.DisputeOpen }, billing.ErrConflict},
 			{"from a settled status", func(a *store.NewDisputeAction) { a.From = store.DisputeAdjusted }, billing.ErrConflict},
 			{"a missing dispute", func(a *store.NewDisputeAction) { a.DisputeID = filed.ID + 100 }, billing.ErrNotFound},
-			{"an unknown staff member", func(a *store.NewDisputeAction) { a.Audit.StaffID = d.sup2 + 100 }, nil},
+			{"an unknown staff member", func(a *store.NewDisputeAction) { a.Audit.StaffID = d.sup2 + 100 }, billing.ErrNotFound},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -627,6 +627,7 @@ func TestMoveDispute(t *testing.T) {
 			{"a status seen stale", store.DisputeMove{From: store.DisputeInReview, To: store.DisputeClosed}, billing.ErrConflict},
 			{"a reply to a status seen stale", store.DisputeMove{From: store.DisputeInReview, Reply: "x"}, billing.ErrConflict},
 			{"a missing dispute", store.DisputeMove{ID: filed.ID + 100, From: store.DisputeOpen, Note: "x"}, billing.ErrNotFound},
+			{"an unknown staff member", store.DisputeMove{From: store.DisputeOpen, Note: "x", Audit: store.Audit{StaffID: -2}}, billing.ErrNotFound},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -634,9 +635,12 @@ func TestMoveDispute(t *testing.T) {
 				if m.ID == 0 {
 					m.ID = filed.ID
 				}
-				if m.Audit.StaffID == 0 {
+				switch m.Audit.StaffID {
+				case 0:
 					m.Audit = d.agentAudit
-				} else {
+				case -2:
+					m.Audit = store.Audit{StaffID: d.sup2 + 100, ClientAddr: "10.0.0.7"}
+				default:
 					m.Audit = store.Audit{StaffID: d.agent, ClientAddr: "10.0.0.7"}
 				}
 				if _, err := d.p.MoveDispute(ctx, m); !errors.Is(err, tt.want) {
