@@ -43,6 +43,18 @@ var (
 	}
 )
 
+// paymentMatrix and reminderMatrix are the lines of the finance and reminders pages; they join
+// matrix in init.
+var paymentMatrix, reminderMatrix = map[string][]staff.Role{}, map[string][]staff.Role{}
+
+func init() {
+	for _, part := range []map[string][]staff.Role{paymentMatrix, reminderMatrix} {
+		for k, v := range part {
+			matrix[k] = v
+		}
+	}
+}
+
 // Every staff route for every role, and with no session: a role the matrix names gets past the
 // door (whatever the handler then says of the request), any other role is forbidden, and a caller
 // without a session is sent to sign in (pages) or refused (changes).

@@ -54,6 +54,8 @@ func (h *Handler) staffRoutes() []route {
 		{method: http.MethodPost, path: "/admin/staff/:id/reset-totp", roles: admins, handle: h.resetStaffTOTP},
 		{method: http.MethodPost, path: "/admin/staff/:id/revoke", roles: admins, handle: h.revokeStaffSessions},
 	}
+	rs = append(rs, h.paymentRoutes()...)
+	rs = append(rs, h.reminderRoutes()...)
 	if h.queues != nil {
 		for _, m := range anyMethodOf {
 			rs = append(rs, route{method: m, path: "/admin/queues/*path", roles: admins, handle: h.serveQueues, sameOrigin: true})
