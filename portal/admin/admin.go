@@ -54,6 +54,10 @@ type Deps struct {
 	Queues http.Handler
 	// Disputes is the staff's side of customer disputes.
 	Disputes *Disputes
+	// Payments is what the finance pages use (payments_service.go).
+	Payments *Payments
+	// Reminders is what the reminders pages use (reminders_service.go).
+	Reminders *Reminders
 }
 
 // Handler serves the staff pages.
@@ -70,6 +74,8 @@ type Handler struct {
 	demo     []DemoLogin
 	queues   http.Handler
 	disputes *Disputes
+	payments *Payments
+	reminds  *Reminders
 	pages    *web.Pages
 	routes   []route
 }
@@ -83,7 +89,8 @@ func New(d Deps) (*Handler, error) {
 	h := &Handler{log: d.Log, rdb: d.Redis, portal: d.Portal, now: d.Now, loc: d.Location, bureau: d.Bureau,
 		cookies: web.Cookies{Secure: d.SecureCookies}, sessions: sessions{rdb: d.Redis, now: d.Now},
 		signIns: signIns{staff: d.Portal, rdb: d.Redis, limiter: web.NewLimiter(d.Redis), now: d.Now},
-		demo:    d.DemoLogins, queues: d.Queues, disputes: d.Disputes}
+		demo:    d.DemoLogins, queues: d.Queues, disputes: d.Disputes,
+		payments: d.Payments, reminds: d.Reminders}
 	sub, err := fs.Sub(templateFS, "templates")
 	if err != nil {
 		return nil, fmt.Errorf("admin: templates: %w", err)
@@ -193,8 +200,14 @@ func audit(c *gin.Context, reason string) store.Audit {
 // every page with (web.NewTemplates).
 func (h *Handler) samplePages() map[string]any {
 	p := page{Bureau: h.bureau, Lang: i18n.ZH, Loc: h.loc}
-	return map[string]any{
+	samples := map[string]any{
 		"audit": auditPage{page: p}, "dispute": disputePage{page: p}, "disputes": disputesPage{page: p}, "enrol": &loginPage{page: p}, "error": p, "home": homePage{page: p},
 		"login": &loginPage{page: p}, "password": &loginPage{page: p}, "staff": staffPage{page: p}, "totp": &loginPage{page: p},
 	}
+	for _, more := range []map[string]any{paymentSamples(p), reminderSamples(p)} {
+		for name, sample := range more {
+			samples[name] = sample
+		}
+	}
+	return samples
 }
