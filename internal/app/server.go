@@ -36,9 +36,9 @@ func runServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 	if err := refuseDemoCounty(ctx, cfg, dbs); err != nil {
 		return err
 	}
-	if !cfg.Production() {
+	if all && !cfg.Production() {
 		if err := ensureDemoStaff(ctx, store.NewPortal(dbs.portal, time.Now)); err != nil {
-			return fmt.Errorf("demo staff: %w (run gridpay migrate first)", err)
+			return fmt.Errorf("demo staff: %w", err)
 		}
 	}
 	rdb, redisURL, stopRedis, err := openRedis(cfg, log)

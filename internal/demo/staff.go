@@ -17,6 +17,11 @@ type StaffLogin struct {
 // StaffPassword is every demo staff account's password.
 const StaffPassword = "yunxi county demo"
 
+// StaffPasswordHash is StaffPassword hashed once (staff.HashPassword), so that a dev server makes its
+// demo accounts without spending a quarter of a second of argon2id on each at every start. It is
+// no secret: the password is printed on the dev sign-in page.
+const StaffPasswordHash = "$argon2id$v=19$m=65536,t=3,p=2$IQJpfxQN5THDcEkAogi7EQ$gXzkxBUcWMVURH201Bz93+ZzBIfH+gmH9Nj13UTh8UQ"
+
 // Staff returns the demo staff accounts, one per role. It returns a new slice each time.
 func Staff() []StaffLogin {
 	return []StaffLogin{
