@@ -101,6 +101,7 @@ var adminDisputeMessages = map[string]message{
 	"admin.nav.disputes":                     {"客户异议", "Disputes"},
 	"admin.disputes.counts":                  {"各状态件数", "Cases by status"},
 	"admin.disputes.breached":                {"已超时", "Past due"},
+	"admin.disputes.age":                     {"受理天数不少于", "Filed at least (days) ago"},
 	"admin.disputes.breached_only":           {"只看已超时", "Past due only"},
 	"admin.disputes.status":                  {"状态", "Status"},
 	"admin.disputes.all_open":                {"全部未办结", "All not closed"},

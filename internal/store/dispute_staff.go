@@ -45,6 +45,8 @@ type DisputeQuery struct {
 	StationID int64           // 0: all stations (county staff); else only that station's
 	AccountNo string          // "": all
 	Breached  bool            // only those past their SLA at Now
+	// FiledBefore selects disputes filed before it (their age); zero: any.
+	FiledBefore time.Time
 	Now       time.Time
 	SLA       billing.DisputeSLA // nil: billing.DefaultDisputeSLA()
 }
@@ -119,6 +121,8 @@ func (q DisputeQuery) where() (string, []any, error) {
 		return "", nil, fmt.Errorf("station %d: %w", q.StationID, billing.ErrInvalid)
 	case q.AccountNo != "" && !billing.ValidAccountNo(q.AccountNo):
 		return "", nil, fmt.Errorf("account %q: %w", truncateText(q.AccountNo, 16), billing.ErrInvalid)
+	case !q.FiledBefore.IsZero() && !plausibleDate(q.FiledBefore.UTC()):
+		return "", nil, fmt.Errorf("filed before %s: want a time in 2000-2099: %w", q.FiledBefore.Format(time.RFC3339), billing.ErrInvalid)
 	case q.Breached && !plausibleDate(q.Now.UTC()):
 		return "", nil, fmt.Errorf("breached disputes need the time now, in 2000-2099: %w", billing.ErrInvalid)
 	}
@@ -135,6 +139,9 @@ func (q DisputeQuery) where() (string, []any, error) {
 	}
 	if q.AccountNo != "" {
 		where, args = append(where, "d.account_no = @account"), append(args, sql.Named("account", q.AccountNo))
+	}
+	if !q.FiledBefore.IsZero() {
+		where, args = append(where, "d.created_at < @filed_before"), append(args, sql.Named("filed_before", timestamp(q.FiledBefore)))
 	}
 	if q.Breached {
 		sla := q.SLA

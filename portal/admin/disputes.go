@@ -29,6 +29,7 @@ type disputesPage struct {
 	// The filter as given.
 	Status, Category, AccountNo string
 	Station                     int64
+	MinDays                     int // filed at least this many days ago; 0: any age
 	Breached                    bool
 	sla                         billing.DisputeSLA
 }
@@ -52,6 +53,7 @@ func (h *Handler) showDisputes(c *gin.Context) error {
 	me, _ := staffOf(c)
 	p := disputesPage{page: h.newPage(c), Statuses: billing.DisputeStatuses(), Categories: billing.DisputeCategories(), sla: h.disputes.SLA}
 	var q store.DisputeQuery
+	var err error
 	p.Status, p.Category = truncate(c.Query("status"), 32), truncate(c.Query("category"), 32)
 	if p.Status != "" {
 		if !billing.DisputeStatus(p.Status).Valid() {
@@ -81,9 +83,14 @@ func (h *Handler) showDisputes(c *gin.Context) error {
 		}
 		p.Station, q.StationID = id, id
 	}
+	if p.MinDays, err = web.IntQuery(c, "age", 0, 0, 3650); err != nil {
+		return err
+	}
+	if p.MinDays > 0 {
+		q.FiledBefore = h.now().AddDate(0, 0, -p.MinDays)
+	}
 	p.Breached = c.Query("breached") == "1"
 	q.Breached = p.Breached
-	var err error
 	if p.Paging, err = web.ParsePage(c, disputesPageSize); err != nil {
 		return err
 	}

@@ -326,3 +326,40 @@ func TestStationScope(t *testing.T) {
 		t.Error("another station's queue lists the dispute")
 	}
 }
+
+// The queue's filters, and hostile query strings refused with 400.
+func TestDisputeQueueFilters(t *testing.T) {
+	s := newSite(t)
+	d, acct, _ := s.fileDispute(t, store.DisputeFaultyMeter)
+	agent := s.signIn(t, s.staff[staff.Agent])
+	link := fmt.Sprintf(`href="/admin/disputes/%d"`, d.ID)
+	for query, listed := range map[string]bool{
+		"":                                       true,
+		"?status=open":                           true,
+		"?status=closed":                         false,
+		"?category=faulty_meter":                 true,
+		"?category=paid_twice":                   false,
+		"?account=" + acct.No:                    true,
+		"?account=3100000099":                    false,
+		"?age=1":                                 false, // filed today
+		"?breached=1":                            false, // within its day
+		"?station=" + fmt.Sprint(acct.StationID): true,
+	} {
+		a := agent.get("/admin/disputes" + query)
+		if a.status != http.StatusOK || strings.Contains(a.body, link) != listed {
+			t.Errorf("queue%s: %d, listed %v, want %v", query, a.status, strings.Contains(a.body, link), listed)
+		}
+	}
+	s.clock.add(3 * 24 * time.Hour) // past the day to take it on, and 3 days old
+	for _, query := range []string{"?age=2", "?breached=1"} {
+		if a := agent.get("/admin/disputes" + query); !strings.Contains(a.body, link) || !strings.Contains(a.body, "超时") {
+			t.Errorf("queue%s three days on: the dispute is not listed as overdue", query)
+		}
+	}
+	for _, query := range []string{"?status=lost", "?status=" + strings.Repeat("x", 5000), "?category=%ff%fe", "?account=31000",
+		"?account=<script>", "?age=-1", "?age=99999", "?station=-3", "?station=abc", "?page=0", "?page=99999999999999999999"} {
+		if a := agent.get("/admin/disputes" + query); a.status != http.StatusBadRequest {
+			t.Errorf("queue%.40s: %d, want 400", query, a.status)
+		}
+	}
+}
