@@ -1,7 +1,6 @@
 package portal
 
 import (
-	"fmt"
 
 	"gridpay/internal/billing"
 	"gridpay/internal/i18n"
@@ -51,6 +50,4 @@ func billLabel(l i18n.Lang, p billing.Period) string {
 }
 
 // readingText shows a register reading with its two decimals.
-func readingText(r billing.Reading) string {
-	return fmt.Sprintf("%d.%02d", int64(r)/100, int64(r)%100)
-}
+func readingText(r billing.Reading) string { return i18n.Reading(int64(r)) }

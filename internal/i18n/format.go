@@ -22,6 +22,13 @@ func Date(lang Lang, t time.Time) string {
 	return fmt.Sprintf("%d年%d月%d日", y, m, d)
 }
 
+// Reading formats a meter register's reading, kept in hundredths of a kWh, with its two decimals
+// as the meter shows it: 56988.70. A negative one (never read from a meter) keeps its sign.
+func Reading(hundredths int64) string {
+	u, sign := abs(hundredths)
+	return fmt.Sprintf("%s%d.%02d", sign, u/100, u%100)
+}
+
 // KWh formats an amount of energy with thousands separators, the same in both languages: 1,870 kWh.
 func KWh(kwh int64) string {
 	u, sign := abs(kwh)

@@ -252,3 +252,11 @@ func TestEveryDisputeStatusHasALabel(t *testing.T) {
 		}
 	}
 }
+
+func TestReading(t *testing.T) {
+	for in, want := range map[int64]string{0: "0.00", 5: "0.05", 5698870: "56988.70", 99999999: "999999.99", -150: "-1.50"} {
+		if got := i18n.Reading(in); got != want {
+			t.Errorf("Reading(%d) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -135,6 +135,18 @@ func (p page) Time(t time.Time) string {
 	return t.In(loc).Format("2006-01-02 15:04")
 }
 
+// Date shows a civil date (a bill's period end, a day of readings, a payment date): kept as
+// midnight UTC, shown as 2026-11-26 whatever the bureau's zone.
+func (p page) Date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.DateOnly)
+}
+
+// Reading shows a meter reading with its two decimals.
+func (p page) Reading(r billing.Reading) string { return i18n.Reading(int64(r)) }
+
 // Role is a role's name in the page's language.
 func (p page) Role(r staff.Role) string { return p.T("admin.role." + string(r)) }
 
