@@ -1,7 +1,6 @@
 package portal
 
 import (
-
 	"gridpay/internal/billing"
 	"gridpay/internal/i18n"
 )

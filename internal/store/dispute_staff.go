@@ -47,8 +47,8 @@ type DisputeQuery struct {
 	Breached  bool            // only those past their SLA at Now
 	// FiledBefore selects disputes filed before it (their age); zero: any.
 	FiledBefore time.Time
-	Now       time.Time
-	SLA       billing.DisputeSLA // nil: billing.DefaultDisputeSLA()
+	Now         time.Time
+	SLA         billing.DisputeSLA // nil: billing.DefaultDisputeSLA()
 }
 
 // DisputeCounts is how many disputes stand in each status, and how many of them are past their
