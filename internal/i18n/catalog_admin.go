@@ -199,6 +199,12 @@ var adminDisputeMessages = map[string]message{
 	"admin.dispute.done_proposed":            {"处理意见已提交，等待班长审批。", "Submitted; it awaits a supervisor's approval."},
 	"admin.dispute.done_settled":             {"已处理；调整将由后台写入营销系统，客户已收到通知。", "Settled; any adjustment is being posted to the marketing system, and the customer was told."},
 	"admin.dispute.done_declined":            {"未批准，案件退回核查。", "Declined; the case is back to checking."},
+	"admin.dispute.retry":                    {"重新执行", "Carry out again"},
+	"admin.dispute.bill_error":               {"请选择该户号的账单", "Choose a bill of this account"},
+	"admin.dispute.amount_over":              {"核减金额不能超过账单电费 %s", "The reduction cannot exceed the bill's charge of %s"},
+	"admin.dispute.order_error":              {"没有该户号的这笔订单", "This account has no such order"},
+	"admin.dispute.order_not_posted":         {"只能退已入账的订单", "Only a posted order can be refunded"},
+	"admin.dispute.refund_whole":             {"退款须为整笔订单的实付金额 %s", "A refund gives back the whole payment, %s"},
 	"admin.error.filter":                     {"筛选条件有误", "The filter is not valid"},
 	"admin.error.account":                    {"户号应为10位数字", "An account number is 10 digits"},
 }

@@ -319,6 +319,10 @@ func (p *Portal) DisputeActionByID(ctx context.Context, id int64) (DisputeAction
 // the payment provider, and a rejection changes no money.
 var postedKinds = []billing.DisputeActionKind{billing.ActionAdjustBill, billing.ActionWaiveFee}
 
+// carriedOutKinds are the settlements MarkActionPosted records as carried out: the posted ones, and
+// a refund once the provider gave the money back.
+var carriedOutKinds = []billing.DisputeActionKind{billing.ActionAdjustBill, billing.ActionWaiveFee, billing.ActionRefund}
+
 // ActionsToPost returns approved adjust_bill/waive_fee actions not yet posted (the worker's outbox),
 // oldest first: at most limit, which must be 1 to 500.
 func (p *Portal) ActionsToPost(ctx context.Context, limit int) ([]DisputeAction, error) {
@@ -339,10 +343,11 @@ func (p *Portal) ActionsToPost(ctx context.Context, limit int) ([]DisputeAction,
 	return list, nil
 }
 
-// MarkActionPosted records that an approved adjustment reached the core database under ref at at:
-// approved -> posted, once, with its audit row ("dispute.post", by no staff member). A second call,
-// and an action that is not an approved adjustment, are billing.ErrConflict and change nothing; a
-// missing action is billing.ErrNotFound.
+// MarkActionPosted records that an approved adjustment reached the core database, or an approved
+// refund went back through its payment channel, under ref at at: approved -> posted, once, with its
+// audit row ("dispute.post", by no staff member). A second call, and an action that is not an
+// approved adjustment or refund, are billing.ErrConflict and change nothing; a missing action is
+// billing.ErrNotFound.
 func (p *Portal) MarkActionPosted(ctx context.Context, id int64, ref string, at time.Time) (DisputeAction, error) {
 	switch {
 	case id <= 0:
@@ -363,7 +368,7 @@ func (p *Portal) MarkActionPosted(ctx context.Context, id int64, ref string, at 
 		if err != nil {
 			return err
 		}
-		kinds, args := inList("k", postedKinds)
+		kinds, args := inList("k", carriedOutKinds)
 		res, err := tx.ExecContext(ctx, `UPDATE dispute_actions SET status = @posted, posted_at = @at, posted_ref = @ref
 WHERE id = @id AND status = @approved AND kind IN (`+kinds+`)`,
 			append(args, sql.Named("posted", string(billing.ActionPosted)), sql.Named("at", timestamp(at)), sql.Named("ref", ref),
@@ -374,13 +379,17 @@ WHERE id = @id AND status = @approved AND kind IN (`+kinds+`)`,
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return fmt.Errorf("a %s %s is not an approved adjustment to post: %w", a.Status, a.Kind, billing.ErrConflict)
+			return fmt.Errorf("a %s %s is not an approved adjustment or refund to record: %w", a.Status, a.Kind, billing.ErrConflict)
+		}
+		reason := "posted to the core database"
+		if a.Kind == billing.ActionRefund {
+			reason = "refunded through the payment channel"
 		}
 		return p.insertAudit(ctx, tx, now, Audit{Action: "dispute.post", Target: disputeTarget(a.DisputeID),
 			Before: disputeState{ActionID: id, Kind: string(a.Kind), AmountFen: int64(a.Amount), Action: string(a.Status)}.json(),
 			After: disputeState{ActionID: id, Kind: string(a.Kind), AmountFen: int64(a.Amount), Action: string(billing.ActionPosted),
 				PostedRef: ref}.json(),
-			Reason: "posted to the core database", ClientAddr: "worker"})
+			Reason: reason, ClientAddr: "worker"})
 	})
 	if err != nil {
 		return DisputeAction{}, fmt.Errorf("store: mark action %d posted: %w", id, err)

@@ -29,6 +29,7 @@ var (
 		"POST /admin/disputes/:id/actions":                 handlers,
 		"POST /admin/disputes/:id/actions/:action/approve": approvers,
 		"POST /admin/disputes/:id/actions/:action/decline": approvers,
+		"POST /admin/disputes/:id/actions/:action/retry":   {staff.Agent, staff.Supervisor, staff.Finance},
 		"GET /admin/audit":                                 auditors,
 		"GET /admin/staff":                                 admins,
 		"POST /admin/staff/:id/disable":                    admins,

@@ -132,3 +132,21 @@ func (h *Handler) decideAction(approve bool) web.HandlerFunc {
 		return backToCase(c, id, "declined")
 	}
 }
+
+// retryAction answers POST /admin/disputes/:id/actions/:action/retry: an approved refund or
+// adjustment carried out again.
+func (h *Handler) retryAction(c *gin.Context) error {
+	me, _ := staffOf(c)
+	id, err := web.PathID(c, "id")
+	if err != nil {
+		return err
+	}
+	actionID, err := web.PathID(c, "action")
+	if err != nil {
+		return err
+	}
+	if err := h.disputes.Retry(c.Request.Context(), me, id, actionID); err != nil {
+		return err
+	}
+	return backToCase(c, id, "settled")
+}

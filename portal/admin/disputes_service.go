@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"gridpay/internal/billing"
+	"gridpay/internal/i18n"
 	"gridpay/internal/store"
+	"gridpay/internal/web"
 	"gridpay/notify"
 )
 
@@ -180,8 +182,8 @@ func (d *Disputes) Propose(ctx context.Context, who store.Staff, p Proposal) (st
 	if err != nil {
 		return store.DisputeAction{}, err
 	}
-	if p.Kind == billing.ActionRefund && d.Refunds == nil {
-		return store.DisputeAction{}, fmt.Errorf("admin: refund for dispute %d: no payment channel can refund: %w", p.DisputeID, billing.ErrConflict)
+	if err := d.checkProposal(ctx, sd, p); err != nil {
+		return store.DisputeAction{}, err
 	}
 	a, err := d.Portal.ProposeAction(ctx, store.NewDisputeAction{DisputeID: p.DisputeID, From: p.From, Kind: p.Kind, BillID: p.BillID,
 		Amount: p.Amount, OrderNo: p.OrderNo, ReasonCode: p.ReasonCode, Reason: p.Reason,
@@ -197,6 +199,72 @@ func (d *Disputes) Propose(ctx context.Context, who store.Staff, p Proposal) (st
 	}
 	return a, nil
 }
+
+// checkProposal refuses a settlement that could not be carried out, before anyone approves it: a
+// bill that is not the account's, a reduction larger than the bill, a refund of an order that is
+// another account's, not posted, or of another amount (a refund gives the whole payment back).
+func (d *Disputes) checkProposal(ctx context.Context, sd store.StaffDispute, p Proposal) error {
+	invalid := func(field, key string, args ...any) error {
+		return &web.InputError{Field: field, Key: key, Args: args, Kind: billing.ErrInvalid}
+	}
+	switch p.Kind {
+	case billing.ActionAdjustBill, billing.ActionWaiveFee:
+		acct, err := d.Core.AccountByNumber(ctx, sd.AccountNo)
+		if err != nil {
+			return err
+		}
+		b, err := d.Core.Bill(ctx, acct.ID, p.BillID)
+		if errors.Is(err, billing.ErrNotFound) || p.BillID == 0 {
+			return invalid("bill", "admin.dispute.bill_error")
+		}
+		if err != nil {
+			return err
+		}
+		if p.Kind == billing.ActionAdjustBill && p.Amount > b.Balance.Principal {
+			return invalid("amount", "admin.dispute.amount_over", i18nMoney(b.Balance.Principal))
+		}
+	case billing.ActionRefund:
+		if d.Refunds == nil {
+			return fmt.Errorf("admin: refund for dispute %d: no payment channel can refund: %w", sd.ID, billing.ErrConflict)
+		}
+		o, err := d.Portal.OrderByOutTradeNo(ctx, p.OrderNo)
+		if errors.Is(err, billing.ErrNotFound) || errors.Is(err, billing.ErrInvalid) || err == nil && o.AccountNo != sd.AccountNo {
+			return invalid("order", "admin.dispute.order_error")
+		}
+		if err != nil {
+			return err
+		}
+		if o.Status != billing.OrderPosted {
+			return invalid("order", "admin.dispute.order_not_posted")
+		}
+		if p.Amount != o.PaidAmount {
+			return invalid("amount", "admin.dispute.refund_whole", i18nMoney(o.PaidAmount))
+		}
+	}
+	return nil
+}
+
+// Retry carries out an approved settlement again: a refund the provider refused for a moment, an
+// adjustment whose task was lost. Anything else is a conflict.
+func (d *Disputes) Retry(ctx context.Context, who store.Staff, disputeID, actionID int64) error {
+	if _, err := d.Dispute(ctx, who, disputeID); err != nil {
+		return err
+	}
+	a, err := d.Portal.DisputeActionByID(ctx, actionID)
+	if err != nil {
+		return err
+	}
+	if a.DisputeID != disputeID {
+		return fmt.Errorf("admin: action %d is not of dispute %d: %w", actionID, disputeID, billing.ErrNotFound)
+	}
+	if a.Status != billing.ActionApproved {
+		return fmt.Errorf("admin: action %d is %s, not approved: %w", actionID, a.Status, billing.ErrConflict)
+	}
+	return d.Execute(ctx, a)
+}
+
+// i18nMoney shows fen as yuan in a message's argument.
+func i18nMoney(m billing.Money) string { return i18n.Money(int64(m)) }
 
 // Decide approves or declines a settlement that waits for a second person: never its proposer
 // (billing.CheckFourEyes, held by the store and the database too).
@@ -239,11 +307,11 @@ func statusAfter(a store.DisputeAction) store.DisputeStatus {
 // to the core database (exactly once there, by its adjustment number); a refund asks the provider
 // and reverses the receipt. Calling it again for the same action is safe.
 func (d *Disputes) Execute(ctx context.Context, a store.DisputeAction) error {
+	if a.Status == billing.ActionPosted {
+		return nil
+	}
 	switch a.Kind {
 	case billing.ActionAdjustBill, billing.ActionWaiveFee:
-		if a.Status == billing.ActionPosted {
-			return nil
-		}
 		if err := d.Adjustments.EnqueueAdjustment(ctx, a.ID); err != nil {
 			// The sweeper queues it again; the settlement itself is on record.
 			d.Log.Warn("admin: queue adjustment", "action", a.ID, "err", err)
@@ -252,8 +320,15 @@ func (d *Disputes) Execute(ctx context.Context, a store.DisputeAction) error {
 		if d.Refunds == nil {
 			return fmt.Errorf("admin: refund of action %d: no payment channel can refund: %w", a.ID, billing.ErrConflict)
 		}
-		if _, err := d.Refunds.Refund(ctx, a.OrderNo, "dispute "+strconv.FormatInt(a.DisputeID, 10)+": "+a.Reason); err != nil {
+		o, err := d.Refunds.Refund(ctx, a.OrderNo, "dispute "+strconv.FormatInt(a.DisputeID, 10)+": "+a.Reason)
+		if err != nil {
 			return fmt.Errorf("admin: refund of action %d: %w", a.ID, err)
+		}
+		// A refund still on its way (REFUNDING) leaves the action approved, for Retry to pick up.
+		if o.Status == billing.OrderRefunded {
+			if _, err := d.Portal.MarkActionPosted(ctx, a.ID, "refund:"+o.OutTradeNo, d.Now()); err != nil && !errors.Is(err, billing.ErrConflict) {
+				return err
+			}
 		}
 	}
 	return nil

@@ -363,3 +363,59 @@ func TestDisputeQueueFilters(t *testing.T) {
 		}
 	}
 }
+
+// "Paid twice": an agent refunds the second payment within the limit; the money goes back through
+// the provider, the receipt is reversed, and the settlement is recorded as carried out. What could
+// not be carried out is refused before anyone approves it.
+func TestRefundThroughADispute(t *testing.T) {
+	s := newSite(t)
+	ctx := t.Context()
+	d, acct, bill := s.fileDispute(t, store.DisputePaidTwice)
+	paid := s.postedOrder(t, acct.No, 15_00)
+	agent := s.signIn(t, s.staff[staff.Agent])
+	page := fmt.Sprintf("/admin/disputes/%d", d.ID)
+	agent.post(page, page+"/move", url.Values{"from": {"open"}, "to": {"in_review"}})
+
+	other, err := s.core.AccountByNumber(ctx, demo.DemoCommercialNo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	othersOrder := s.postedOrder(t, other.No, 12_00)
+	otherBills, _, _ := s.core.Bills(ctx, other.ID, store.Page{Limit: 1})
+	for name, form := range map[string]url.Values{
+		"another account's order": {"kind": {"refund"}, "order": {othersOrder.OutTradeNo}, "amount": {"12.00"}},
+		"no such order":           {"kind": {"refund"}, "order": {"WX2026112600000000000000"}, "amount": {"15.00"}},
+		"part of the payment":     {"kind": {"refund"}, "order": {paid.OutTradeNo}, "amount": {"5.00"}},
+		"another account's bill":  {"kind": {"adjust_bill"}, "bill": {fmt.Sprint(otherBills[0].ID)}, "amount": {"1.00"}},
+		"more than the bill":      {"kind": {"adjust_bill"}, "bill": {fmt.Sprint(bill.ID)}, "amount": {"99999.00"}},
+	} {
+		form.Set("from", "in_review")
+		form.Set("reason", "重复缴费")
+		if a := agent.post(page, page+"/actions", form); a.status != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400", name, a.status)
+		}
+	}
+	if sd, _ := s.portal.StaffDispute(ctx, d.ID); sd.Status != store.DisputeInReview || len(sd.Actions) != 0 {
+		t.Fatalf("refused proposals left %s with %d actions", sd.Status, len(sd.Actions))
+	}
+
+	a := agent.post(page, page+"/actions", url.Values{"from": {"in_review"}, "kind": {"refund"}, "order": {paid.OutTradeNo},
+		"amount": {"15.00"}, "reason": {"同一账单重复缴费，退还第二笔"}})
+	if a.status != http.StatusSeeOther || !strings.Contains(a.location, "done=settled") {
+		t.Fatalf("refund: %d %q %s", a.status, a.location, a.body)
+	}
+	o, err := s.portal.OrderByOutTradeNo(ctx, paid.OutTradeNo)
+	if err != nil || o.Status != billing.OrderRefunded {
+		t.Fatalf("the order after the refund: %s, %v", o.Status, err)
+	}
+	sd, _ := s.portal.StaffDispute(ctx, d.ID)
+	if sd.Status != store.DisputeRefunded || len(sd.Actions) != 1 || sd.Actions[0].Status != billing.ActionPosted ||
+		sd.Actions[0].PostedRef != "refund:"+paid.OutTradeNo {
+		t.Fatalf("the dispute after the refund: %s, %+v", sd.Status, sd.Actions)
+	}
+	// Carrying it out again refunds nothing twice.
+	retry := fmt.Sprintf("%s/actions/%d/retry", page, sd.Actions[0].ID)
+	if a := agent.post(page, retry, nil); a.status != http.StatusConflict {
+		t.Errorf("retrying a carried-out refund: %d, want 409", a.status)
+	}
+}

@@ -31,6 +31,9 @@ import (
 	"gridpay/internal/store"
 	"gridpay/internal/web"
 	"gridpay/notify"
+	"gridpay/payments"
+	"gridpay/payments/sandbox"
+	"gridpay/payments/wechat"
 	"gridpay/portal/admin"
 	"gridpay/static"
 	"gridpay/worker"
@@ -68,7 +71,9 @@ type site struct {
 	portal  *store.Portal
 	core    *store.Core // the seeded demo county
 	inbox   *notify.DevInbox
-	queue   *asynq.Client // where the pages queue adjustments; tests run the worker's handler on them
+	queue   *asynq.Client     // where the pages queue adjustments; tests run the worker's handler on them
+	pay     *payments.Service // WeChat payments through the sandbox, which refunds
+	wechat  *sandbox.WeChat
 	clock   *clock
 	handler *admin.Handler
 	staff   map[staff.Role]member // one enrolled, signed-up member per role
@@ -110,8 +115,10 @@ func newSite(t *testing.T) *site {
 		t.Fatal(err)
 	}
 	queues := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "queues console") })
+	s.pay, s.wechat = newPayments(t, s.portal, s.core, clk.now)
 	disputes := &admin.Disputes{Portal: s.portal, Core: s.core, Text: s.inbox, Adjustments: worker.NewEnqueuer(s.queue),
-		SLA: billing.DefaultDisputeSLA(), AgentLimit: 20_00, PublicURL: "http://gridpay.test", Now: clk.now, Log: log}
+		Refunds: refunder{s.pay, s.core},
+		SLA:     billing.DefaultDisputeSLA(), AgentLimit: 20_00, PublicURL: "http://gridpay.test", Now: clk.now, Log: log}
 	s.handler, err = admin.New(admin.Deps{Log: log, Assets: assets, Redis: rdb, Portal: s.portal, Now: clk.now,
 		Location: time.FixedZone("CST", 8*3600), Bureau: bureau, Queues: queues, Disputes: disputes})
 	if err != nil {
@@ -168,6 +175,69 @@ func seededDBs(t *testing.T) (core, portal *store.DB) {
 	core, portal = open("core.db", store.CoreSchema), open("portal.db", store.PortalSchema)
 	t.Cleanup(func() { core.Close(); portal.Close() })
 	return core, portal
+}
+
+// newPayments is a payment service whose WeChat Pay is the sandbox's, wire protocol and all.
+func newPayments(t *testing.T, orders *store.Portal, core *store.Core, now func() time.Time) (*payments.Service, *sandbox.WeChat) {
+	t.Helper()
+	keys, err := sandbox.NewWeChatKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := sandbox.NewWeChat(keys, sandbox.WeChatClock(now))
+	t.Cleanup(sim.Close)
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	wx, err := wechat.New(wechat.Config{MchID: keys.MchID, AppID: keys.AppID, MerchantPrivateKeyPEM: keys.MerchantKeyPEM,
+		MerchantCertSerial: keys.MerchantCertSerial, APIv3Key: keys.APIv3Key, PlatformCertsPEM: []string{keys.PlatformCertPEM},
+		PublicKeyPEM: keys.PayPublicKeyPEM, PublicKeyID: keys.PayPublicKeyID, BaseURL: srv.URL, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &payments.Service{Providers: map[string]payments.Provider{payments.WeChat: wx}, Orders: orders, Core: core,
+		NotifyURL: func(string) string { return "https://pay.example.cn/callbacks/wechat" }, Bureau: bureau,
+		Now: now, Loc: time.FixedZone("CST", 8*3600), Log: discardLog()}, sim
+}
+
+// refunder is the staff pages' refunder as internal/app wires it.
+type refunder struct {
+	pay  *payments.Service
+	core *store.Core
+}
+
+func (r refunder) Refund(ctx context.Context, outTradeNo, reason string) (store.Order, error) {
+	return r.pay.Refund(ctx, outTradeNo, reason, r.core)
+}
+
+// postedOrder is a payment of amount for accountNo, paid at the WeChat sandbox and posted to the
+// core database, as the callback and the worker leave it.
+func (s *site) postedOrder(t *testing.T, accountNo string, amount billing.Money) store.Order {
+	t.Helper()
+	ctx := context.Background()
+	o, err := s.pay.CreateOrder(ctx, accountNo, payments.Payer{Phone: demo.DemoResidentialPhone}, payments.WeChat, amount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.wechat.Pay(o.OutTradeNo, sandbox.WeChatNoCallback()); err != nil {
+		t.Fatal(err)
+	}
+	q, err := s.pay.Providers[payments.WeChat].Query(ctx, o.OutTradeNo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.portal.MarkPaid(ctx, o.OutTradeNo, q.ProviderTxnID, q.Amount, q.PaidAt); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := s.core.PostPayment(ctx, store.Payment{AccountNo: accountNo, Channel: o.Channel, OrderNo: o.OutTradeNo, Amount: amount,
+		PaidOn: billing.DateOf(s.clock.now())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err = s.portal.MoveOrder(ctx, o.ID, billing.OrderPaid, billing.OrderPosted, "posted", func(u *store.OrderUpdate) { u.PostedReceiptNo = rc.No })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
 }
 
 // browser is a client with a cookie jar that does not follow redirects, so tests see where each

@@ -31,6 +31,7 @@ var (
 	everyone    = staff.Roles()
 	handlers    = []staff.Role{staff.Agent, staff.Supervisor}
 	approvers   = []staff.Role{staff.Supervisor}
+	retriers    = []staff.Role{staff.Agent, staff.Supervisor, staff.Finance}
 	auditors    = []staff.Role{staff.Auditor, staff.Admin}
 	admins      = []staff.Role{staff.Admin}
 	anyMethodOf = []string{http.MethodGet, http.MethodPost, http.MethodDelete, http.MethodPut, http.MethodPatch}
@@ -47,6 +48,7 @@ func (h *Handler) staffRoutes() []route {
 		{method: http.MethodPost, path: "/admin/disputes/:id/actions", roles: handlers, handle: h.proposeAction},
 		{method: http.MethodPost, path: "/admin/disputes/:id/actions/:action/approve", roles: approvers, handle: h.decideAction(true)},
 		{method: http.MethodPost, path: "/admin/disputes/:id/actions/:action/decline", roles: approvers, handle: h.decideAction(false)},
+		{method: http.MethodPost, path: "/admin/disputes/:id/actions/:action/retry", roles: retriers, handle: h.retryAction},
 		{method: http.MethodGet, path: "/admin/audit", roles: auditors, handle: h.showAudit},
 		{method: http.MethodGet, path: "/admin/staff", roles: admins, handle: h.showStaff},
 		{method: http.MethodPost, path: "/admin/staff/:id/disable", roles: admins, handle: h.disableStaff},
