@@ -96,6 +96,17 @@ func runCreateUser(ctx context.Context, cfg config.Config, log *slog.Logger, arg
 		return err
 	}
 
+	stationName := ""
+	if stationID > 0 {
+		// Station staff see only its customers: a station the core database does not know would
+		// show them nobody.
+		core := store.NewCore(dbs.core, billing.DefaultLateFeeRates(), time.Now)
+		if stationName, err = core.StationName(ctx, stationID); errors.Is(err, billing.ErrNotFound) {
+			return fmt.Errorf("admin create-user: --station %d: the core database has no such supply station", stationID)
+		} else if err != nil {
+			return err
+		}
+	}
 	password := staff.NewOneTimePassword()
 	hash, err := staff.HashPassword(password)
 	if err != nil {
@@ -118,7 +129,7 @@ func runCreateUser(ctx context.Context, cfg config.Config, log *slog.Logger, arg
 	fmt.Fprintf(stdout, "username:           %s\n", account.Username)
 	fmt.Fprintf(stdout, "role:               %s\n", account.Role)
 	if account.StationID > 0 {
-		fmt.Fprintf(stdout, "station:            %d\n", account.StationID)
+		fmt.Fprintf(stdout, "station:            %d %s\n", account.StationID, stationName)
 	}
 	fmt.Fprintf(stdout, "one-time password:  %s\n\n", password)
 	fmt.Fprintln(stdout, "The password is shown this once and must be changed at the first sign-in.")

@@ -50,6 +50,10 @@ FROM staff WHERE username = @u`, sql.Named("u", username)).Scan(&r.id, &r.displa
 
 func TestAdminCreateUser(t *testing.T) {
 	e := withDBs(t, env{})
+	// The station must be one the core database knows: the demo county's.
+	if err := app.Run(context.Background(), []string{"seed", "--customers", "5", "--months", "2"}, e.get, ioDiscard{}, ioDiscard{}); err != nil {
+		t.Fatal(err)
+	}
 	out, err := createUser(t, e, "--username", "zhang.wei", "--role", "supervisor", "--station", "3", "--name", "张伟")
 	if err != nil {
 		t.Fatalf("create-user: %v", err)
@@ -59,7 +63,7 @@ func TestAdminCreateUser(t *testing.T) {
 		t.Fatalf("no one-time password in:\n%s", out)
 	}
 	password := m[1]
-	for _, want := range []string{"username:           zhang.wei\n", "role:               supervisor\n", "station:            3\n",
+	for _, want := range []string{"username:           zhang.wei\n", "role:               supervisor\n", "station:            3 ",
 		"must be changed at the first sign-in", "authenticator app (TOTP)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -140,6 +144,7 @@ func TestAdminCreateUserErrors(t *testing.T) {
 		{"station zero", []string{"--username", "zhao.lei", "--role", "agent", "--station", "0"}, "--station"},
 		{"negative station", []string{"--username", "zhao.lei", "--role", "agent", "--station", "-3"}, "--station"},
 		{"station not a number", []string{"--username", "zhao.lei", "--role", "agent", "--station", "城关"}, "--station"},
+		{"station the core does not know", []string{"--username", "zhao.lei", "--role", "agent", "--station", "999"}, "no such supply station"},
 		{"station beyond INT", []string{"--username", "zhao.lei", "--role", "agent", "--station", "2147483648"}, "--station"},
 		{"name with a newline", []string{"--username", "zhao.lei", "--role", "agent", "--name", "赵\n雷"}, "display name"},
 		{"name of 51 characters", []string{"--username", "zhao.lei", "--role", "agent", "--name", strings.Repeat("雷", 51)}, "display name"},

@@ -64,3 +64,16 @@ func (c *Core) AccountsByPhone(ctx context.Context, phone string) ([]Account, er
 	}
 	return accounts, nil
 }
+
+// StationName returns the name of supply station id; an unknown one is billing.ErrNotFound.
+func (c *Core) StationName(ctx context.Context, id int64) (string, error) {
+	var name string
+	err := c.db.QueryRowContext(ctx, `SELECT name FROM supply_stations WHERE id = @id`, sql.Named("id", id)).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("store: supply station %d: %w", id, billing.ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: supply station %d: %w", id, err)
+	}
+	return name, nil
+}
