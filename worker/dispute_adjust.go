@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
-	"unicode/utf8"
+	"unicode/utf16"
 
 	"github.com/hibiken/asynq"
 
@@ -93,7 +93,7 @@ func (p *AdjustmentPoster) ProcessTask(ctx context.Context, t *asynq.Task) error
 		return fmt.Errorf("worker: dispute:adjust: action %d is a %s, nothing to post: %w", a.ID, a.Kind, asynq.SkipRetry)
 	}
 	rec, err := p.Core.PostAdjustment(ctx, store.Adjustment{No: a.AdjustmentNo(), AccountNo: a.AccountNo, BillID: a.BillID, Kind: kind,
-		Amount: a.Amount, Reason: clipRunes(a.Reason, maxAdjustmentReason), DisputeID: a.DisputeID, On: billing.DateOf(p.Now().In(p.Loc))})
+		Amount: a.Amount, Reason: clipUTF16(a.Reason, maxAdjustmentReason), DisputeID: a.DisputeID, On: billing.DateOf(p.Now().In(p.Loc))})
 	if errors.Is(err, billing.ErrInvalid) || errors.Is(err, billing.ErrNotFound) || errors.Is(err, billing.ErrConflict) {
 		// The bill changed since the settlement was approved (paid, or adjusted another way):
 		// staff must settle again. Retrying would not help.
@@ -110,11 +110,19 @@ func (p *AdjustmentPoster) ProcessTask(ctx context.Context, t *asynq.Task) error
 	return nil
 }
 
-// clipRunes cuts s to at most n characters.
-func clipRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
+// clipUTF16 cuts s to at most n UTF-16 code units, as an NVARCHAR(n) column counts them, never
+// inside a character.
+func clipUTF16(s string, n int) string {
+	units := 0
+	for i, r := range s {
+		w := utf16.RuneLen(r)
+		if w < 0 {
+			w = 1 // an invalid rune is stored as one replacement character
+		}
+		if units+w > n {
+			return s[:i]
+		}
+		units += w
 	}
-	r := []rune(s)
-	return string(r[:n])
+	return s
 }
