@@ -14,7 +14,7 @@ run: build
 
 # The tests, then each provider's callback parser fuzzed briefly (go test -fuzz takes one package).
 test:
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 	@for pkg in $$(grep -rl --include='*_test.go' 'func FuzzVerifyCallback' . | xargs -r -n1 dirname | sort -u); do 		echo "fuzz $$pkg"; $(GO) test -run '^$$' -fuzz '^FuzzVerifyCallback$$' -fuzztime 3s -fuzzminimizetime 1s $$pkg || exit 1; 	done
 
 lint:
