@@ -20,7 +20,7 @@ var adminReminderMessages = map[string]message{
 	"admin.reminders.run_of":         {"%s 催费批次", "The run of %s"},
 	"admin.reminders.started":        {"开始时间", "Started"},
 	"admin.reminders.finished":       {"结束时间", "Finished"},
-	"admin.reminders.scanned":        {"已检查 %d 户", "%d accounts checked"},
+	"admin.reminders.scanned":        {"已检查 %d 户，共 %d 户", "%d of %d accounts checked"},
 	"admin.reminders.cursor":         {"已处理至账户ID", "Done up to account id"},
 	"admin.reminders.count":          {"项目", "Count"},
 	"admin.reminders.number":         {"户数", "Accounts"},

@@ -20,7 +20,7 @@ const reminderRunsPageSize = 30
 // remindersPage is the recent arrears runs.
 type remindersPage struct {
 	page
-	Runs    []store.ReminderRun
+	Runs    []RunProgress
 	Total   int
 	Paging  web.Paging
 	Pages   int
@@ -31,7 +31,7 @@ type remindersPage struct {
 // reminderRunPage is one run's details.
 type reminderRunPage struct {
 	page
-	Run store.ReminderRun
+	Run RunProgress
 }
 
 // reminderPreviewPage is tomorrow's preview.

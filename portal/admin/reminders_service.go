@@ -29,6 +29,8 @@ const (
 // worker's dry run (worker.Reminders.DryRun), as `gridpay remind --dry-run` prints it.
 type ReminderPlanner interface {
 	DryRun(ctx context.Context, day, now time.Time, each func(worker.Planned)) (store.RunCounts, error)
+	// InReach is how many accounts the run of day reads (worker.Reminders.InReach).
+	InReach(ctx context.Context, day time.Time) (int, error)
 }
 
 // ReminderAccounts is the core database as the reminders pages read and change it: fresh, not
@@ -56,14 +58,52 @@ type Reminders struct {
 // today is the bureau's civil date now (billing.DateOf).
 func (r *Reminders) today() time.Time { return billing.DateOf(r.Now().In(r.Location)) }
 
+// RunProgress is a run with the whole its progress is shown against.
+type RunProgress struct {
+	store.ReminderRun
+	// Total is the accounts in the run's reach: counted now for a running run, and what it
+	// scanned for a finished one; never less than Scanned.
+	Total int64
+}
+
+// Max is the progress bar's maximum: Total, but at least 1, as <progress> wants.
+func (p RunProgress) Max() int64 { return max(p.Total, 1) }
+
+// progress counts the accounts in reach of a running run.
+func (r *Reminders) progress(ctx context.Context, run store.ReminderRun) (RunProgress, error) {
+	p := RunProgress{ReminderRun: run, Total: run.Counts.Scanned}
+	if run.Status == store.RunRunning {
+		n, err := r.Planner.InReach(ctx, run.RunOn)
+		if err != nil {
+			return RunProgress{}, err
+		}
+		p.Total = max(p.Total, int64(n))
+	}
+	return p, nil
+}
+
 // Runs returns a page of the arrears runs, the latest first, and how many there are.
-func (r *Reminders) Runs(ctx context.Context, page store.Page) ([]store.ReminderRun, int, error) {
-	return r.Portal.ReminderRuns(ctx, page)
+func (r *Reminders) Runs(ctx context.Context, page store.Page) ([]RunProgress, int, error) {
+	runs, total, err := r.Portal.ReminderRuns(ctx, page)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]RunProgress, len(runs))
+	for i, run := range runs {
+		if out[i], err = r.progress(ctx, run); err != nil {
+			return nil, 0, err
+		}
+	}
+	return out, total, nil
 }
 
 // Run returns the arrears run of day.
-func (r *Reminders) Run(ctx context.Context, day time.Time) (store.ReminderRun, error) {
-	return r.Portal.ReminderRun(ctx, day)
+func (r *Reminders) Run(ctx context.Context, day time.Time) (RunProgress, error) {
+	run, err := r.Portal.ReminderRun(ctx, day)
+	if err != nil {
+		return RunProgress{}, err
+	}
+	return r.progress(ctx, run)
 }
 
 // PreviewRow is one account of tomorrow's preview, masked: what it would be sent and why, or why

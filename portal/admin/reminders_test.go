@@ -73,13 +73,22 @@ func TestReminderPagesRender(t *testing.T) {
 	if len(planned) == 0 {
 		t.Fatal("the seeded county has no reminder tomorrow: the preview would prove little")
 	}
+	// The running run of today is shown against the accounts in its reach, which a dry run scans.
+	today, err := s.reminders.DryRun(ctx, time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), s.clock.now(), func(worker.Planned) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if today.Scanned == 0 {
+		t.Fatal("no account is in reach today: the progress would prove little")
+	}
 	b := s.signIn(t, s.staff[staff.Auditor])
 	tests := []struct {
 		path string
 		want []string
 	}{
 		{"/admin/reminders", []string{`href="/admin/reminders/2026-11-25"`, `<progress`, `value="12" max="12"`, "12/12", "保障户 2",
-			"异议处理中 1", "进行中", "已完成"}},
+			"异议处理中 1", "进行中", "已完成", fmt.Sprintf(`value="0" max="%d"`, today.Scanned), fmt.Sprintf("0/%d", today.Scanned)}},
+		{"/admin/reminders/2026-11-26", []string{fmt.Sprintf(`value="0" max="%d"`, today.Scanned), "进行中"}},
 		{"/admin/reminders/2026-11-25", []string{"2026-11-25", "<td>7</td>", "<td>4</td>", "保障户", `<progress`}},
 		{"/admin/reminders/preview", []string{"2026-11-27", fmt.Sprintf("显示 %d 户，共 %d 户", len(planned), len(planned)),
 			fmt.Sprintf("全县检查 %d 户，应催 %d 户", counts.Scanned, counts.Due)}},
