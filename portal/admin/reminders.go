@@ -17,9 +17,13 @@ import (
 // reminderRunsPageSize is how many runs the runs page shows.
 const reminderRunsPageSize = 30
 
+// reminderPage is what every reminders page template gets: the staff page with the words of the
+// arrears ladder.
+type reminderPage struct{ page }
+
 // remindersPage is the recent arrears runs.
 type remindersPage struct {
-	page
+	reminderPage
 	Runs    []RunProgress
 	Total   int
 	Paging  web.Paging
@@ -30,37 +34,39 @@ type remindersPage struct {
 
 // reminderRunPage is one run's details.
 type reminderRunPage struct {
-	page
+	reminderPage
 	Run RunProgress
 }
 
 // reminderPreviewPage is tomorrow's preview.
 type reminderPreviewPage struct {
-	page
+	reminderPage
 	Preview Preview
 	Max     int
 }
 
 // reminderCalendarPage is the suppression calendar ahead.
 type reminderCalendarPage struct {
-	page
+	reminderPage
 	Days  []store.SuppressedDay
 	Today string // YYYY-MM-DD, the earliest day the form takes
 }
 
 // reminderExemptionsPage is an account's protected flag and exemption.
 type reminderExemptionsPage struct {
-	page
+	reminderPage
 	AccountNo string // as typed
 	Account   *store.Account
 	Today     string
 }
 
 // RunStatus is a run's status in the page's language.
-func (p page) RunStatus(s store.RunStatus) string { return p.T("admin.reminders.status." + string(s)) }
+func (p reminderPage) RunStatus(s store.RunStatus) string {
+	return p.T("admin.reminders.status." + string(s))
+}
 
 // Reasons are the suppression reasons of counts, sorted, for a stable table.
-func (p page) Reasons(c store.RunCounts) []string {
+func (p reminderPage) Reasons(c store.RunCounts) []string {
 	out := make([]string, 0, len(c.Suppressed))
 	for k := range c.Suppressed {
 		out = append(out, k)
@@ -70,7 +76,7 @@ func (p page) Reasons(c store.RunCounts) []string {
 }
 
 // ReasonText is a ladder reason in the page's language (the code itself when the catalog has none).
-func (p page) ReasonText(r string) string {
+func (p reminderPage) ReasonText(r string) string {
 	key := "admin.reminders.reason." + r
 	if t := p.T(key); t != key {
 		return t
@@ -79,7 +85,7 @@ func (p page) ReasonText(r string) string {
 }
 
 // StageText is a ladder stage in the page's language.
-func (p page) StageText(s billing.Stage) string {
+func (p reminderPage) StageText(s billing.Stage) string {
 	if s == "later" {
 		return p.T("admin.reminders.later")
 	}
@@ -87,7 +93,7 @@ func (p page) StageText(s billing.Stage) string {
 }
 
 // Date shows a civil date.
-func (p page) Date(t time.Time) string {
+func (p reminderPage) Date(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
@@ -108,7 +114,7 @@ func (h *Handler) showReminderRuns(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p := remindersPage{page: h.newPage(c)}
+	p := remindersPage{reminderPage: reminderPage{h.newPage(c)}}
 	if p.Paging, err = web.ParsePage(c, reminderRunsPageSize); err != nil {
 		return err
 	}
@@ -141,7 +147,7 @@ func (h *Handler) showReminderRun(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p := reminderRunPage{page: h.newPage(c)}
+	p := reminderRunPage{reminderPage: reminderPage{h.newPage(c)}}
 	if p.Run, err = r.Run(c.Request.Context(), day); err != nil {
 		return err
 	}
@@ -156,7 +162,7 @@ func (h *Handler) showReminderPreview(c *gin.Context) error {
 		return err
 	}
 	me, _ := staffOf(c)
-	p := reminderPreviewPage{page: h.newPage(c), Max: MaxPreviewRows}
+	p := reminderPreviewPage{reminderPage: reminderPage{h.newPage(c)}, Max: MaxPreviewRows}
 	if p.Preview, err = r.Preview(c.Request.Context(), me); err != nil {
 		return err
 	}
@@ -169,7 +175,7 @@ func (h *Handler) showReminderCalendar(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p := reminderCalendarPage{page: h.newPage(c), Today: r.today().Format(time.DateOnly)}
+	p := reminderCalendarPage{reminderPage: reminderPage{h.newPage(c)}, Today: r.today().Format(time.DateOnly)}
 	switch c.Query("done") {
 	case "added":
 		p.Notice = p.T("admin.reminders.done_added")
@@ -238,7 +244,7 @@ func (h *Handler) showReminderExemptions(c *gin.Context) error {
 		return err
 	}
 	me, _ := staffOf(c)
-	p := reminderExemptionsPage{page: h.newPage(c), Today: r.today().Format(time.DateOnly)}
+	p := reminderExemptionsPage{reminderPage: reminderPage{h.newPage(c)}, Today: r.today().Format(time.DateOnly)}
 	if p.AccountNo, err = accountField(c.Query("account")); err != nil {
 		return err
 	}

@@ -121,9 +121,10 @@ type Preview struct {
 	Day time.Time // tomorrow, a civil date
 	// Counts are the dry run's over the county; Rows, Total, ByStage and ByReason are within the
 	// staff member's station.
-	Counts   store.RunCounts
-	Rows     []PreviewRow // the first MaxPreviewRows
-	Total    int          // every decision that sends or holds back a reminder
+	Counts store.RunCounts
+	Rows   []PreviewRow // the first MaxPreviewRows
+	Total  int          // every decision that sends or holds back a reminder
+	// ByStage counts the reminders sent, by stage; "later" is those held to a later hour.
 	ByStage  map[billing.Stage]int
 	ByReason map[billing.Reason]int
 }
@@ -312,7 +313,7 @@ var errNoReminders = fmt.Errorf("admin: the reminders pages are not set up: %w",
 
 // reminderSamples are the reminders pages with an empty value of their data (samplePages).
 func reminderSamples(p page) map[string]any {
-	return map[string]any{"reminders": remindersPage{page: p}, "reminder_run": reminderRunPage{page: p},
-		"reminder_preview": reminderPreviewPage{page: p}, "reminder_calendar": reminderCalendarPage{page: p},
-		"reminder_exemptions": reminderExemptionsPage{page: p}}
+	return map[string]any{"reminders": remindersPage{reminderPage: reminderPage{p}}, "reminder_run": reminderRunPage{reminderPage: reminderPage{p}},
+		"reminder_preview": reminderPreviewPage{reminderPage: reminderPage{p}}, "reminder_calendar": reminderCalendarPage{reminderPage: reminderPage{p}},
+		"reminder_exemptions": reminderExemptionsPage{reminderPage: reminderPage{p}}}
 }
