@@ -230,6 +230,17 @@ func (r *Reminders) scan(ctx context.Context, day, now time.Time, after int64, e
 	}
 }
 
+// InReach is how many accounts the run of day reads now: the whole its progress is shown against
+// (payments meanwhile make it shrink, so a run may end past it).
+func (r *Reminders) InReach(ctx context.Context, day time.Time) (int, error) {
+	lead, low := r.reach()
+	n, err := r.Core.CountOverdueAccounts(ctx, billing.DateOf(day).AddDate(0, 0, lead), low)
+	if err != nil {
+		return 0, fmt.Errorf("worker: accounts in reach on %s: %w", billing.DateOf(day).Format(time.DateOnly), err)
+	}
+	return n, nil
+}
+
 // DryRun decides every account in reach on day at now, as Run would, and calls each with every
 // decision that sends or holds back a reminder; it queues nothing and writes nothing.
 func (r *Reminders) DryRun(ctx context.Context, day, now time.Time, each func(Planned)) (store.RunCounts, error) {

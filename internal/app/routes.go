@@ -104,9 +104,12 @@ func newHandlers(cfg config.Config, log *slog.Logger, svc *services) (site, metr
 	if svc.payments != nil {
 		disputes.Refunds = refunds{pay: svc.payments, receipts: core}
 	}
+	planner, _ := newReminders(cfg, log, svc, now)
+	reminders := &admin.Reminders{Portal: svc.orders, Planner: planner, RunAt: cfg.Remind.At, Location: cfg.Location, Now: now, Log: log,
+		Accounts: reminderAccounts{Core: store.NewCore(dbs.core, billing.DefaultLateFeeRates(), now), cache: core}}
 	staffPages, err := admin.New(admin.Deps{Log: log, Assets: assets, Redis: rdb, Portal: svc.orders, Now: now,
 		Location: cfg.Location, Bureau: cfg.Bureau, SecureCookies: cfg.Production(), DemoLogins: demoLogins(cfg), Queues: svc.queues,
-		Disputes: disputes})
+		Disputes: disputes, Reminders: reminders})
 	if err != nil {
 		return nil, nil, err
 	}

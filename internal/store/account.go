@@ -77,3 +77,40 @@ func (c *Core) StationName(ctx context.Context, id int64) (string, error) {
 	}
 	return name, nil
 }
+
+// AccountBrief is what a list of accounts shows of each: its number, name and supply station.
+type AccountBrief struct {
+	ID        int64
+	No        string
+	Name      string
+	StationID int64
+}
+
+// AccountBriefs returns the accounts numbered accountNos (at most MaxArrearsBatch, each a valid
+// account number) by number; a number no account has is left out.
+func (c *Core) AccountBriefs(ctx context.Context, accountNos []string) (map[string]AccountBrief, error) {
+	nos, err := accountBatch(accountNos)
+	if err != nil {
+		return nil, fmt.Errorf("store: account briefs: %w", err)
+	}
+	out := make(map[string]AccountBrief, len(nos))
+	err = inChunks("no", nos, func(in string, args []any) error {
+		rows, err := c.db.QueryContext(ctx, `SELECT id, account_no, name, station_id FROM accounts WHERE account_no IN (`+in+`)`, args...)
+		if err != nil {
+			return err
+		}
+		got, err := collect(rows, func(row rowScanner) (AccountBrief, error) {
+			var b AccountBrief
+			err := row.Scan(&b.ID, &b.No, &b.Name, &b.StationID)
+			return b, err
+		})
+		for _, b := range got {
+			out[b.No] = b
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: account briefs: %w", err)
+	}
+	return out, nil
+}

@@ -106,3 +106,33 @@ func TestAccountsByPhone(t *testing.T) {
 		}
 	})
 }
+
+func TestAccountBriefs(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		one := f.account(accountSpec{No: "3100000001", Name: "张建国", Phone: "13800138000"})
+		two := f.account(accountSpec{No: "3100000002", Name: "城关镇惠民农家乐", Phone: "13800138001", Class: billing.Commercial, Capacity: 50})
+		core := newCore(db)
+		tests := []struct {
+			name    string
+			nos     []string
+			want    map[string]store.AccountBrief
+			wantErr error
+		}{
+			{"both, one twice, one unknown", []string{"3100000002", "3100000001", "3100000002", "3100009999"}, map[string]store.AccountBrief{
+				"3100000001": {ID: one, No: "3100000001", Name: "张建国", StationID: f.stationID},
+				"3100000002": {ID: two, No: "3100000002", Name: "城关镇惠民农家乐", StationID: f.stationID}}, nil},
+			{"none", nil, map[string]store.AccountBrief{}, nil},
+			{"a number that is not one", []string{"3100000001", "31' OR 1=1"}, nil, billing.ErrInvalid},
+			{"too many", make([]string, store.MaxArrearsBatch+1), nil, billing.ErrInvalid},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				got, err := core.AccountBriefs(t.Context(), tc.nos)
+				if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && !reflect.DeepEqual(got, tc.want)) {
+					t.Errorf("AccountBriefs = %+v, %v; want %+v, %v", got, err, tc.want, tc.wantErr)
+				}
+			})
+		}
+	})
+}

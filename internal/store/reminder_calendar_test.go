@@ -19,7 +19,7 @@ func TestSuppressedReminderDays(t *testing.T) {
 		addedAt := orderStart.Truncate(time.Millisecond)
 		suppress := func(on time.Time, reason string) {
 			t.Helper()
-			if err := p.SuppressReminderDay(ctx, on, reason); err != nil {
+			if err := p.SuppressReminderDay(ctx, on, reason, cliAudit); err != nil {
 				t.Fatalf("SuppressReminderDay(%s, %s) = %v", on, reason, err)
 			}
 		}
@@ -69,7 +69,7 @@ func TestSuppressedReminderDays(t *testing.T) {
 			var wg sync.WaitGroup
 			errs := make([]error, 8)
 			for i := range errs {
-				wg.Go(func() { errs[i] = p.SuppressReminderDay(ctx, day("2026-12-31"), "寒潮") })
+				wg.Go(func() { errs[i] = p.SuppressReminderDay(ctx, day("2026-12-31"), "寒潮", cliAudit) })
 			}
 			wg.Wait()
 			for i, err := range errs {
@@ -83,13 +83,13 @@ func TestSuppressedReminderDays(t *testing.T) {
 		})
 
 		t.Run("unsuppressing", func(t *testing.T) {
-			if err := p.UnsuppressReminderDay(ctx, day("2026-10-03")); err != nil {
+			if err := p.UnsuppressReminderDay(ctx, day("2026-10-03"), cliAudit); err != nil {
 				t.Fatal(err)
 			}
 			if got := days("2026-10-03", "2026-10-03"); len(got) != 0 {
 				t.Errorf("after unsuppressing: %+v", got)
 			}
-			if err := p.UnsuppressReminderDay(ctx, day("2026-10-03")); !errors.Is(err, billing.ErrNotFound) {
+			if err := p.UnsuppressReminderDay(ctx, day("2026-10-03"), cliAudit); !errors.Is(err, billing.ErrNotFound) {
 				t.Errorf("unsuppressing again = %v, want ErrNotFound", err)
 			}
 		})
@@ -121,7 +121,7 @@ func TestSuppressedReminderDays(t *testing.T) {
 			{"a day after 2099", day("2100-01-01"), "劳动节"},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				if err := p.SuppressReminderDay(ctx, tc.on, tc.reason); !errors.Is(err, billing.ErrInvalid) {
+				if err := p.SuppressReminderDay(ctx, tc.on, tc.reason, cliAudit); !errors.Is(err, billing.ErrInvalid) {
 					t.Errorf("SuppressReminderDay(%s, %q) = %v, want ErrInvalid", tc.on, tc.reason, err)
 				}
 				if n := countRows(t, db, "reminder_suppressed_days"); n != before {
@@ -129,7 +129,7 @@ func TestSuppressedReminderDays(t *testing.T) {
 				}
 			})
 		}
-		if err := p.SuppressReminderDay(ctx, day("2026-05-01"), strings.Repeat("节", 100)); err != nil {
+		if err := p.SuppressReminderDay(ctx, day("2026-05-01"), strings.Repeat("节", 100), cliAudit); err != nil {
 			t.Errorf("a 100-character reason: %v", err)
 		}
 		for _, tc := range []struct {
@@ -145,8 +145,66 @@ func TestSuppressedReminderDays(t *testing.T) {
 				t.Errorf("%s: SuppressedReminderDays = %+v, %v; want ErrInvalid", tc.name, got, err)
 			}
 		}
-		if err := p.UnsuppressReminderDay(ctx, time.Time{}); !errors.Is(err, billing.ErrInvalid) {
+		if err := p.UnsuppressReminderDay(ctx, time.Time{}, cliAudit); !errors.Is(err, billing.ErrInvalid) {
 			t.Errorf("UnsuppressReminderDay of no day = %v, want ErrInvalid", err)
+		}
+	})
+}
+
+// Every change of the calendar writes its audit row with it; a refused one writes none.
+func TestSuppressionCalendarAudit(t *testing.T) {
+	forEachEmptyDB(t, func(t *testing.T, db *store.DB) {
+		p, _ := newOrderPortal(t, db)
+		ctx := t.Context()
+		rows := func(action string) []store.AuditEntry {
+			t.Helper()
+			got, _, err := p.AuditLog(ctx, store.AuditFilter{Action: action}, store.Page{Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		a := store.Audit{Reason: "寒潮", ClientAddr: "192.0.2.1"}
+		if err := p.SuppressReminderDay(ctx, day("2026-12-20"), "寒潮", a); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.SuppressReminderDay(ctx, day("2026-12-20"), "暴雪", a); err != nil {
+			t.Fatal(err)
+		}
+		got := rows("reminder.suppress")
+		if len(got) != 2 {
+			t.Fatalf("suppress audit rows = %+v, want 2", got)
+		}
+		var first, second store.AuditEntry = got[0], got[1]
+		if first.ID > second.ID {
+			first, second = second, first
+		}
+		if first.Target != "reminder-day:2026-12-20" || first.Before != "" || !strings.Contains(first.After, "寒潮") ||
+			!strings.Contains(second.Before, "寒潮") || !strings.Contains(second.After, "暴雪") || second.ClientAddr != "192.0.2.1" {
+			t.Errorf("audit rows = %+v, %+v", first, second)
+		}
+		for _, tc := range []struct {
+			name string
+			do   func() error
+		}{
+			{"a reason too long", func() error {
+				return p.SuppressReminderDay(ctx, day("2026-12-21"), strings.Repeat("雪", store.MaxSuppressionReason+1), a)
+			}},
+			{"no client address", func() error { return p.SuppressReminderDay(ctx, day("2026-12-21"), "雪", store.Audit{}) }},
+			{"a day not on the calendar", func() error { return p.UnsuppressReminderDay(ctx, day("2026-12-22"), a) }},
+		} {
+			if err := tc.do(); err == nil {
+				t.Errorf("%s: no error", tc.name)
+			}
+		}
+		if n := len(rows("reminder.suppress")) + len(rows("reminder.unsuppress")); n != 2 {
+			t.Errorf("after refused changes: %d audit rows, want 2", n)
+		}
+		if err := p.UnsuppressReminderDay(ctx, day("2026-12-20"), a); err != nil {
+			t.Fatal(err)
+		}
+		if got := rows("reminder.unsuppress"); len(got) != 1 || !strings.Contains(got[0].Before, "暴雪") || got[0].After != "" {
+			t.Errorf("unsuppress audit rows = %+v", got)
 		}
 	})
 }

@@ -141,6 +141,81 @@ FROM reminder_runs WHERE run_on = @on`, sql.Named("on", date(on))).Scan(&r.ID, &
 	return r, nil
 }
 
+// ReminderRuns returns a page of the arrears runs, the latest day first, with their counts, and how
+// many runs there are in all.
+func (p *Portal) ReminderRuns(ctx context.Context, page Page) ([]ReminderRun, int, error) {
+	page = page.normalized()
+	var total int
+	if err := p.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM reminder_runs`).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("store: reminder runs: %w", err)
+	}
+	rows, err := p.db.QueryContext(ctx, `SELECT id, run_on, started_at, finished_at, status, last_account_id,
+       scanned, due, enqueued, sent, failed
+FROM reminder_runs ORDER BY run_on DESC`+p.db.dialect.page("@limit", "@offset"),
+		sql.Named("limit", page.Limit), sql.Named("offset", page.Offset))
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: reminder runs: %w", err)
+	}
+	runs, err := collect(rows, func(row rowScanner) (ReminderRun, error) {
+		var (
+			r        ReminderRun
+			day      date
+			started  timestamp
+			finished any
+			status   string
+		)
+		err := row.Scan(&r.ID, &day, &started, &finished, &status, &r.LastAccountID,
+			&r.Counts.Scanned, &r.Counts.Due, &r.Counts.Enqueued, &r.Counts.Sent, &r.Counts.Failed)
+		if err != nil {
+			return r, err
+		}
+		r.RunOn, r.StartedAt, r.Status = timeOf(day), time.Time(started), RunStatus(status)
+		r.Counts.Suppressed = map[string]int64{}
+		if finished != nil {
+			var t timestamp
+			err = t.Scan(finished)
+			r.FinishedAt = time.Time(t)
+		}
+		return r, err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: reminder runs: %w", err)
+	}
+	if len(runs) == 0 {
+		return runs, total, nil
+	}
+	// The page's runs are the days between its last and first: one read brings their suppressions.
+	byID := make(map[int64]*ReminderRun, len(runs))
+	for i := range runs {
+		byID[runs[i].ID] = &runs[i]
+	}
+	srows, err := p.db.QueryContext(ctx, `SELECT s.run_id, s.reason, s.n FROM reminder_run_suppressions s
+JOIN reminder_runs r ON r.id = s.run_id WHERE r.run_on BETWEEN @first AND @last`,
+		sql.Named("first", date(runs[len(runs)-1].RunOn)), sql.Named("last", date(runs[0].RunOn)))
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: reminder runs: suppressions: %w", err)
+	}
+	type reasonCount struct {
+		run    int64
+		reason string
+		n      int64
+	}
+	counts, err := collect(srows, func(row rowScanner) (reasonCount, error) {
+		var c reasonCount
+		err := row.Scan(&c.run, &c.reason, &c.n)
+		return c, err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: reminder runs: suppressions: %w", err)
+	}
+	for _, c := range counts {
+		if r, ok := byID[c.run]; ok {
+			r.Counts.Suppressed[c.reason] = c.n
+		}
+	}
+	return runs, total, nil
+}
+
 // AdvanceReminderRun records that a running run has decided and enqueued every account up to
 // lastAccountID, adding add to its counts, in one transaction: a crash leaves either the batch
 // counted with the cursor past it, or neither. The cursor only moves forward: a batch that does not

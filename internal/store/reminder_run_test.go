@@ -229,3 +229,78 @@ func TestReminderRunConcurrent(t *testing.T) {
 		})
 	})
 }
+
+func TestReminderRuns(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		migratePortal(t, db)
+		portal := store.NewPortal(db, func() time.Time { return time.Date(2026, 4, 20, 7, 0, 0, 0, cst) })
+		ctx := t.Context()
+		if runs, total, err := portal.ReminderRuns(ctx, store.Page{}); err != nil || len(runs) != 0 || total != 0 {
+			t.Fatalf("no runs: ReminderRuns = %+v, %d, %v", runs, total, err)
+		}
+		// Started out of order: the list is the latest day first.
+		ids := map[string]int64{}
+		for _, on := range []string{"2026-04-18", "2026-04-20", "2026-04-19"} {
+			run, _, err := portal.StartReminderRun(ctx, day(on))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[on] = run.ID
+		}
+		if err := portal.AdvanceReminderRun(ctx, ids["2026-04-19"], 40, store.RunCounts{Scanned: 40, Due: 12, Enqueued: 9,
+			Suppressed: map[string]int64{"protected": 2, "suppressed_day": 1}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := portal.AdvanceReminderRun(ctx, ids["2026-04-18"], 7, store.RunCounts{Scanned: 7, Due: 3,
+			Suppressed: map[string]int64{"dispute": 3}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := portal.FinishReminderRun(ctx, ids["2026-04-18"], store.RunDone); err != nil {
+			t.Fatal(err)
+		}
+		tests := []struct {
+			name      string
+			page      store.Page
+			wantDays  []string
+			wantTotal int
+		}{
+			{"every run", store.Page{Limit: 10}, []string{"2026-04-20", "2026-04-19", "2026-04-18"}, 3},
+			{"the first page", store.Page{Limit: 2}, []string{"2026-04-20", "2026-04-19"}, 3},
+			{"the second page", store.Page{Limit: 2, Offset: 2}, []string{"2026-04-18"}, 3},
+			{"past the end", store.Page{Limit: 2, Offset: 6}, nil, 3},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				runs, total, err := portal.ReminderRuns(ctx, tc.page)
+				if err != nil || total != tc.wantTotal {
+					t.Fatalf("ReminderRuns = %d runs, %d, %v", len(runs), total, err)
+				}
+				var days []string
+				for _, r := range runs {
+					days = append(days, r.RunOn.Format(time.DateOnly))
+					// Each run of the list is the run as ReminderRun reads it.
+					one, err := portal.ReminderRun(ctx, r.RunOn)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !reflect.DeepEqual(r, one) {
+						t.Errorf("listed %+v\nwant %+v", r, one)
+					}
+				}
+				if !reflect.DeepEqual(days, tc.wantDays) {
+					t.Errorf("days = %v, want %v", days, tc.wantDays)
+				}
+			})
+		}
+		runs, _, err := portal.ReminderRuns(ctx, store.Page{Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := runs[1].Counts; got.Scanned != 40 || got.Suppressed["protected"] != 2 || got.SuppressedTotal() != 3 {
+			t.Errorf("the 19th's counts = %+v", got)
+		}
+		if runs[2].Status != store.RunDone || runs[2].FinishedAt.IsZero() || runs[2].Counts.Suppressed["dispute"] != 3 {
+			t.Errorf("the 18th = %+v, want done with its suppression", runs[2])
+		}
+	})
+}

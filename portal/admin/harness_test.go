@@ -77,6 +77,8 @@ type site struct {
 	clock   *clock
 	handler *admin.Handler
 	staff   map[staff.Role]member // one enrolled, signed-up member per role
+	// reminders is the arrears run over the seeded county, whose dry run the preview page shows.
+	reminders *worker.Reminders
 }
 
 // seededToday is the demo county's today in these tests.
@@ -119,8 +121,13 @@ func newSite(t *testing.T) *site {
 	disputes := &admin.Disputes{Portal: s.portal, Core: s.core, Text: s.inbox, Adjustments: worker.NewEnqueuer(s.queue),
 		Refunds: refunder{s.pay, s.core},
 		SLA:     billing.DefaultDisputeSLA(), AgentLimit: 20_00, PublicURL: "http://gridpay.test", Now: clk.now, Log: log}
+	cst := time.FixedZone("CST", 8*3600)
+	s.reminders = &worker.Reminders{Core: s.core, Portal: s.portal, Policy: billing.DefaultReminderPolicy(cst),
+		Enqueuer: worker.NewEnqueuer(s.queue), Now: clk.now, Log: log}
+	reminders := &admin.Reminders{Portal: s.portal, Accounts: s.core, Planner: s.reminders, RunAt: 8*time.Hour + 30*time.Minute,
+		Location: cst, Now: clk.now, Log: log}
 	s.handler, err = admin.New(admin.Deps{Log: log, Assets: assets, Redis: rdb, Portal: s.portal, Now: clk.now,
-		Location: time.FixedZone("CST", 8*3600), Bureau: bureau, Queues: queues, Disputes: disputes})
+		Location: cst, Bureau: bureau, Queues: queues, Disputes: disputes, Reminders: reminders})
 	if err != nil {
 		t.Fatal(err)
 	}
