@@ -113,7 +113,8 @@ func newSite(t *testing.T) *site {
 	disputes := &admin.Disputes{Portal: s.portal, Core: s.core, Text: s.inbox, Adjustments: worker.NewEnqueuer(s.queue),
 		SLA: billing.DefaultDisputeSLA(), AgentLimit: 20_00, PublicURL: "http://gridpay.test", Now: clk.now, Log: log}
 	s.handler, err = admin.New(admin.Deps{Log: log, Assets: assets, Redis: rdb, Portal: s.portal, Now: clk.now,
-		Location: time.FixedZone("CST", 8*3600), Bureau: bureau, Queues: queues, Disputes: disputes})
+		Location: time.FixedZone("CST", 8*3600), Bureau: bureau, Queues: queues, Disputes: disputes,
+		Payments: &admin.Payments{Portal: s.portal, Accounts: s.core, Posting: worker.NewEnqueuer(s.queue), Text: s.inbox, Log: log}})
 	if err != nil {
 		t.Fatal(err)
 	}
