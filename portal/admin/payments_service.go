@@ -109,16 +109,11 @@ func (s *Payments) Case(ctx context.Context, who store.Staff, out string) (Order
 		return OrderCase{}, err
 	}
 	if o.Status == billing.OrderFlagged {
-		// The flagged list explains the flag; one order's worth is the first page's search for it.
-		flagged, _, err := s.Portal.FlaggedOrders(ctx, store.Page{Limit: 100})
+		f, err := s.Portal.FlaggedOrderByID(ctx, o.ID)
 		if err != nil {
 			return OrderCase{}, err
 		}
-		for i := range flagged {
-			if flagged[i].Order.ID == o.ID {
-				oc.Flag = &flagged[i]
-			}
-		}
+		oc.Flag = &f
 	}
 	return oc, nil
 }
