@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -198,7 +199,11 @@ func (s *Payments) ResendReceipt(ctx context.Context, who store.Staff, out strin
 		return fmt.Errorf("admin: resend receipt of order %s: %w", out, err)
 	}
 	a.Action, a.Target = "payment.resend_receipt", "order:"+o.OutTradeNo
-	a.After = fmt.Sprintf(`{"receipt_no":%q,"to":%q}`, o.PostedReceiptNo, pii.Phone(to))
+	after, err := json.Marshal(map[string]string{"receipt_no": o.PostedReceiptNo, "to": pii.Phone(to)})
+	if err != nil {
+		return err
+	}
+	a.After = string(after)
 	return s.Portal.RecordAudit(ctx, a)
 }
 

@@ -304,6 +304,8 @@ func TestFinanceHostileQueries(t *testing.T) {
 		"/admin/audit/export.csv?from=2026-99-01",
 		"/admin/audit/export.xlsx?to=tomorrow",
 		"/admin/audit/export.csv?action=" + url.QueryEscape("DROP TABLE"),
+		"/admin/audit/export.csv?action=" + huge,
+		"/admin/audit/export.xlsx?username=%ff%fe",
 	} {
 		if a := admin.get(path); a.status != http.StatusBadRequest {
 			t.Errorf("GET %.120s = %d, want 400", path, a.status)
