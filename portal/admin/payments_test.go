@@ -406,3 +406,44 @@ func TestExports(t *testing.T) {
 		t.Errorf("finance exports the audit log: %d, want 403", resp.StatusCode)
 	}
 }
+
+// Staff of a supply station find only their station's customers' orders: another station's order
+// is not found, and a search leaves it out.
+func TestPaymentStationScope(t *testing.T) {
+	s := newSite(t)
+	s.financeData(t)
+	ctx := t.Context()
+	acct, err := s.core.AccountByNumber(ctx, demo.DemoResidentialNo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(name string, station int64) *browser {
+		m, err := s.portal.CreateStaff(ctx, store.NewStaff{Username: name, DisplayName: name, Role: staff.Agent, StationID: station,
+			PasswordHash: s.staff[staff.Agent].PasswordHash}, store.Audit{Action: "staff.create", ClientAddr: "cli"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.signIn(t, member{Staff: m, password: testPassword})
+	}
+	mine, other := mk("station.mine", acct.StationID), mk("station.other", acct.StationID+1000)
+	search := "/admin/payments?account=" + demo.DemoResidentialNo
+	for _, tc := range []struct {
+		name   string
+		b      *browser
+		path   string
+		status int
+		shows  bool
+	}{
+		{"the station's own agent searches", mine, search, http.StatusOK, true},
+		{"the station's own agent reads the order", mine, "/admin/payments/" + paidOut, http.StatusOK, true},
+		{"another station's agent searches", other, search, http.StatusOK, false},
+		{"another station's agent reads the order", other, "/admin/payments/" + paidOut, http.StatusNotFound, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := tc.b.get(tc.path)
+			if a.status != tc.status || strings.Contains(a.body, paidOut) != tc.shows {
+				t.Errorf("GET %s = %d, shows the order %v; want %d, %v", tc.path, a.status, !tc.shows, tc.status, tc.shows)
+			}
+		})
+	}
+}
