@@ -69,7 +69,6 @@ func (h *Handler) exportRecon(f exportFormat) func(c *gin.Context) error {
 		if err != nil {
 			return err
 		}
-		items := map[string][]store.ReconItem{}
 		t := export.Table{Sheet: "对账 " + day.Format(time.DateOnly), Header: []string{"渠道 channel", "商户订单号 out_trade_no",
 			"交易号 transaction", "结果 status", "渠道金额 provider (yuan)", "订单金额 order (yuan)", "收费流水号 receipt", "说明 note",
 			"处理时间 resolved at", "处理人 resolved by", "处理结果 resolution"}}
@@ -82,10 +81,11 @@ func (h *Handler) exportRecon(f exportFormat) func(c *gin.Context) error {
 			if channel != "" && channel != ch {
 				continue
 			}
-			if items[ch], err = h.portal.ReconExceptions(c.Request.Context(), day, ch, true); err != nil {
+			items, err := h.portal.ReconExceptions(c.Request.Context(), day, ch, true)
+			if err != nil {
 				return err
 			}
-			for _, it := range items[ch] {
+			for _, it := range items {
 				by := ""
 				if it.ResolvedBy != 0 {
 					by = names[it.ResolvedBy]
