@@ -109,7 +109,8 @@ func newHandlers(cfg config.Config, log *slog.Logger, svc *services) (site, metr
 		Accounts: reminderAccounts{Core: store.NewCore(dbs.core, billing.DefaultLateFeeRates(), now), cache: core}}
 	staffPages, err := admin.New(admin.Deps{Log: log, Assets: assets, Redis: rdb, Portal: svc.orders, Now: now,
 		Location: cfg.Location, Bureau: cfg.Bureau, SecureCookies: cfg.Production(), DemoLogins: demoLogins(cfg), Queues: svc.queues,
-		Disputes: disputes, Reminders: reminders})
+		Disputes: disputes, Reminders: reminders,
+		Payments: &admin.Payments{Portal: svc.orders, Accounts: core, Posting: svc.enqueuer, Text: svc.text, Log: log}})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -127,7 +127,8 @@ func newSite(t *testing.T) *site {
 	reminders := &admin.Reminders{Portal: s.portal, Accounts: s.core, Planner: s.reminders, RunAt: 8*time.Hour + 30*time.Minute,
 		Location: cst, Now: clk.now, Log: log}
 	s.handler, err = admin.New(admin.Deps{Log: log, Assets: assets, Redis: rdb, Portal: s.portal, Now: clk.now,
-		Location: cst, Bureau: bureau, Queues: queues, Disputes: disputes, Reminders: reminders})
+		Location: cst, Bureau: bureau, Queues: queues, Disputes: disputes, Reminders: reminders,
+		Payments: &admin.Payments{Portal: s.portal, Accounts: s.core, Posting: worker.NewEnqueuer(s.queue), Text: s.inbox, Log: log}})
 	if err != nil {
 		t.Fatal(err)
 	}
