@@ -47,6 +47,8 @@ var adminPaymentMessages = map[string]message{
 	"admin.flagged.at":                      {"标记时间", "Flagged"},
 	"admin.flagged.resolve":                 {"处理", "Resolve"},
 	"admin.flagged.resolution":              {"处理方式", "Resolution"},
+	"admin.flagged.resolution_hint":         {"如：已退回银行 / 已在柜台入正确户号", "e.g. sent back to the bank / taken at the counter for the right account"},
+	"admin.flagged.open":                    {"待财务处理", "Waiting for finance"},
 	"admin.flagged.unknown":                 {"户号不存在的银行代收", "Bank collections for unknown accounts"},
 	"admin.flagged.do.post":                 {"按实收金额销账", "Post the amount received"},
 	"admin.flagged.do.refund_offline":       {"已线下退款", "Refunded outside gridpay"},

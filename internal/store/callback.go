@@ -70,6 +70,11 @@ type CallbackConflict struct {
 	Body           []byte // exactly as it arrived
 	Text           string // as people read it, where Body is not UTF-8
 	ReceivedAt     time.Time
+	// ResolvedAt, ResolvedBy and Resolution are how staff settled it (ResolveConflict); zero until
+	// then.
+	ResolvedAt time.Time
+	ResolvedBy int64
+	Resolution string
 }
 
 // validCallback reports whether cb's fields fit the callback columns.
@@ -199,34 +204,113 @@ AND out_trade_no = @out AND account_no = @acct AND amount_fen = @amt)`,
 	return err
 }
 
+const conflictSelect = `SELECT id, provider, provider_txn_id, kind, out_trade_no, account_no, amount_fen,
+kept_out_trade_no, headers, body, body_text, received_at, resolved_at, resolved_by, resolution FROM callback_conflicts`
+
+func scanConflict(row rowScanner) (CallbackConflict, error) {
+	var (
+		c          CallbackConflict
+		kind       string
+		headers    string
+		at         timestamp
+		resolvedAt nullTimestamp
+		resolvedBy sql.NullInt64
+		resolution sql.NullString
+	)
+	err := row.Scan(&c.ID, &c.Provider, &c.ProviderTxnID, &kind, &c.OutTradeNo, &c.AccountNo, &c.Amount,
+		&c.KeptOutTradeNo, &headers, &c.Body, &c.Text, &at, &resolvedAt, &resolvedBy, &resolution)
+	if err == nil {
+		err = json.Unmarshal([]byte(headers), &c.Header)
+	}
+	c.Kind, c.ReceivedAt = ConflictKind(kind), time.Time(at)
+	c.ResolvedAt, c.ResolvedBy, c.Resolution = time.Time(resolvedAt), resolvedBy.Int64, resolution.String
+	return c, err
+}
+
 // CallbackConflicts returns the callbacks kept for staff, newest first, at most limit of them (100
 // when limit is 0 or less).
 func (p *Portal) CallbackConflicts(ctx context.Context, limit int) ([]CallbackConflict, error) {
-	rows, err := p.db.QueryContext(ctx, `SELECT id, provider, provider_txn_id, kind, out_trade_no, account_no, amount_fen,
-kept_out_trade_no, headers, body, body_text, received_at FROM callback_conflicts ORDER BY id DESC`+p.db.dialect.page("@limit", "@offset"),
+	rows, err := p.db.QueryContext(ctx, conflictSelect+` ORDER BY id DESC`+p.db.dialect.page("@limit", "@offset"),
 		sql.Named("limit", listLimit(limit)), sql.Named("offset", 0))
 	if err != nil {
 		return nil, fmt.Errorf("store: callback conflicts: %w", err)
 	}
-	list, err := collect(rows, func(row rowScanner) (CallbackConflict, error) {
-		var (
-			c       CallbackConflict
-			kind    string
-			headers string
-			at      timestamp
-		)
-		err := row.Scan(&c.ID, &c.Provider, &c.ProviderTxnID, &kind, &c.OutTradeNo, &c.AccountNo, &c.Amount,
-			&c.KeptOutTradeNo, &headers, &c.Body, &c.Text, &at)
-		if err == nil {
-			err = json.Unmarshal([]byte(headers), &c.Header)
-		}
-		c.Kind, c.ReceivedAt = ConflictKind(kind), time.Time(at)
-		return c, err
-	})
+	list, err := collect(rows, scanConflict)
 	if err != nil {
 		return nil, fmt.Errorf("store: callback conflicts: %w", err)
 	}
 	return list, nil
+}
+
+// ResolveConflict records how staff settled a callback kept for them (a bank collection for an
+// account that does not exist: the money sent back, or taken at the counter for the right
+// account), once, with its audit row ("payment.conflict_resolve") in the same transaction. A
+// second resolution is a conflict and changes nothing; a missing one is not found.
+func (p *Portal) ResolveConflict(ctx context.Context, id int64, resolution string, a Audit) (CallbackConflict, error) {
+	fail := func(err error) (CallbackConflict, error) {
+		return CallbackConflict{}, fmt.Errorf("store: resolve callback conflict %d: %w", id, err)
+	}
+	if !validAuditReason(resolution) {
+		return fail(fmt.Errorf("resolution: want 1 to %d characters of text: %w", MaxAuditReason, billing.ErrInvalid))
+	}
+	a.Action, a.Target = "payment.conflict_resolve", fmt.Sprintf("conflict:%d", id)
+	if a.Reason == "" {
+		a.Reason = resolution
+	}
+	a.Before, a.After = "{}", "{}"
+	if err := validateAudit(a); err != nil {
+		return fail(err)
+	}
+	now := p.now().UTC().Truncate(time.Millisecond)
+	var out CallbackConflict
+	err := p.db.Transact(ctx, func(tx *sql.Tx) error {
+		before, err := scanConflict(tx.QueryRowContext(ctx, conflictSelect+` WHERE id = @id`, sql.Named("id", id)))
+		if errors.Is(err, sql.ErrNoRows) {
+			return billing.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if !before.ResolvedAt.IsZero() {
+			return fmt.Errorf("resolved already at %s: %w", before.ResolvedAt.Format(time.RFC3339), billing.ErrConflict)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE callback_conflicts SET resolved_at = @at, resolved_by = @by, resolution = @resolution
+WHERE id = @id AND resolved_at IS NULL`,
+			sql.Named("at", timestamp(now)), sql.Named("by", sql.NullInt64{Int64: a.StaffID, Valid: a.StaffID > 0}),
+			sql.Named("resolution", resolution), sql.Named("id", id))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return fmt.Errorf("resolved meanwhile: %w", billing.ErrConflict)
+		}
+		out = before
+		out.ResolvedAt, out.ResolvedBy, out.Resolution = now, a.StaffID, resolution
+		type state struct {
+			Kind       ConflictKind  `json:"kind"`
+			Provider   string        `json:"provider"`
+			Txn        string        `json:"provider_txn_id"`
+			AccountNo  string        `json:"account_no,omitempty"`
+			AmountFen  billing.Money `json:"amount_fen"`
+			Resolution string        `json:"resolution,omitempty"`
+		}
+		b, err := json.Marshal(state{before.Kind, before.Provider, before.ProviderTxnID, before.AccountNo, before.Amount, ""})
+		if err != nil {
+			return err
+		}
+		af, err := json.Marshal(state{before.Kind, before.Provider, before.ProviderTxnID, before.AccountNo, before.Amount, resolution})
+		if err != nil {
+			return err
+		}
+		a.Before, a.After = string(b), string(af)
+		return p.insertAudit(ctx, tx, now, a)
+	})
+	if err != nil {
+		return fail(err)
+	}
+	return out, nil
 }
 
 // MarkCounterPaid records money a bank collected at its counter, which had no order of ours: in ONE

@@ -202,6 +202,26 @@ func (h *Handler) resolvePayment(c *gin.Context) error {
 	return backToOrder(c, out, "resolved")
 }
 
+// resolveConflict answers POST /admin/payments/conflicts/:id/resolve: how a bank collection for an
+// account that does not exist was settled (sent back, taken at the counter for the right account),
+// recorded once.
+func (h *Handler) resolveConflict(c *gin.Context) error {
+	me, _ := staffOf(c)
+	id, err := web.PathID(c, "id")
+	if err != nil {
+		return err
+	}
+	resolution := formText(c, "resolution")
+	if resolution == "" {
+		return &web.InputError{Field: "resolution", Key: "admin.error.reason", Kind: billing.ErrInvalid}
+	}
+	if _, err := h.payments.ResolveConflict(c.Request.Context(), me, id, resolution, audit(c, resolution)); err != nil {
+		return err
+	}
+	c.Redirect(http.StatusSeeOther, "/admin/payments/flagged?done=1")
+	return nil
+}
+
 // repostPayment answers POST /admin/payments/:out/repost: a PAID order's posting queued again,
 // with a reason.
 func (h *Handler) repostPayment(c *gin.Context) error {

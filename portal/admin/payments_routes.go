@@ -36,5 +36,6 @@ func (h *Handler) paymentRoutes() []route {
 		route{method: http.MethodPost, path: "/admin/payments/:out/resolve", roles: financeOnly, handle: h.resolvePayment},
 		route{method: http.MethodPost, path: "/admin/payments/:out/repost", roles: financeOnly, handle: h.repostPayment},
 		route{method: http.MethodPost, path: "/admin/payments/:out/resend-receipt", roles: financeOnly, handle: h.resendReceipt},
+		route{method: http.MethodPost, path: "/admin/payments/conflicts/:id/resolve", roles: financeOnly, handle: h.resolveConflict},
 	)
 }

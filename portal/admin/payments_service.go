@@ -152,6 +152,16 @@ func (s *Payments) Flagged(ctx context.Context, who store.Staff, page store.Page
 	return list, total, unknown, nil
 }
 
+// ResolveConflict records how finance settled a bank collection for an account that does not
+// exist (or another callback kept for staff): such money has no account, so no station's staff
+// see it; county staff alone resolve it.
+func (s *Payments) ResolveConflict(ctx context.Context, who store.Staff, id int64, resolution string, a store.Audit) (store.CallbackConflict, error) {
+	if scope(who) != 0 {
+		return store.CallbackConflict{}, fmt.Errorf("admin: callback conflict %d is no station's: %w", id, billing.ErrNotFound)
+	}
+	return s.Portal.ResolveConflict(ctx, id, resolution, a)
+}
+
 // Resolve settles a flagged order: post the money, record a refund made outside gridpay, or close
 // an order that received none. A posting's outbox row is armed with it, which the sweeper queues.
 func (s *Payments) Resolve(ctx context.Context, who store.Staff, out string, r store.FlagResolution, note string, a store.Audit) (store.Order, error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -33,6 +34,7 @@ func init() {
 		"POST /admin/payments/:out/resolve":            finance,
 		"POST /admin/payments/:out/repost":             finance,
 		"POST /admin/payments/:out/resend-receipt":     finance,
+		"POST /admin/payments/conflicts/:id/resolve":   finance,
 		"GET /admin/reconciliation":                    readers,
 		"GET /admin/reconciliation/:day":               readers,
 		"POST /admin/reconciliation/items/:id/resolve": finance,
@@ -445,5 +447,33 @@ func TestPaymentStationScope(t *testing.T) {
 				t.Errorf("GET %s = %d, shows the order %v; want %d, %v", tc.path, a.status, !tc.shows, tc.status, tc.shows)
 			}
 		})
+	}
+}
+
+// Finance records how a bank collection for an account that does not exist was settled, once;
+// others see it but cannot.
+func TestResolveUnknownAccountCollection(t *testing.T) {
+	s := newSite(t)
+	s.financeData(t)
+	conflicts, err := s.portal.CallbackConflicts(t.Context(), 10)
+	if err != nil || len(conflicts) == 0 {
+		t.Fatalf("conflicts: %v", err)
+	}
+	path := fmt.Sprintf("/admin/payments/conflicts/%d/resolve", conflicts[0].ID)
+	fin := s.signIn(t, s.staff[staff.Finance])
+	if page := fin.get("/admin/payments/flagged"); !strings.Contains(page.body, `action="`+path+`"`) {
+		t.Fatal("the flagged page offers finance no way to resolve the collection")
+	}
+	if a := fin.post("/admin/payments/flagged", path, url.Values{"resolution": {""}}); a.status != http.StatusBadRequest {
+		t.Errorf("an empty resolution: %d, want 400", a.status)
+	}
+	if a := fin.post("/admin/payments/flagged", path, url.Values{"resolution": {"已退回银行"}}); a.status != http.StatusSeeOther {
+		t.Fatalf("resolve: %d %s", a.status, a.body)
+	}
+	if a := fin.post("/admin/payments/flagged", path, url.Values{"resolution": {"again"}}); a.status != http.StatusConflict {
+		t.Errorf("resolve again: %d, want 409", a.status)
+	}
+	if page := fin.get("/admin/payments/flagged"); !strings.Contains(page.body, "已退回银行") {
+		t.Error("the flagged page does not show the resolution")
 	}
 }
