@@ -44,8 +44,8 @@ func (s *OutboxSweeper) Sweep(ctx context.Context) (int, error) {
 		return n, err
 	}
 	for _, a := range actions {
-		if a.DecidedAt.After(s.Now().Add(-s.Grace)) || a.DecidedAt.IsZero() && a.ProposedAt.After(s.Now().Add(-s.Grace)) {
-			continue // its own task is likely still on its way
+		if a.DecidedAt.After(s.Now().Add(-s.Grace)) { // approved just now: its own task is likely on its way
+			continue
 		}
 		if err := s.Enqueuer.EnqueueAdjustment(ctx, a.ID); err != nil {
 			return n, err

@@ -221,7 +221,7 @@ func (d *Disputes) checkProposal(ctx context.Context, sd store.StaffDispute, p P
 			return err
 		}
 		if p.Kind == billing.ActionAdjustBill && p.Amount > b.Balance.Principal {
-			return invalid("amount", "admin.dispute.amount_over", i18nMoney(b.Balance.Principal))
+			return invalid("amount", "admin.dispute.amount_over", i18n.Money(int64(b.Balance.Principal)))
 		}
 	case billing.ActionRefund:
 		if d.Refunds == nil {
@@ -238,7 +238,7 @@ func (d *Disputes) checkProposal(ctx context.Context, sd store.StaffDispute, p P
 			return invalid("order", "admin.dispute.order_not_posted")
 		}
 		if p.Amount != o.PaidAmount {
-			return invalid("amount", "admin.dispute.refund_whole", i18nMoney(o.PaidAmount))
+			return invalid("amount", "admin.dispute.refund_whole", i18n.Money(int64(o.PaidAmount)))
 		}
 	}
 	return nil
@@ -262,9 +262,6 @@ func (d *Disputes) Retry(ctx context.Context, who store.Staff, disputeID, action
 	}
 	return d.Execute(ctx, a)
 }
-
-// i18nMoney shows fen as yuan in a message's argument.
-func i18nMoney(m billing.Money) string { return i18n.Money(int64(m)) }
 
 // Decide approves or declines a settlement that waits for a second person: never its proposer
 // (billing.CheckFourEyes, held by the store and the database too).
