@@ -84,6 +84,22 @@ func TestMetricsListener(t *testing.T) {
 	}
 }
 
+// TestDebugListener checks that GRIDPAY_DEBUG_ADDR serves Go's profiler on its own internal
+// listener in production, and that the site itself never serves it.
+func TestDebugListener(t *testing.T) {
+	debug := freeAddr(t)
+	base, _ := startServer(t, "serve", productionEnv(t, env{"GRIDPAY_DEBUG_ADDR": debug}))
+	if resp, body := get(t, "http://"+debug+"/debug/pprof/goroutine?debug=1"); resp.StatusCode != 200 || !strings.Contains(body, "goroutine profile") {
+		t.Errorf("GET /debug/pprof/goroutine on the debug listener = %d:\n%.300s", resp.StatusCode, body)
+	}
+	if resp, _ := get(t, "http://"+debug+"/healthz"); resp.StatusCode != 404 {
+		t.Errorf("the debug listener serves the site: GET /healthz = %d", resp.StatusCode)
+	}
+	if resp, _ := get(t, base+"/debug/pprof/"); resp.StatusCode != 404 {
+		t.Errorf("the site serves the profiler: GET /debug/pprof/ = %d", resp.StatusCode)
+	}
+}
+
 func TestProductionSendsHSTSAndHostOnlyCookies(t *testing.T) {
 	base, _ := startServer(t, "serve", productionEnv(t, nil))
 	for _, path := range []string{"/healthz", "/", "/login"} {

@@ -37,6 +37,21 @@ func (d databases) close() {
 	}
 }
 
+// namedDB is a database with the name /metrics gives it.
+type namedDB struct {
+	name string
+	*store.DB
+}
+
+// named returns the databases by name: "core" and "portal", or one "core_portal" when both DSNs
+// are the same database.
+func (d databases) named() []namedDB {
+	if d.portal == d.core {
+		return []namedDB{{"core_portal", d.core}}
+	}
+	return []namedDB{{"core", d.core}, {"portal", d.portal}}
+}
+
 // migrate brings both schemas up to date.
 func (d databases) migrate(ctx context.Context, log *slog.Logger) error {
 	for _, m := range []struct {

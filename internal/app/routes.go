@@ -54,6 +54,11 @@ func newHandlers(cfg config.Config, log *slog.Logger, svc *services) (site, metr
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridpay_core_cache_misses_total",
 			Help: "Reads that went on to the core database."}, func() float64 { _, m := core.Stats(); return float64(m) }),
 	)
+	for _, db := range dbs.named() {
+		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridpay_db_statements_total",
+			Help: "SQL statements this process executed, per database.", ConstLabels: prometheus.Labels{"db": db.name}},
+			func() float64 { return float64(db.Statements()) }))
+	}
 	pages, err := portal.New(portal.Deps{
 		Payments: svc.payments, Orders: svc.orders, Now: now, PublicURL: cfg.PublicURL,
 		Log: log, Assets: assets, Info: info, Inbox: svc.inbox, SecureCookies: cfg.Production(), Location: cfg.Location,

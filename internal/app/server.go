@@ -73,6 +73,12 @@ func runServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 	if err != nil {
 		return fmt.Errorf("GRIDPAY_ADDR=%q: cannot listen: %w", cfg.Addr, err)
 	}
+	stopDebug, err := startDebug(ctx, cfg.DebugAddr, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopDebug()
 	if all {
 		// The worker starts once the site listens: in dev the providers it asks (reconciliation,
 		// active query) are the sandboxes on this very listener.

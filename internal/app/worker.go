@@ -101,6 +101,11 @@ func runWorker(ctx context.Context, cfg config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer svc.close()
+	stopDebug, err := startDebug(ctx, cfg.DebugAddr, log)
+	if err != nil {
+		return err
+	}
+	defer stopDebug()
 	wait := startWorker(ctx, cfg, log, svc)
 	<-ctx.Done()
 	wait()

@@ -31,6 +31,7 @@ type Config struct {
 	Bureau            string         // GRIDPAY_BUREAU: the power supply company's name, as customers see it and messages are signed
 	Addr              string         // GRIDPAY_ADDR: listen address, host:port
 	MetricsAddr       string         // GRIDPAY_METRICS_ADDR: internal listener serving /metrics; empty = none in production, the main server in dev
+	DebugAddr         string         // GRIDPAY_DEBUG_ADDR: internal listener serving Go's profiler (/debug/pprof/); empty = none
 	TrustedProxies    []string       // GRIDPAY_TRUSTED_PROXIES: CIDRs or addresses of proxies whose X-Forwarded-For is believed; empty = none
 	PublicURL         string         // GRIDPAY_PUBLIC_URL: how users reach the site; derived from Addr when empty
 	CoreDB            string         // GRIDPAY_CORE_DB: DSN of the core marketing database
@@ -132,6 +133,13 @@ func Load(getenv func(string) string) (Config, error) {
 			bad("GRIDPAY_METRICS_ADDR", c.MetricsAddr, "host:port of an internal listener, e.g. 127.0.0.1:9090")
 		} else if c.MetricsAddr == c.Addr {
 			bad("GRIDPAY_METRICS_ADDR", c.MetricsAddr, "an address other than GRIDPAY_ADDR's")
+		}
+	}
+	if c.DebugAddr = get("GRIDPAY_DEBUG_ADDR", ""); c.DebugAddr != "" {
+		if err := checkInternalAddr(c.DebugAddr); err != nil {
+			bad("GRIDPAY_DEBUG_ADDR", c.DebugAddr, "host:port on a loopback or private address, e.g. 127.0.0.1:6060 ("+err.Error()+")")
+		} else if c.DebugAddr == c.Addr || c.DebugAddr == c.MetricsAddr {
+			bad("GRIDPAY_DEBUG_ADDR", c.DebugAddr, "an address other than GRIDPAY_ADDR's and GRIDPAY_METRICS_ADDR's")
 		}
 	}
 	if v := get("GRIDPAY_TRUSTED_PROXIES", ""); v != "" {
@@ -324,6 +332,23 @@ func checkAddr(addr string) error {
 	n, err := strconv.Atoi(port)
 	if err != nil || n < 1 || n > 65535 {
 		return fmt.Errorf("bad port %q", port)
+	}
+	return nil
+}
+
+// checkInternalAddr accepts host:port whose host is a loopback or private IP address or localhost:
+// a listener that must never face the internet (the profiler shows the process's memory and code).
+func checkInternalAddr(addr string) error {
+	if err := checkAddr(addr); err != nil {
+		return err
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !(ip.IsLoopback() || ip.IsPrivate()) {
+		return fmt.Errorf("%q is not a loopback or private address", host)
 	}
 	return nil
 }

@@ -18,7 +18,7 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Env != config.Dev || c.Addr != "127.0.0.1:8080" || c.MetricsAddr != "" || c.TrustedProxies != nil || c.PublicURL != "http://127.0.0.1:8080" ||
+	if c.Env != config.Dev || c.Addr != "127.0.0.1:8080" || c.MetricsAddr != "" || c.DebugAddr != "" || c.TrustedProxies != nil || c.PublicURL != "http://127.0.0.1:8080" ||
 		c.CoreDB != "sqlite:data/core.db" || c.PortalDB != "sqlite:data/portal.db" || !c.EmbeddedRedis() || c.LogLevel != slog.LevelInfo ||
 		c.Location.String() != "Asia/Shanghai" || c.ShutdownTimeout != 15*time.Second || c.Production() ||
 		c.WorkerConcurrency != 4 || len(c.BankSecret) != 32 || c.Bureau != "云溪县供电公司" {
@@ -85,6 +85,11 @@ func TestLoadRejects(t *testing.T) {
 		{"trusted proxy mask out of range", map[string]string{"GRIDPAY_TRUSTED_PROXIES": "10.0.0.0/33"}, []string{"GRIDPAY_TRUSTED_PROXIES"}},
 		{"metrics address without a port", map[string]string{"GRIDPAY_METRICS_ADDR": "localhost"}, []string{"GRIDPAY_METRICS_ADDR", "host:port"}},
 		{"metrics on the public listener", map[string]string{"GRIDPAY_ADDR": ":9000", "GRIDPAY_METRICS_ADDR": ":9000"}, []string{"GRIDPAY_METRICS_ADDR", "GRIDPAY_ADDR"}},
+		{"profiler on every interface", map[string]string{"GRIDPAY_DEBUG_ADDR": ":6060"}, []string{"GRIDPAY_DEBUG_ADDR", "loopback or private"}},
+		{"profiler on a public address", map[string]string{"GRIDPAY_DEBUG_ADDR": "203.0.113.7:6060"}, []string{"GRIDPAY_DEBUG_ADDR", "loopback or private"}},
+		{"profiler on a host name", map[string]string{"GRIDPAY_DEBUG_ADDR": "pay.example.cn:6060"}, []string{"GRIDPAY_DEBUG_ADDR"}},
+		{"profiler without a port", map[string]string{"GRIDPAY_DEBUG_ADDR": "127.0.0.1"}, []string{"GRIDPAY_DEBUG_ADDR"}},
+		{"profiler on the metrics listener", map[string]string{"GRIDPAY_METRICS_ADDR": "127.0.0.1:9090", "GRIDPAY_DEBUG_ADDR": "127.0.0.1:9090"}, []string{"GRIDPAY_DEBUG_ADDR", "GRIDPAY_METRICS_ADDR"}},
 		{"hostile value is quoted, not echoed raw", map[string]string{"GRIDPAY_ADDR": "\x00\n:x"}, []string{`"\x00\n:x"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	mssql "github.com/microsoft/go-mssqldb"
@@ -24,7 +25,8 @@ import (
 // DB is an open database with its dialect.
 type DB struct {
 	*sql.DB
-	dialect dialect
+	dialect    dialect
+	statements *atomic.Int64 // statements executed (Statements)
 }
 
 // Dialect names the SQL dialect: "sqlite" or "sqlserver".
@@ -37,6 +39,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		sdb *sql.DB
 		d   dialect
 		err error
+		n   = new(atomic.Int64)
 	)
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
@@ -58,10 +61,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		// Immediate write transactions take the write lock at BEGIN, so two writers queue on the busy
 		// timeout instead of one failing when it upgrades a read lock.
 		q.Set("_txlock", "immediate")
-		sdb, err = sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+		sdb, err = openCounting("sqlite", "file:"+path+"?"+q.Encode(), n)
 		d = sqliteDialect
 	case strings.HasPrefix(dsn, "sqlserver://"):
-		sdb, err = sql.Open("sqlserver", dsn)
+		sdb, err = openCounting("sqlserver", dsn, n)
 		d = sqlserverDialect
 	default:
 		return nil, fmt.Errorf("store: open: unsupported DSN %q: want sqlite:<path> or sqlserver://...", redactDSN(dsn))
@@ -83,7 +86,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		sdb.Close()
 		return nil, fmt.Errorf("store: open %s: %w", redactDSN(dsn), err)
 	}
-	return &DB{DB: sdb, dialect: d}, nil
+	return &DB{DB: sdb, dialect: d, statements: n}, nil
 }
 
 // redactDSN hides a password in a DSN before it reaches an error or a log line: in a URL, the
