@@ -112,14 +112,24 @@ func (h *Handler) showBill(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	p := billPage{page: h.newPage(c), AccountNo: no, Readings: d.Readings, Tariff: d.Tariff.Name}
-	p.Bill = h.billRow(p.Lang, d.Bill)
-	p.Explanation = explainBill(p.Lang, d)
+	return h.renderBill(c, h.billPageOf(h.newPage(c), no, d))
+}
+
+// billPageOf builds the bill page of account no's bill d on p.
+func (h *Handler) billPageOf(p page, no string, d store.BillDetail) billPage {
+	bp := billPage{page: p, AccountNo: no, Readings: d.Readings, Tariff: d.Tariff.Name}
+	bp.Bill = h.billRow(p.Lang, d.Bill)
+	bp.Explanation = explainBill(p.Lang, d)
 	for _, it := range d.Items {
-		p.Items = append(p.Items, billItem{LineItem: it, Label: itemLabel(p.Lang, it.Code)})
-		p.ItemsTotal += it.Amount
+		bp.Items = append(bp.Items, billItem{LineItem: it, Label: itemLabel(p.Lang, it.Code)})
+		bp.ItemsTotal += it.Amount
 	}
-	p.Adjustments = adjustmentsOf(p.Lang, d.Adjustments)
+	bp.Adjustments = adjustmentsOf(p.Lang, d.Adjustments)
+	return bp
+}
+
+// renderBill renders the bill page.
+func (h *Handler) renderBill(c *gin.Context, p billPage) error {
 	return h.pages.Render(c, http.StatusOK, "bill", p)
 }
 

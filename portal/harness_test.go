@@ -40,6 +40,7 @@ type site struct {
 	inbox  *notify.DevInbox
 	portal *store.Portal
 	core   *store.Core // the seeded core database, for tests that write what workers would
+	h      *portal.Handler
 }
 
 // seededToday is the demo county's today in the portal tests; the clock says 16:00 in Beijing.
@@ -96,6 +97,7 @@ func startSite(t *testing.T, o siteOptions) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.h = h
 	e := web.NewEngine(log, prometheus.NewRegistry())
 	e.GET("/static/:hash/*path", assets.Serve)
 	h.Routes(e)
