@@ -30,6 +30,24 @@ func newHandler(cfg config.Config, log *slog.Logger, svc *services) (http.Handle
 	return h, err
 }
 
+// newPortal builds the customer pages and JSON API on the process's services.
+func newPortal(cfg config.Config, log *slog.Logger, svc *services, assets *web.Assets) (*portal.Handler, error) {
+	info := portal.Info{Bureau: cfg.Bureau, Env: cfg.Env, Dev: !cfg.Production()}
+	if !cfg.Production() {
+		info.DemoAccounts = []portal.DemoAccount{
+			{No: demo.DemoResidentialNo, Kind: "居民生活 residential", Phone: demo.DemoResidentialPhone},
+			{No: demo.DemoCommercialNo, Kind: "一般工商业 commercial", Phone: demo.DemoCommercialPhone},
+		}
+	}
+	now, core, rdb := svc.now, svc.core, svc.rdb
+	return portal.New(portal.Deps{
+		Payments: svc.payments, Orders: svc.orders, Now: now, PublicURL: cfg.PublicURL,
+		Log: log, Assets: assets, Info: info, Inbox: svc.inbox, SecureCookies: cfg.Production(), Location: cfg.Location,
+		Auth: auth.New(rdb, svc.text, now), Redis: rdb,
+		Service: portal.NewService(core, svc.orders, billing.DefaultLateFeeRates(), now, cfg.Location),
+	})
+}
+
 // newHandlers builds the site's handler and the metrics handler. The site serves /metrics itself
 // only in dev with no GRIDPAY_METRICS_ADDR (the dev home page links it); otherwise metrics are for
 // the internal listener alone, or, in production without one, for nobody.
@@ -39,13 +57,6 @@ func newHandlers(cfg config.Config, log *slog.Logger, svc *services) (site, metr
 	assets, err := web.NewAssets(static.FS)
 	if err != nil {
 		return nil, nil, err
-	}
-	info := portal.Info{Bureau: cfg.Bureau, Env: cfg.Env, Dev: !cfg.Production()}
-	if !cfg.Production() {
-		info.DemoAccounts = []portal.DemoAccount{
-			{No: demo.DemoResidentialNo, Kind: "居民生活 residential", Phone: demo.DemoResidentialPhone},
-			{No: demo.DemoCommercialNo, Kind: "一般工商业 commercial", Phone: demo.DemoCommercialPhone},
-		}
 	}
 	now, core, rdb, dbs := svc.now, svc.core, svc.rdb, svc.dbs
 	reg.MustRegister(
@@ -59,12 +70,7 @@ func newHandlers(cfg config.Config, log *slog.Logger, svc *services) (site, metr
 			Help: "SQL statements this process executed, per database.", ConstLabels: prometheus.Labels{"db": db.name}},
 			func() float64 { return float64(db.Statements()) }))
 	}
-	pages, err := portal.New(portal.Deps{
-		Payments: svc.payments, Orders: svc.orders, Now: now, PublicURL: cfg.PublicURL,
-		Log: log, Assets: assets, Info: info, Inbox: svc.inbox, SecureCookies: cfg.Production(), Location: cfg.Location,
-		Auth: auth.New(rdb, svc.text, now), Redis: rdb,
-		Service: portal.NewService(core, svc.orders, billing.DefaultLateFeeRates(), now, cfg.Location),
-	})
+	pages, err := newPortal(cfg, log, svc, assets)
 	if err != nil {
 		return nil, nil, err
 	}

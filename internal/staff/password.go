@@ -65,6 +65,14 @@ func HashPassword(pw string) (string, error) {
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
+// UnmatchableHash is an argon2id hash with HashPassword's parameters whose salt and key were drawn at
+// random, not derived from any password: checking a password against it costs what checking a real
+// hash costs, and nothing matches it. A sign-in for an unknown username checks against it, so that
+// the refusal takes as long as a wrong password's and does not tell which usernames exist. It is a
+// constant so that no process spends 64 MiB and a sixth of a second making one at start-up.
+var UnmatchableHash = fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
+	"NoRfaFjoFhjCyMFGWT5f7Q", "uvL3V9ajfxC6PjR1jzH/mfzhh0jpw9mzgfOifovrYlE")
+
 // CheckPassword reports whether pw is the password hash was made from, comparing in constant time.
 // The parameters are read from hash, so hashes made with other costs still check. A hash that is
 // not an argon2id PHC string of version 19 with sane parameters is ErrMalformedHash, never a match.

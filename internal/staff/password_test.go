@@ -208,3 +208,17 @@ func TestCheckStrength(t *testing.T) {
 		})
 	}
 }
+
+// TestUnmatchableHash checks that the hash an unknown username is checked against has the
+// parameters of a real hash (so it costs the same) and matches no password.
+func TestUnmatchableHash(t *testing.T) {
+	if !phc.MatchString(staff.UnmatchableHash) {
+		t.Fatalf("UnmatchableHash %q is not the PHC form HashPassword writes", staff.UnmatchableHash)
+	}
+	for _, pw := range []string{"", "no such staff member: timing equaliser", "yunxi county demo", strings.Repeat("a", staff.MaxPassword)} {
+		ok, err := staff.CheckPassword(staff.UnmatchableHash, pw)
+		if err != nil || ok {
+			t.Errorf("CheckPassword(UnmatchableHash, %q) = %v, %v; want false, nil", pw, ok, err)
+		}
+	}
+}

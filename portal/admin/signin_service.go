@@ -30,16 +30,6 @@ const (
 
 var limitSignInPerIP = web.PerHour(60)
 
-// dummyHash is checked against when the username is unknown, so that a wrong username takes as
-// long to refuse as a wrong password and does not tell which usernames exist.
-var dummyHash = func() string {
-	h, err := staff.HashPassword("no such staff member: timing equaliser")
-	if err != nil {
-		panic(err)
-	}
-	return h
-}()
-
 // wrongSignIn is a refused username, password or code: the same message for each, so that it does
 // not say which was wrong.
 func wrongSignIn(field string) error {
@@ -107,7 +97,7 @@ func (s signIns) password(ctx context.Context, username, password, clientIP stri
 	hash := acct.PasswordHash
 	switch {
 	case errors.Is(err, billing.ErrNotFound):
-		hash = dummyHash
+		hash = staff.UnmatchableHash
 	case err != nil:
 		return store.Staff{}, err
 	}
