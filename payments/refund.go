@@ -42,7 +42,7 @@ func (s *Service) Refund(ctx context.Context, outTradeNo, reason string, receipt
 	if err != nil {
 		return store.Order{}, err
 	}
-	r, ok := s.Providers[o.Channel].(Refunder)
+	r, ok := Unguarded(s.Providers[o.Channel]).(Refunder)
 	if !ok {
 		return store.Order{}, fmt.Errorf("payments: refund of %s: channel %s cannot refund: %w", outTradeNo, o.Channel, billing.ErrInvalid)
 	}

@@ -86,11 +86,28 @@ func newHandlers(cfg config.Config, log *slog.Logger, svc *services) (site, metr
 	e.Use(web.Cookies{Secure: cfg.Production()}.Attach)
 	metrics = promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 	e.GET("/healthz", web.Healthz)
-	e.GET("/readyz", web.Readyz(log,
-		web.Check{Name: "core_db", Ping: dbs.core.PingContext},
-		web.Check{Name: "portal_db", Ping: dbs.portal.PingContext},
-		web.Check{Name: "redis", Ping: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},
-	))
+	checks := []web.Check{
+		{Name: "core_db", Ping: dbs.core.PingContext},
+		{Name: "portal_db", Ping: dbs.portal.PingContext},
+		{Name: "redis", Ping: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},
+	}
+	for _, b := range svc.breakers {
+		checks = append(checks, web.Check{Name: "channel_" + b.Channel(), Advisory: true, Ping: func(context.Context) error {
+			if !b.Up() {
+				return fmt.Errorf("payment channel %s: breaker open", b.Channel())
+			}
+			return nil
+		}})
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gridpay_payment_channel_up",
+			Help:        "1 while a payment channel takes orders, 0 while its breaker is open after repeated failures.",
+			ConstLabels: prometheus.Labels{"channel": b.Channel()}}, func() float64 {
+			if b.Up() {
+				return 1
+			}
+			return 0
+		}))
+	}
+	e.GET("/readyz", web.Readyz(log, checks...))
 	if cfg.MetricsAddr == "" && !cfg.Production() {
 		e.GET("/metrics", gin.WrapH(metrics))
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -41,9 +43,14 @@ type services struct {
 	inbox    *notify.DevInbox // the dev inbox, in dev without an SMS gateway; else nil
 	// wechat is the bureau's official account (GRIDPAY_WECHAT_OA_*), which sends reminders as
 	// template messages before they fall back to text; nil when none is configured.
-	wechat   notify.Channel
-	qr       map[string]payments.Provider // the QR channels (WeChat Pay, Alipay); empty when none
-	payments *payments.Service            // orders through the QR channels; nil when there is none
+	wechat notify.Channel
+	qr     map[string]payments.Provider // the QR channels (WeChat Pay, Alipay); empty when none
+	// guarded are the QR channels behind their breakers, which ordering and the active query call
+	// through, so that a provider that is down refuses at once instead of keeping each customer
+	// waiting; callbacks, refunds and statements use qr itself.
+	guarded  map[string]payments.Provider
+	breakers []*payments.Breaker // one per QR channel, by channel name
+	payments *payments.Service   // orders through the QR channels; nil when there is none
 	// queues is the task queues' console (asynqmon) that the staff pages serve to administrators.
 	queues *asynqmon.HTTPHandler
 }
@@ -78,8 +85,14 @@ func newServices(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.
 		}
 		s.wechat = ch
 	}
+	s.guarded = map[string]payments.Provider{}
+	for _, name := range slices.Sorted(maps.Keys(qr)) {
+		b := payments.NewBreaker(name, payments.BreakerFailures, payments.BreakerCooldown, s.now)
+		s.breakers = append(s.breakers, b)
+		s.guarded[name] = payments.Guard(qr[name], b)
+	}
 	if len(qr) > 0 {
-		s.payments = &payments.Service{Providers: qr, Orders: s.orders, Core: s.core, Bureau: cfg.Bureau, Now: s.now,
+		s.payments = &payments.Service{Providers: s.guarded, Orders: s.orders, Core: s.core, Bureau: cfg.Bureau, Now: s.now,
 			Loc: cfg.Location, Log: log, NotifyURL: func(provider string) string { return cfg.PublicURL + "/callbacks/" + provider }}
 	}
 	return s, nil

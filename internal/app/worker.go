@@ -26,7 +26,7 @@ func startWorker(ctx context.Context, cfg config.Config, log *slog.Logger, svc *
 		Grace: time.Minute, Every: 30 * time.Second, Now: svc.now, Log: log}
 
 	// The QR providers whose open orders the active query asks about.
-	query := &worker.ActiveQuery{Providers: svc.qr, Orders: svc.orders, Enqueuer: svc.enqueuer,
+	query := &worker.ActiveQuery{Providers: svc.guarded, Orders: svc.orders, Enqueuer: svc.enqueuer,
 		Every: 10 * time.Second, Now: svc.now, Log: log}
 
 	sources := map[string]payments.StatementSource{}

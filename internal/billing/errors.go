@@ -15,4 +15,7 @@ var (
 	ErrUnauthorized = errors.New("unauthorized")
 	// ErrForbidden means the caller is known but may not do this.
 	ErrForbidden = errors.New("forbidden")
+	// ErrUnavailable means something outside that the request needs (a payment provider) cannot
+	// serve it now; the same request may succeed later.
+	ErrUnavailable = errors.New("unavailable")
 )

@@ -170,6 +170,7 @@ var catalog = map[string]message{
 	"error.conflict":     {"操作与当前状态冲突，请刷新后重试。", "This conflicts with the current state; please reload and try again."},
 	"error.internal":     {"系统繁忙，请稍后再试。", "Something went wrong on our side; please try again later."},
 	"error.too_large":    {"提交的内容过大。", "What you sent is too large."},
+	"error.unavailable":  {"服务暂时不可用，请稍后再试。", "This is unavailable for a while; please try again later."},
 	// A state-changing JSON call sent as anything but JSON (web.RequireJSON).
 	"error.unsupported_media": {"请以JSON格式（Content-Type: application/json）提交。", "Please send JSON (Content-Type: application/json)."},
 

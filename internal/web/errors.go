@@ -11,7 +11,7 @@ import (
 
 // Kind maps an error to its HTTP status and a short kind name that user-facing messages are keyed
 // by ("invalid", "unauthorized", "forbidden", "not_found", "conflict", "too_many", "too_large",
-// "internal", "unsupported_media"). The error itself, with its internals, is for the log only.
+// "internal", "unsupported_media", "unavailable"). The error itself, with its internals, is for the log only.
 func Kind(err error) (status int, kind string) {
 	var tooMany *TooManyRequests
 	var tooLarge *http.MaxBytesError
@@ -33,6 +33,8 @@ func Kind(err error) (status int, kind string) {
 		return http.StatusNotFound, "not_found"
 	case errors.Is(err, billing.ErrConflict):
 		return http.StatusConflict, "conflict"
+	case errors.Is(err, billing.ErrUnavailable):
+		return http.StatusServiceUnavailable, "unavailable"
 	default:
 		return http.StatusInternalServerError, "internal"
 	}

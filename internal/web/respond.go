@@ -19,7 +19,8 @@ type HandlerFunc func(c *gin.Context) error
 const internalMessage = "系统繁忙，请稍后再试。 Something went wrong; please try again later."
 
 // API answers the JSON API's failures: {"error":{"code":kind,"message":msg}} with the kind's
-// status, "field" when the error names the field to correct, Retry-After on 429.
+// status, "field" when the error names the field to correct, Retry-After on 429 and on a 503 that
+// says when to come back.
 type API struct {
 	log *slog.Logger
 }
@@ -116,11 +117,13 @@ func (p *Pages) Form(c *gin.Context, name string, data Form, err error) error {
 	return p.templates.Render(c, status, name, data)
 }
 
-// retryAfter tells a rate-limited client when to come back.
+// retryAfter tells a client when to come back: after a rate limit (*TooManyRequests), or when what
+// it asked for is down for a while (a payment channel's *payments.ChannelDownError): any error in
+// err's chain that says how many seconds to wait.
 func retryAfter(c *gin.Context, err error) {
-	var tooMany *TooManyRequests
-	if errors.As(err, &tooMany) {
-		c.Header("Retry-After", strconv.Itoa(tooMany.RetrySeconds()))
+	var wait interface{ RetrySeconds() int }
+	if errors.As(err, &wait) {
+		c.Header("Retry-After", strconv.Itoa(wait.RetrySeconds()))
 	}
 }
 

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gridpay/internal/billing"
@@ -51,6 +52,8 @@ type WeChat struct {
 	ctx    context.Context // cancelled by Close: stops pending deliveries
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	outage atomic.Int32 // a WeChatOutage: how the API answers while WeChat Pay is down
 
 	mu         sync.Mutex
 	orders     map[string]*weChatOrder
@@ -120,8 +123,34 @@ func NewWeChat(keys WeChatKeys, opts ...WeChatOption) *WeChat {
 	return s
 }
 
+// WeChatOutage is how the simulated API behaves while WeChat Pay is down.
+type WeChatOutage int32
+
+// Outages: none; every call answered 500 SYSTEM_ERROR (WeChat Pay's own answer when it fails); every
+// call left hanging until the client gives up.
+const (
+	WeChatUp WeChatOutage = iota
+	WeChatSystemError
+	WeChatHang
+)
+
+// SetOutage puts the API down as o says, or back up with WeChatUp. Callbacks already due are still
+// delivered: they are another of WeChat's systems.
+func (s *WeChat) SetOutage(o WeChatOutage) { s.outage.Store(int32(o)) }
+
 // ServeHTTP checks the merchant's signature, then serves the API.
 func (s *WeChat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch WeChatOutage(s.outage.Load()) {
+	case WeChatSystemError:
+		s.fail(w, http.StatusInternalServerError, "SYSTEM_ERROR", "系统错误")
+		return
+	case WeChatHang:
+		select {
+		case <-r.Context().Done():
+		case <-s.ctx.Done():
+		}
+		return
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
 		s.fail(w, http.StatusBadRequest, "PARAM_ERROR", "cannot read body")
