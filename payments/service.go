@@ -38,6 +38,27 @@ type Service struct {
 	Log       *slog.Logger
 }
 
+// channelOrder is the order in which pages offer the QR channels.
+var channelOrder = []string{WeChat, Alipay}
+
+// UpChannels returns the configured QR channels that take orders now, in the order pages offer
+// them: a channel whose breaker is open after repeated failures (Breaker) is left out until its
+// cooldown ends, so that customers are not sent to a provider that is down.
+func (s *Service) UpChannels() []string {
+	var up []string
+	for _, name := range channelOrder {
+		p, ok := s.Providers[name]
+		if !ok {
+			continue
+		}
+		if b := BreakerOf(p); b != nil && !b.Up() {
+			continue
+		}
+		up = append(up, name)
+	}
+	return up
+}
+
 // Payer is who asks to pay: a signed-in customer, known by the session's phone, or someone signed
 // out (代缴), known by the payer token their browser keeps. Payers of one account do not meet: each
 // has their own open order, and only they see it.

@@ -27,6 +27,7 @@ import (
 	"gridpay/internal/store"
 	"gridpay/internal/web"
 	"gridpay/notify"
+	"gridpay/payments/sandbox"
 	"gridpay/portal"
 	"gridpay/portal/auth"
 	"gridpay/static"
@@ -41,6 +42,7 @@ type site struct {
 	portal *store.Portal
 	core   *store.Core // the seeded core database, for tests that write what workers would
 	h      *portal.Handler
+	wechat *sandbox.WeChat // the WeChat Pay simulator of a paying site (payingSite)
 }
 
 // seededToday is the demo county's today in the portal tests; the clock says 16:00 in Beijing.
@@ -91,7 +93,7 @@ func startSite(t *testing.T, o siteOptions) *site {
 		deps.Inbox = s.inbox
 	}
 	if o.pay {
-		deps.Payments = newPayments(t, s.portal, store.NewCore(core, rates, now), now, o.loc)
+		deps.Payments, s.wechat = newPayments(t, s.portal, store.NewCore(core, rates, now), now, o.loc)
 	}
 	h, err := portal.New(deps)
 	if err != nil {

@@ -18,9 +18,10 @@ type page struct {
 	Care     bool // large text (关怀模式)
 	Path     string
 	SignedIn bool
-	Pay      bool   // payment channels are configured: Pay buttons are shown
-	CSRF     string // the token forms send back
-	Error    string // a message in the customer's language
+	Pay      bool     // payment channels are configured: Pay buttons are shown
+	Channels []string // the channels that take orders now, one Pay button each (payments.Service.UpChannels)
+	CSRF     string   // the token forms send back
+	Error    string   // a message in the customer's language
 }
 
 // T translates a catalog key into the page's language.
@@ -44,6 +45,9 @@ func (p page) Date(d any) string {
 	return ""
 }
 
+// ChannelName names a payment channel in the page's language: 微信支付, 支付宝.
+func (p page) ChannelName(channel string) string { return i18n.T(p.Lang, "pay."+channel) }
+
 // OtherLang is the language the switch offers.
 func (p page) OtherLang() i18n.Lang {
 	if p.Lang == i18n.EN {
@@ -58,6 +62,9 @@ func (p *page) SetError(message string) { p.Error = message }
 // newPage fills the parts of a page every handler needs.
 func (h *Handler) newPage(c *gin.Context) page {
 	p := page{Info: h.info, Lang: web.Lang(c), Care: care(c), Path: c.Request.URL.Path, Pay: h.pay != nil}
+	if h.pay != nil {
+		p.Channels = h.pay.UpChannels()
+	}
 	if s, ok := auth.FromContext(c); ok {
 		p.SignedIn, p.CSRF = true, s.CSRF
 	}
@@ -79,7 +86,7 @@ func (h *Handler) samplePages() map[string]any {
 		"bill": billPage{page: p}, "bills": billsPage{page: p}, "bind": &bindPage{page: p},
 		"dev_inbox": devInboxPage{page: p}, "dispute": disputePage{page: p}, "dispute_new": &disputeFormPage{page: p},
 		"disputes": disputesPage{page: p}, "error": p, "home": homePage{page: p}, "login": &loginPage{page: p},
-		"notices": noticesPage{page: p}, "pay": payPage{page: p, Loc: h.loc}, "payfor": &payForPage{page: p},
+		"notices": noticesPage{page: p}, "pay": payPage{page: p, Loc: h.loc}, "pay_down": payDownPage{page: p, Down: "wechat"}, "payfor": &payForPage{page: p},
 		"payments": paymentsPage{page: p}, "usage": usagePage{page: p},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -139,11 +140,43 @@ func (h *Handler) startPay(c *gin.Context) error {
 		amount = int64(m)
 	}
 	o, err := h.createOrder(c, no, payRequest{Channel: c.PostForm("channel"), AmountFen: amount})
+	var down *payments.ChannelDownError
+	if errors.As(err, &down) {
+		return h.showChannelDown(c, no, strings.TrimSpace(c.PostForm("amount")), down)
+	}
 	if err != nil {
 		return err
 	}
 	c.Redirect(http.StatusSeeOther, "/pay/"+o.OutTradeNo)
 	return nil
+}
+
+// payDownPage says that the channel a customer chose cannot take orders now, and offers the other
+// channels for the same amount, and the same channel again later.
+type payDownPage struct {
+	page
+	AccountNo    string
+	Amount       string // as the customer typed it; "" pays what is due
+	Down         string // the channel that is down
+	Others       []string
+	RetrySeconds int
+}
+
+// showChannelDown answers a Pay button whose channel is down: 503 with Retry-After, and on the page
+// the other channels that take orders now. The order made for it stays open to be retried.
+func (h *Handler) showChannelDown(c *gin.Context, accountNo, amount string, down *payments.ChannelDownError) error {
+	h.log.Warn("payment channel down", "channel", down.Channel, "err", down.Err)
+	p := payDownPage{page: h.newPage(c), AccountNo: accountNo, Amount: amount, Down: down.Channel, RetrySeconds: down.RetrySeconds()}
+	if !p.SignedIn {
+		p.CSRF = h.cookies.FormToken(c) // 代缴: the buttons post a form before any sign-in
+	}
+	for _, ch := range p.Channels {
+		if ch != down.Channel {
+			p.Others = append(p.Others, ch)
+		}
+	}
+	c.Header("Retry-After", strconv.Itoa(down.RetrySeconds()))
+	return h.pages.Render(c, http.StatusServiceUnavailable, "pay_down", p)
 }
 
 // showPay shows an order: the QR to scan, the amount, until when, and how it stands. While it waits

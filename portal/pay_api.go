@@ -1,12 +1,15 @@
 package portal
 
 import (
+	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"gridpay/internal/billing"
+	"gridpay/internal/i18n"
 	"gridpay/internal/store"
 	"gridpay/internal/web"
 	"gridpay/payments"
@@ -75,6 +78,22 @@ func (h *Handler) apiCreatePayment(c *gin.Context) error {
 		return err
 	}
 	o, err := h.createOrder(c, no, req)
+	var down *payments.ChannelDownError
+	if errors.As(err, &down) {
+		// 503 with Retry-After, the message naming the channel, and the channels to try instead.
+		h.log.Warn("payment channel down", "channel", down.Channel, "err", down.Err)
+		others := []string{}
+		for _, ch := range h.pay.UpChannels() {
+			if ch != down.Channel {
+				others = append(others, ch)
+			}
+		}
+		c.Header("Retry-After", strconv.Itoa(down.RetrySeconds()))
+		c.AbortWithStatusJSON(http.StatusServiceUnavailable, gin.H{"error": gin.H{"code": "unavailable",
+			"message": i18n.T(web.Lang(c), "pay.down", i18n.T(web.Lang(c), "pay."+down.Channel)), "channel": down.Channel,
+			"other_channels": others, "retry_after_seconds": down.RetrySeconds()}})
+		return nil
+	}
 	if err != nil {
 		return err
 	}

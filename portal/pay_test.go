@@ -17,6 +17,7 @@ import (
 	"gridpay/internal/store"
 	"gridpay/internal/web"
 	"gridpay/payments"
+	"gridpay/payments/alipay"
 	"gridpay/payments/sandbox"
 	"gridpay/payments/wechat"
 )
@@ -56,7 +57,7 @@ func TestPayPageShowsExpiryInTheBureausZone(t *testing.T) {
 
 // newPayments is a payment service whose WeChat channel is the real provider code talking to the
 // WeChat Pay sandbox on loopback, the wire protocol and its signatures included.
-func newPayments(t *testing.T, orders *store.Portal, core payments.Core, now func() time.Time, loc *time.Location) *payments.Service {
+func newPayments(t *testing.T, orders *store.Portal, core payments.Core, now func() time.Time, loc *time.Location) (*payments.Service, *sandbox.WeChat) {
 	t.Helper()
 	keys, err := sandbox.NewWeChatKeys()
 	if err != nil {
@@ -72,9 +73,24 @@ func newPayments(t *testing.T, orders *store.Portal, core payments.Core, now fun
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &payments.Service{Providers: map[string]payments.Provider{payments.WeChat: wx}, Orders: orders, Core: core,
-		NotifyURL: func(string) string { return "https://pay.example.cn/callbacks/wechat" }, Bureau: "云溪县供电公司",
-		Now: now, Loc: loc, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	aliSim, appKey, err := sandbox.NewAlipayApp(sandbox.AlipayConfig{AppID: "2021000000000001", SellerID: "2088000000000001", RetryScale: 1e-6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	aliSrv := httptest.NewServer(aliSim)
+	t.Cleanup(func() { aliSim.Close(); aliSrv.Close() })
+	ali, err := alipay.New(alipay.Config{AppID: "2021000000000001", SellerID: "2088000000000001", PrivateKeyPEM: appKey,
+		AlipayPublicKeyPEM: aliSim.PublicKeyPEM(), GatewayURL: aliSrv.URL + "/gateway.do", HTTPClient: aliSrv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As the app wires them: each channel behind its breaker, here with a short wait for a code.
+	guard := func(p payments.Provider) payments.Provider {
+		return payments.Guard(p, payments.NewBreaker(p.Name(), payments.BreakerFailures, payments.BreakerCooldown, now).WithDeadline(300*time.Millisecond))
+	}
+	return &payments.Service{Providers: map[string]payments.Provider{payments.WeChat: guard(wx), payments.Alipay: guard(ali)},
+		Orders: orders, Core: core, NotifyURL: func(p string) string { return "https://pay.example.cn/callbacks/" + p },
+		Bureau: "云溪县供电公司", Now: now, Loc: loc, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, sim
 }
 
 // payingSite is a portal that takes WeChat payments through the sandbox.

@@ -84,6 +84,19 @@ func TestMetricsListener(t *testing.T) {
 	}
 }
 
+// TestReadyzShowsPaymentChannels: /readyz names each payment channel's state beside the checks
+// that make the process ready, and /metrics says whether each takes orders.
+func TestReadyzShowsPaymentChannels(t *testing.T) {
+	base, _ := startServer(t, "all", env{"GRIDPAY_REDIS_URL": redistest.URL(t, redistest.DBApp)})
+	resp, body := get(t, base+"/readyz")
+	if resp.StatusCode != 200 || !strings.Contains(body, `"channel_wechat":"ok"`) || !strings.Contains(body, `"channel_alipay":"ok"`) {
+		t.Errorf("GET /readyz = %d %s", resp.StatusCode, body)
+	}
+	if _, body := get(t, base+"/metrics"); !strings.Contains(body, `gridpay_payment_channel_up{channel="wechat"} 1`) {
+		t.Error("/metrics lacks gridpay_payment_channel_up for wechat")
+	}
+}
+
 // TestDebugListener checks that GRIDPAY_DEBUG_ADDR serves Go's profiler on its own internal
 // listener in production, and that the site itself never serves it.
 func TestDebugListener(t *testing.T) {
