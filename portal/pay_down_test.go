@@ -66,3 +66,27 @@ func TestPayingWhileAChannelIsDown(t *testing.T) {
 		t.Fatalf("Alipay while WeChat is down: %d %s", r.status, r.raw)
 	}
 }
+
+// TestPayPageDoesNotReload: the pay page of an order waiting for its money sends no Refresh (which
+// would throw focus back to the top every few seconds), says its status in a polite live region,
+// tells what the code is for in its text alternative, and offers a button to check without script.
+func TestPayPageDoesNotReload(t *testing.T) {
+	s := payingSite(t)
+	c := s.signIn(t, "13800138000")
+	o := s.payAs(t, c, "3100000001", 21824)
+	status, h, body := getRaw(t, c, s.url+"/pay/"+o.OutTradeNo)
+	page := string(body)
+	if status != http.StatusOK || h.Get("Refresh") != "" {
+		t.Fatalf("pay page = %d, Refresh %q; want 200 and no Refresh", status, h.Get("Refresh"))
+	}
+	for _, want := range []string{
+		`id="pay-status" role="status" aria-live="polite"`,
+		`alt="付款二维码：用微信支付扫一扫，支付¥218.24"`,
+		`<form method="get" action="/pay/` + o.OutTradeNo + `"`, "我已支付，查看结果",
+		`role="timer"`, `id="pay-pause"`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the pay page lacks %s", want)
+		}
+	}
+}
