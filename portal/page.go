@@ -1,7 +1,9 @@
 package portal
 
 import (
+	"html/template"
 	"time"
+	"unicode"
 
 	"github.com/gin-gonic/gin"
 
@@ -43,6 +45,35 @@ func (p page) Date(d any) string {
 		return i18n.Date(p.Lang, d)
 	}
 	return ""
+}
+
+// Zh shows text that is Chinese whatever the page's language (a name, an address, the bureau, a
+// tariff, what a customer wrote): on an English page, text with Chinese characters in it is marked
+// lang="zh-CN", so that a screen reader reads it as Chinese. For element content only.
+func (p page) Zh(s string) template.HTML {
+	if p.Lang == i18n.EN && hasHan(s) {
+		return template.HTML(`<span lang="zh-CN">` + template.HTMLEscapeString(s) + `</span>`)
+	}
+	return template.HTML(template.HTMLEscapeString(s))
+}
+
+// hasHan reports whether s has a Chinese character in it.
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// ClassName names a customer class in the page's language: 居民生活, Residential.
+func (p page) ClassName(c billing.Class) string {
+	key := "class." + string(c)
+	if !i18n.Has(key) {
+		return c.Label() // an unknown class shows its raw value, as Label does
+	}
+	return i18n.T(p.Lang, key)
 }
 
 // ChannelName names a payment channel in the page's language: 微信支付, 支付宝.

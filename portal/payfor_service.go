@@ -12,6 +12,7 @@ type PayForView struct {
 	No         string        `json:"account_no"`
 	Name       string        `json:"name"`
 	Address    string        `json:"address"`
+	Class      billing.Class `json:"class"`
 	ClassLabel string        `json:"class_label"`
 	AmountDue  billing.Money `json:"amount_due_fen"`
 	AsOf       Date          `json:"as_of"`
@@ -28,6 +29,6 @@ func (s *Service) PayFor(ctx context.Context, accountNo string) (PayForView, err
 	if err != nil {
 		return PayForView{}, err
 	}
-	return PayForView{No: a.No, Name: pii.Name(a.Name), Address: pii.Address(a.Address), ClassLabel: a.Class.Label(),
+	return PayForView{No: a.No, Name: pii.Name(a.Name), Address: pii.Address(a.Address), Class: a.Class, ClassLabel: a.Class.Label(),
 		AmountDue: arr.Total, AsOf: Date(today)}, nil
 }

@@ -92,7 +92,7 @@ func newUsagePage(p page, no string, r UsageReport, days int) usagePage {
 		tableCurrent.Bars = append(tableCurrent.Bars, chart.Bar{Label: long, Value: m.KWh})
 		tableLastYear.Bars = append(tableLastYear.Bars, chart.Bar{Label: long, Value: prev})
 	}
-	monthly := chart.Options{Title: p.T("usage.monthly_title", len(r.Monthly)), Unit: "kWh"}
+	monthly := chart.Options{Title: p.T("usage.monthly_title", len(r.Monthly)), Unit: "kWh", English: p.Lang == i18n.EN}
 	up.MonthlyChart = chart.Bars([]chart.Series{current, lastYear}, monthly)
 	up.MonthlyTable = chart.Table([]chart.Series{tableCurrent, tableLastYear}, monthly)
 
@@ -110,7 +110,7 @@ func newUsagePage(p page, no string, r UsageReport, days int) usagePage {
 	}
 	up.HasDaily, up.AnyDaily = len(daily.Bars) > 0, len(r.Daily) > 0
 	if up.HasDaily {
-		opts := chart.Options{Title: p.T("usage.daily_title", days), Unit: "kWh"}
+		opts := chart.Options{Title: p.T("usage.daily_title", days), Unit: "kWh", English: p.Lang == i18n.EN}
 		up.DailyChart = chart.Bars([]chart.Series{daily}, opts)
 		up.DailyTable = chart.Table([]chart.Series{dailyTable}, opts)
 	}
@@ -118,7 +118,7 @@ func newUsagePage(p page, no string, r UsageReport, days int) usagePage {
 	if a := r.AnnualTier; a != nil {
 		label := p.T("usage.tier_progress", i18n.KWh(a.UsedKWh), i18n.KWh(a.FirstTierKWh))
 		tv := &tierView{Title: p.T("usage.annual_title", a.Year), Now: p.T("usage.tier_now", a.Tier)}
-		tv.Chart = chart.Progress(a.UsedKWh, a.FirstTierKWh, label, chart.Options{Title: label, Unit: "kWh"})
+		tv.Chart = chart.Progress(a.UsedKWh, a.FirstTierKWh, label, chart.Options{Title: label, Unit: "kWh", English: p.Lang == i18n.EN})
 		if a.TierUpToKWh != nil && a.Tier < a.Tiers {
 			tv.Left = p.T("usage.tier_left", i18n.KWh(*a.TierUpToKWh-a.UsedKWh), a.Tier+1)
 		}

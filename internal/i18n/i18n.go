@@ -120,6 +120,12 @@ func T(lang Lang, key string, args ...any) string {
 	return fmt.Sprintf(msg, args...)
 }
 
+// Has reports whether key is in the catalog.
+func Has(key string) bool {
+	_, ok := catalog[key]
+	return ok
+}
+
 // Keys returns every key of the catalog, sorted.
 func Keys() []string {
 	keys := make([]string, 0, len(catalog))

@@ -6,9 +6,6 @@ import (
 	"strings"
 )
 
-// untitled names a chart whose Options have no Title, so its SVG still has an accessible name.
-const untitled = "图表 Chart"
-
 // Bars renders grouped vertical bars: one group per category (the first series' labels), one bar per
 // series in each group (e.g. this year beside last year), a y axis with 3-5 round ticks (0, 100,
 // 200...), category labels thinned so they never overlap (every k-th, counting back from the last so
@@ -25,13 +22,13 @@ func Bars(series []Series, o Options) template.HTML {
 	top := largest(series, len(cats))
 	title := o.Title
 	if title == "" {
-		title = untitled
+		title = o.words().untitled
 	}
 
 	var b strings.Builder
-	openSVG(&b, "chart chart-bars", id, w, h, title, barsDesc(series, cats, o.Unit, top))
+	openSVG(&b, "chart chart-bars", id, w, h, title, barsDesc(series, cats, o.Unit, top, o.words()))
 	if top == 0 {
-		noData(&b, w, h)
+		noData(&b, w, h, o.words())
 		b.WriteString("</svg>")
 		return template.HTML(b.String())
 	}
@@ -54,7 +51,7 @@ func Bars(series []Series, o Options) template.HTML {
 		// The hatch is the one pattern; its id carries the chart's id so charts do not share it.
 		b.WriteString(`<defs><pattern id="` + id + `-h" width="4" height="4" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">` +
 			`<rect width="4" height="4" fill="#fff"/><path d="M2 0V4" stroke="` + colorHatch + `" stroke-width="2"/></pattern></defs>` + "\n")
-		writeLegend(&b, series, id, left)
+		writeLegend(&b, series, id, left, o.words())
 	}
 
 	// Grid lines first so the bars sit on top of them; the zero line is the axis, drawn last.
@@ -64,7 +61,7 @@ func Bars(series []Series, o Options) template.HTML {
 		b.WriteString("M" + num(left) + " " + y + "H" + num(right))
 	}
 	b.WriteString(`"/>` + "\n")
-	b.WriteString(`<g class="y-ticks" font-size="13" fill="` + colorMuted + `" text-anchor="end">`)
+	b.WriteString(`<g class="y-ticks" font-size="` + itoa(fontSize) + `" fill="` + colorMuted + `" text-anchor="end">`)
 	for _, t := range ticks {
 		y := bottom - float64(t)*scale + 4.5 // baseline that centres the digits on the line
 		b.WriteString(`<text x="` + num(left-4) + `" y="` + num(y) + `">` + itoa(t) + "</text>")
@@ -90,7 +87,7 @@ func Bars(series []Series, o Options) template.HTML {
 		b.WriteString("</g>\n")
 	}
 
-	b.WriteString(`<g class="x-labels" font-size="13" fill="` + colorMuted + `" text-anchor="middle">`)
+	b.WriteString(`<g class="x-labels" font-size="` + itoa(fontSize) + `" fill="` + colorMuted + `" text-anchor="middle">`)
 	for _, p := range placeLabels(cats, left, gw, W) {
 		b.WriteString(`<text x="` + num(p.x) + `" y="` + num(H-5) + `">` + esc(cats[p.i]) + "</text>")
 	}
@@ -143,11 +140,11 @@ func largest(series []Series, n int) int64 {
 }
 
 // seriesName is the series' name, or "系列 2" for an unnamed second series.
-func seriesName(s Series, i int) string {
+func seriesName(s Series, i int, wd words) string {
 	if s.Name != "" {
 		return s.Name
 	}
-	return "系列 " + itoa(int64(i+1))
+	return wd.series + itoa(int64(i+1))
 }
 
 // seriesAttrs are the presentation attributes that set series i apart without relying on colour.
@@ -163,10 +160,10 @@ func seriesAttrs(i int, id string) string {
 }
 
 // writeLegend writes one swatch and name per series in a row above the plot.
-func writeLegend(b *strings.Builder, series []Series, id string, x float64) {
-	b.WriteString(`<g class="legend" font-size="13" fill="` + colorInk + `">`)
+func writeLegend(b *strings.Builder, series []Series, id string, x float64, wd words) {
+	b.WriteString(`<g class="legend" font-size="` + itoa(fontSize) + `" fill="` + colorInk + `">`)
 	for i, s := range series {
-		name := seriesName(s, i)
+		name := seriesName(s, i, wd)
 		b.WriteString(`<rect class="series-` + itoa(int64(i)) + `"` + seriesAttrs(i, id) + ` x="` + num(x) +
 			`" y="4" width="12" height="12"/><text x="` + num(x+17) + `" y="15">` + esc(name) + "</text>")
 		x += 17 + textWidth(name, fontSize) + 14
@@ -175,15 +172,15 @@ func writeLegend(b *strings.Builder, series []Series, id string, x float64) {
 }
 
 // barsDesc summarises each series in words: total, highest and lowest category.
-func barsDesc(series []Series, cats []string, unit string, top int64) string {
+func barsDesc(series []Series, cats []string, unit string, top int64, wd words) string {
 	if top == 0 {
-		return "暂无数据。No data."
+		return wd.noData + strings.TrimSpace(wd.stop)
 	}
 	var b strings.Builder
 	for i, s := range series {
 		prefix := ""
 		if s.Name != "" || len(series) > 1 {
-			prefix = seriesName(s, i) + "："
+			prefix = seriesName(s, i, wd) + wd.colon
 		}
 		var total int64
 		hi, lo := -1, -1
@@ -198,14 +195,14 @@ func barsDesc(series []Series, cats []string, unit string, top int64) string {
 			}
 		}
 		if hi < 0 {
-			b.WriteString(prefix + "暂无数据。")
+			b.WriteString(prefix + wd.noData + wd.stop)
 			continue
 		}
-		b.WriteString(prefix + "合计 " + quantity(total, unit) +
-			"；最高 " + cats[hi] + "（" + quantity(s.Bars[hi].Value, unit) + "）" +
-			"；最低 " + cats[lo] + "（" + quantity(s.Bars[lo].Value, unit) + "）。")
+		b.WriteString(prefix + wd.total + quantity(total, unit) +
+			wd.highest + cats[hi] + wd.open + quantity(s.Bars[hi].Value, unit) + wd.close +
+			wd.lowest + cats[lo] + wd.open + quantity(s.Bars[lo].Value, unit) + wd.close + wd.stop)
 	}
-	return b.String()
+	return strings.TrimSpace(b.String())
 }
 
 // niceTicks returns 3 to 5 evenly spaced y-axis ticks from 0, the last at or above top, with a step

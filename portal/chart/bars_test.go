@@ -300,14 +300,14 @@ func TestCategoryLabelsAreThinned(t *testing.T) {
 	}{
 		{"one category", days(1), 1, 0, 1},
 		{"a week", days(7), 1, 0, 1},
-		{"30 days", days(30), 1, 0, 2},
-		{"31 days", days(31), 1, 0, 2},
-		{"30 days on a wide screen", days(30), 1, 720, 1},
+		{"30 days", days(30), 1, 0, 3},
+		{"31 days", days(31), 1, 0, 3},
+		{"30 days on a wide screen", days(30), 1, 720, 2},
 		{"12 months", months(12, short), 2, 0, 2},
-		{"24 months", months(24, short), 2, 0, 3},
-		{"24 months with years", months(24, long), 2, 0, 7},
-		{"24 months in English", months(24, english), 2, 0, 5},
-		{"a year of days", days(365), 1, 0, 39},
+		{"24 months", months(24, short), 2, 0, 4},
+		{"24 months with years", months(24, long), 2, 0, 11},
+		{"24 months in English", months(24, english), 2, 0, 7},
+		{"a year of days", days(365), 1, 0, 61},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -38,13 +38,43 @@ type Series struct {
 type Options struct {
 	Title         string // used for <title> (the chart's accessible name) and the table caption, e.g. "近24个月用电量 (kWh)"
 	Unit          string // e.g. "kWh"
-	Width, Height int    // viewBox size; defaults 360x220 (phone), Progress defaults to 360x52
+	Width, Height int    // viewBox size; defaults 280x220 (phone), Progress defaults to 280x52
+	// English writes the chart's own words (its description, "no data", the table's first column)
+	// in English; else in Chinese. Titles, units and labels are the caller's, already in the page's
+	// language.
+	English bool
+}
+
+// words are the few words a chart writes itself.
+type words struct {
+	untitled, noData, series, period                 string
+	colon, total, highest, lowest, open, close, stop string
+	used, limit, share, over                         string
+}
+
+var (
+	zhWords = words{untitled: "图表", noData: "暂无数据", series: "系列 ", period: "时间",
+		colon: "：", total: "合计 ", highest: "；最高 ", lowest: "；最低 ", open: "（", close: "）", stop: "。",
+		used: "已用 ", limit: "，上限 ", share: "，占 ", over: "超出 "}
+	enWords = words{untitled: "Chart", noData: "No data", series: "Series ", period: "Period",
+		colon: ": ", total: "total ", highest: "; highest ", lowest: "; lowest ", open: " (", close: ")", stop: ". ",
+		used: "Used ", limit: " of ", share: ", ", over: "Over by "}
+)
+
+// words returns the chart's own words in o's language.
+func (o Options) words() words {
+	if o.English {
+		return enWords
+	}
+	return zhWords
 }
 
 const (
-	defaultWidth  = 360
+	// A 280-wide viewBox with 15-unit labels shows them at 14 px or more on a 320 px phone (content
+	// about 273 px wide) and larger on wider screens.
+	defaultWidth  = 280
 	defaultHeight = 220
-	fontSize      = 13
+	fontSize      = 15
 	// maxValue caps values when drawing so tick and coordinate arithmetic cannot overflow; no meter
 	// reads a petawatt-hour.
 	maxValue = 1_000_000_000_000_000
@@ -55,7 +85,6 @@ const (
 	colorBrand = "#0b6e4f"
 	colorHatch = "#9a4d00"
 	colorOver  = "#b3261e"
-	noDataText = "暂无数据 No data"
 )
 
 // size returns the viewBox size from o, with defaults for zero values and a floor so the layout
@@ -155,6 +184,9 @@ func (h *hasher) options(o Options) {
 	h.str(o.Unit)
 	h.integer(int64(o.Width))
 	h.integer(int64(o.Height))
+	if o.English {
+		h.str("en")
+	}
 }
 
 // id is the chart's id prefix: "c" and 12 hex digits.
@@ -174,7 +206,7 @@ func openSVG(b *strings.Builder, class, id string, w, h int, title, desc string)
 }
 
 // noData writes the message shown in place of a chart with nothing to draw.
-func noData(b *strings.Builder, w, h int) {
+func noData(b *strings.Builder, w, h int, wd words) {
 	b.WriteString(`<text class="no-data" x="` + num(float64(w)/2) + `" y="` + num(float64(h)/2) +
-		`" text-anchor="middle" font-size="16" fill="` + colorMuted + `">` + noDataText + "</text>\n")
+		`" text-anchor="middle" font-size="16" fill="` + colorMuted + `">` + wd.noData + "</text>\n")
 }

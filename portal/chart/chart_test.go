@@ -216,12 +216,12 @@ func TestSVGIsAccessible(t *testing.T) {
 		out     template.HTML
 		viewBox string
 	}{
-		{"bars default size", chart.Bars(months24(), opts24), "0 0 360 220"},
+		{"bars default size", chart.Bars(months24(), opts24), "0 0 280 220"},
 		{"bars given size", chart.Bars(days30(), chart.Options{Title: "t", Width: 400, Height: 300}), "0 0 400 300"},
-		{"bars no data", chart.Bars(nil, opts24), "0 0 360 220"},
-		{"bars untitled", chart.Bars(days30(), chart.Options{}), "0 0 360 220"},
-		{"progress default size", chart.Progress(1870, 2160, "第一档", optsP), "0 0 360 52"},
-		{"progress untitled", chart.Progress(1870, 2160, "第一档", chart.Options{}), "0 0 360 52"},
+		{"bars no data", chart.Bars(nil, opts24), "0 0 280 220"},
+		{"bars untitled", chart.Bars(days30(), chart.Options{}), "0 0 280 220"},
+		{"progress default size", chart.Progress(1870, 2160, "第一档", optsP), "0 0 280 52"},
+		{"progress untitled", chart.Progress(1870, 2160, "第一档", chart.Options{}), "0 0 280 52"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

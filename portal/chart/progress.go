@@ -13,7 +13,7 @@ const defaultProgressHeight = 52
 // unless a long label leaves no room for it. A value over the limit fills the bar and no more; the
 // fill then has class over and a darker colour, and the percentage (over 100%) and <desc> say by how
 // much. A limit of 0 or less draws an empty bar. The SVG's title is o.Title, or label if that is
-// empty; the default size is 360x52.
+// empty; the default size is 280x52.
 func Progress(value, limit int64, label string, o Options) template.HTML {
 	w, h := size(o, defaultWidth, defaultProgressHeight, 100, 40)
 	hs := newHasher("progress")
@@ -27,17 +27,17 @@ func Progress(value, limit int64, label string, o Options) template.HTML {
 		title = label
 	}
 	if title == "" {
-		title = untitled
+		title = o.words().untitled
 	}
 	v, l := clampValue(value), clampValue(limit)
 	W, H := float64(w), float64(h)
 
 	var b strings.Builder
-	openSVG(&b, "chart chart-progress", id, w, h, title, progressDesc(value, limit, o.Unit))
-	b.WriteString(`<g font-size="14" fill="` + colorInk + `"><text x="0" y="16">` + esc(label) + "</text>")
+	openSVG(&b, "chart chart-progress", id, w, h, title, progressDesc(value, limit, o.Unit, o.words()))
+	b.WriteString(`<g font-size="` + itoa(fontSize) + `" fill="` + colorInk + `"><text x="0" y="16">` + esc(label) + "</text>")
 	if l > 0 {
 		pct := itoa(v*100/l) + "%" // rounded down: 2159 of 2160 is 99%, not yet full
-		if textWidth(label, 14)+textWidth(pct, 14)+8 <= W {
+		if textWidth(label, fontSize)+textWidth(pct, fontSize)+8 <= W {
 			b.WriteString(`<text x="` + num(W) + `" y="16" text-anchor="end">` + pct + "</text>")
 		}
 	}
@@ -62,14 +62,14 @@ func Progress(value, limit int64, label string, o Options) template.HTML {
 }
 
 // progressDesc says how much is used of the limit, in words.
-func progressDesc(value, limit int64, unit string) string {
+func progressDesc(value, limit int64, unit string, wd words) string {
 	if limit <= 0 {
-		return "已用 " + quantity(value, unit) + "。"
+		return strings.TrimSpace(wd.used + quantity(value, unit) + wd.stop)
 	}
-	s := "已用 " + quantity(value, unit) + "，上限 " + quantity(limit, unit) +
-		"，占 " + itoa(clampValue(value)*100/clampValue(limit)) + "%。"
+	s := wd.used + quantity(value, unit) + wd.limit + quantity(limit, unit) +
+		wd.share + itoa(clampValue(value)*100/clampValue(limit)) + "%" + wd.stop
 	if value > limit {
-		s += "超出 " + quantity(value-limit, unit) + "。"
+		s += wd.over + quantity(value-limit, unit) + wd.stop
 	}
-	return s
+	return strings.TrimSpace(s)
 }

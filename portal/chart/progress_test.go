@@ -16,14 +16,14 @@ func TestProgress(t *testing.T) {
 		wantPercent  string // "" for none
 		wantDesc     string
 	}{
-		{"in tier", 1870, 2160, "第一档", 310.8, false, "86%", "已用 1870 kWh，上限 2160 kWh，占 86%。"},
-		{"exactly full", 2160, 2160, "第一档", 359, false, "100%", "已用 2160 kWh，上限 2160 kWh，占 100%。"},
-		{"just short of full", 2159, 2160, "第一档", 358.8, false, "99%", "已用 2159 kWh，上限 2160 kWh，占 99%。"},
-		{"over the limit is capped", 2480, 2160, "第一档", 359, true, "114%", "已用 2480 kWh，上限 2160 kWh，占 114%。超出 320 kWh。"},
+		{"in tier", 1870, 2160, "第一档", 241.5, false, "86%", "已用 1870 kWh，上限 2160 kWh，占 86%。"},
+		{"exactly full", 2160, 2160, "第一档", 279, false, "100%", "已用 2160 kWh，上限 2160 kWh，占 100%。"},
+		{"just short of full", 2159, 2160, "第一档", 278.9, false, "99%", "已用 2159 kWh，上限 2160 kWh，占 99%。"},
+		{"over the limit is capped", 2480, 2160, "第一档", 279, true, "114%", "已用 2480 kWh，上限 2160 kWh，占 114%。超出 320 kWh。"},
 		{"nothing used", 0, 2160, "第一档", 0, false, "0%", "已用 0 kWh，上限 2160 kWh，占 0%。"},
 		{"a sliver stays visible", 1, 100000, "第一档", 1, false, "0%", "已用 1 kWh，上限 100000 kWh，占 0%。"},
 		{"no limit", 50, 0, "第一档", 0, false, "", "已用 50 kWh。"},
-		{"long label leaves no room for the percentage", 1870, 2160, "第一档年度阶梯电量已用一千八百七十度，上限二千一百六十度", 310.8, false, "", "已用 1870 kWh，上限 2160 kWh，占 86%。"},
+		{"long label leaves no room for the percentage", 1870, 2160, "第一档年度阶梯电量已用一千八百七十度，上限二千一百六十度", 241.5, false, "", "已用 1870 kWh，上限 2160 kWh，占 86%。"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,14 +12,15 @@ import (
 // categories the body is one "no data" row.
 func Table(series []Series, o Options) template.HTML {
 	cats := categories(series)
+	wd := o.words()
 	title := o.Title
 	if title == "" {
-		title = untitled
+		title = wd.untitled
 	}
 	var b strings.Builder
-	b.WriteString(`<table class="chart-table">` + "\n<caption>" + esc(title) + "</caption>\n<thead><tr><td></td>")
+	b.WriteString(`<table class="chart-table">` + "\n<caption>" + esc(title) + "</caption>\n<thead><tr><th scope=\"col\">" + wd.period + "</th>")
 	for i, s := range series {
-		head := seriesName(s, i)
+		head := seriesName(s, i, wd)
 		switch {
 		case s.Name == "" && len(series) == 1:
 			head = o.Unit // a lone unnamed series is just "the value"
@@ -30,7 +31,7 @@ func Table(series []Series, o Options) template.HTML {
 	}
 	b.WriteString("</tr></thead>\n<tbody>\n")
 	if len(cats) == 0 {
-		b.WriteString(`<tr><td colspan="` + itoa(int64(len(series)+1)) + `">` + noDataText + "</td></tr>\n")
+		b.WriteString(`<tr><td colspan="` + itoa(int64(len(series)+1)) + `">` + wd.noData + "</td></tr>\n")
 	}
 	for i, c := range cats {
 		b.WriteString(`<tr><th scope="row">` + esc(c) + "</th>")
