@@ -213,6 +213,27 @@ func (g *guarded) Close(ctx context.Context, outTradeNo string) error {
 	return err
 }
 
+// PrecreatePhone places an order for paying in the phone's browser through the breaker, as
+// Precreate does; a provider that cannot take such orders answers billing.ErrInvalid.
+func (g *guarded) PrecreatePhone(ctx context.Context, o ProviderOrder, c PhoneClient) (string, error) {
+	pp, ok := g.Provider.(PhonePayer)
+	if !ok {
+		return "", fmt.Errorf("payments: channel %s takes no payment in a phone's browser: %w", g.b.channel, billing.ErrInvalid)
+	}
+	wait, ok := g.b.allow()
+	if !ok {
+		return "", &ChannelDownError{Channel: g.b.channel, RetryAfter: wait, Err: errBreakerOpen}
+	}
+	ctx, cancel := context.WithTimeout(ctx, g.b.deadline)
+	defer cancel()
+	u, err := pp.PrecreatePhone(ctx, o, c)
+	g.b.record(err)
+	if providerFailed(err) {
+		return "", &ChannelDownError{Channel: g.b.channel, RetryAfter: g.retryAfter(), Err: err}
+	}
+	return u, err
+}
+
 // VerifyCallback is the provider's own: callbacks are taken whatever the breaker says.
 func (g *guarded) VerifyCallback(ctx context.Context, header http.Header, body []byte) (Notification, error) {
 	return g.Provider.VerifyCallback(ctx, header, body)

@@ -30,6 +30,21 @@ type Provider interface {
 	Nack(reason string) Reply
 }
 
+// PhonePayer is a channel that takes payment on the phone that shows the page, in the phone's
+// browser, where a QR code on the same screen cannot be scanned: WeChat Pay H5
+// (/v3/pay/transactions/h5) and Alipay WAP (alipay.trade.wap.pay). The customer is sent to the URL
+// it returns, pays in the provider's app or cashier, and comes back to the client's ReturnURL; the
+// money arrives by the same callbacks as a QR payment's.
+type PhonePayer interface {
+	PrecreatePhone(ctx context.Context, o ProviderOrder, c PhoneClient) (payURL string, err error)
+}
+
+// PhoneClient is the phone that pays in its browser.
+type PhoneClient struct {
+	IP        string // the phone's address, which WeChat Pay H5 wants (scene_info.payer_client_ip)
+	ReturnURL string // where the provider sends the browser back: the order's page
+}
+
 // ProviderOrder is what a provider needs to know of an order.
 type ProviderOrder struct {
 	OutTradeNo  string

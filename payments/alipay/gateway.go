@@ -136,29 +136,10 @@ func (p *Provider) Close(ctx context.Context, outTradeNo string) error {
 // call makes one signed gateway request and decodes the verified *_response into out, whose
 // type embeds (or is) responseStatus. A code other than 10000 is an *APIError.
 func (p *Provider) call(ctx context.Context, method, notifyURL string, biz map[string]string, out interface{ status() responseStatus }) error {
-	bizJSON, err := json.Marshal(biz)
+	form, err := p.signedForm(method, biz, url.Values{"notify_url": {notifyURL}})
 	if err != nil {
 		return err
 	}
-	form := url.Values{
-		"app_id":      {p.appID},
-		"method":      {method},
-		"format":      {"JSON"},
-		"charset":     {"utf-8"},
-		"sign_type":   {"RSA2"},
-		"timestamp":   {p.now().In(chinaZone).Format(timeLayout)},
-		"version":     {"1.0"},
-		"biz_content": {string(bizJSON)},
-	}
-	if notifyURL != "" {
-		form.Set("notify_url", notifyURL)
-	}
-	sign, err := signRSA2(p.key, []byte(signContent(form, "sign")))
-	if err != nil {
-		return fmt.Errorf("sign request: %w", err)
-	}
-	form.Set("sign", sign)
-
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.gateway, strings.NewReader(form.Encode()))
 	if err != nil {
 		return err
@@ -190,6 +171,36 @@ func (p *Provider) call(ctx context.Context, method, notifyURL string, biz map[s
 }
 
 func (s responseStatus) status() responseStatus { return s }
+
+// signedForm is a request's parameters: the common ones, biz_content, extra's non-empty values
+// (notify_url, return_url), and the RSA2 signature over all of them.
+func (p *Provider) signedForm(method string, biz map[string]string, extra url.Values) (url.Values, error) {
+	bizJSON, err := json.Marshal(biz)
+	if err != nil {
+		return nil, err
+	}
+	form := url.Values{
+		"app_id":      {p.appID},
+		"method":      {method},
+		"format":      {"JSON"},
+		"charset":     {"utf-8"},
+		"sign_type":   {"RSA2"},
+		"timestamp":   {p.now().In(chinaZone).Format(timeLayout)},
+		"version":     {"1.0"},
+		"biz_content": {string(bizJSON)},
+	}
+	for k, vs := range extra {
+		if len(vs) > 0 && vs[0] != "" {
+			form.Set(k, vs[0])
+		}
+	}
+	sign, err := signRSA2(p.key, []byte(signContent(form, "sign")))
+	if err != nil {
+		return nil, fmt.Errorf("sign request: %w", err)
+	}
+	form.Set("sign", sign)
+	return form, nil
+}
 
 // verifiedResponse returns the raw JSON of the method's *_response, whose exact bytes Alipay
 // signs. An answer without a signature is trusted only as far as its being an error: a success

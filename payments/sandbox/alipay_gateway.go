@@ -39,6 +39,10 @@ func (a *Alipay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.downloadBill(w, r)
 		return
 	}
+	if isCashier(r) {
+		a.cashier(w, r)
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, "bad form", http.StatusBadRequest)
@@ -62,6 +66,8 @@ func (a *Alipay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch method {
 	case "alipay.trade.precreate":
 		a.answer(w, name, a.precreate(biz, form.Get("notify_url")))
+	case "alipay.trade.wap.pay": // a page the phone's browser opens, not an app's call
+		a.wapPay(w, r, biz, form)
 	case "alipay.trade.query":
 		a.answer(w, name, a.query(biz["out_trade_no"]))
 	case "alipay.trade.close":

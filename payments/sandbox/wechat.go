@@ -114,6 +114,9 @@ func NewWeChat(keys WeChatKeys, opts ...WeChatOption) *WeChat {
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("POST /v3/pay/transactions/native", s.createNative)
+	s.mux.HandleFunc("POST /v3/pay/transactions/h5", s.createH5)
+	s.mux.HandleFunc("GET /cashier", s.cashier)
+	s.mux.HandleFunc("POST /cashier", s.cashier)
 	s.mux.HandleFunc("GET /v3/pay/transactions/out-trade-no/{no}", s.queryOrder)
 	s.mux.HandleFunc("POST /v3/pay/transactions/out-trade-no/{no}/close", s.closeOrder)
 	s.mux.HandleFunc("POST /v3/refund/domestic/refunds", s.createRefund)
@@ -160,6 +163,11 @@ func (s *WeChat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if target == "" {
 		target = r.URL.RequestURI()
 	}
+	if r.URL.Path == "/cashier" { // the customer's browser at the H5 cashier, not the merchant's API
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		s.mux.ServeHTTP(w, r)
+		return
+	}
 	if err := s.checkRequestSignature(r.Method, target, r.Header.Get("Authorization"), body); err != nil {
 		s.fail(w, http.StatusUnauthorized, "SIGN_ERROR", err.Error())
 		return
@@ -185,6 +193,8 @@ type weChatOrder struct {
 	NotifyURL   string
 	TimeExpire  string
 	CodeURL     string
+	TradeType   string // NATIVE, or MWEB for an H5 order
+	PrepayID    string // an H5 order's, which its cashier page is found by
 	State       string // NOTPAY, SUCCESS, REFUND, CLOSED
 	Refunded    int64  // fen refunded so far
 	TxnID       string
@@ -223,7 +233,7 @@ func (s *WeChat) createNative(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, http.StatusBadRequest, "ORDERPAID", "该订单已支付")
 		case o.State == "CLOSED":
 			s.fail(w, http.StatusBadRequest, "ORDER_CLOSED", "订单已关闭")
-		case o.Total != req.Amount.Total || o.Description != req.Description || o.NotifyURL != req.NotifyURL:
+		case o.TradeType != "NATIVE" || o.Total != req.Amount.Total || o.Description != req.Description || o.NotifyURL != req.NotifyURL:
 			s.fail(w, http.StatusBadRequest, "INVALID_REQUEST", "201 商户订单号重复")
 		default: // the same order again: WeChat answers with the same code_url
 			s.reply(w, http.StatusOK, map[string]string{"code_url": o.CodeURL})
@@ -237,7 +247,7 @@ func (s *WeChat) createNative(w http.ResponseWriter, r *http.Request) {
 	}
 	o := &weChatOrder{
 		OutTradeNo: req.OutTradeNo, Description: req.Description, Total: req.Amount.Total,
-		NotifyURL: req.NotifyURL, TimeExpire: req.TimeExpire, State: "NOTPAY",
+		NotifyURL: req.NotifyURL, TimeExpire: req.TimeExpire, State: "NOTPAY", TradeType: "NATIVE",
 		CodeURL: "weixin://wxpay/bizpayurl?pr=" + pr,
 	}
 	s.orders[o.OutTradeNo] = o
@@ -348,7 +358,7 @@ func (s *WeChat) transaction(o *weChatOrder, total int64) weChatTransaction {
 	}
 	t.Amount.Total, t.Amount.Currency, t.Amount.PayerCurrency = total, "CNY", "CNY"
 	if o.State == "SUCCESS" || o.State == "REFUND" {
-		t.TransactionID, t.TradeType, t.BankType = o.TxnID, "NATIVE", "OTHERS"
+		t.TransactionID, t.TradeType, t.BankType = o.TxnID, o.TradeType, "OTHERS"
 		t.SuccessTime = o.SuccessTime.In(weChatZone).Format(time.RFC3339)
 		t.Payer = &struct {
 			OpenID string `json:"openid"`
