@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,9 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"gridpay/internal/app"
 	"gridpay/internal/demo"
-	"gridpay/internal/redistest"
 )
 
 // axeScript finds axe-core's axe.min.js: GRIDPAY_AXE, else node_modules/axe-core at the module's
@@ -125,28 +122,8 @@ const pageCheck = `(async (care) => {
 func TestEveryPageOnASmallPhone(t *testing.T) {
 	exe := chromium(t)
 	axe := axeScript(t)
-	e := withDBs(t, env{"GRIDPAY_REDIS_URL": redistest.URL(t, redistest.DBApp)})
-	if err := app.Run(context.Background(), []string{"seed", "--customers", "50", "--months", "24"}, e.get, ioDiscard{}, ioDiscard{}); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	base, _ := startServer(t, "all", e)
-
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(390, 844), chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("lang", "zh-CN"), chromedp.Flag("accept-lang", "zh-CN,zh"))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
-	defer cancelTimeout()
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
+	base := seededSite(t)
+	ctx, do := phoneBrowser(t, exe, 4*time.Minute)
 	modes := []struct {
 		name          string
 		width, height int64
@@ -183,10 +160,7 @@ func TestEveryPageOnASmallPhone(t *testing.T) {
 
 	checkAll([]string{"/", "/login", "/payfor", "/payfor?account=" + demo.DemoResidentialNo})
 
-	do("sign-in form", chromedp.Navigate(base+"/login"), chromedp.WaitVisible("#phone"))
-	do("ask for a code", chromedp.SendKeys("#phone", demo.DemoResidentialPhone), chromedp.Click("button[type=submit]"), chromedp.WaitVisible("#code"))
-	do("enter the code", chromedp.SendKeys("#code", devInboxCode(t, base, demo.DemoResidentialPhone)), chromedp.Click("button[type=submit]"),
-		chromedp.WaitVisible("section.account"))
+	signInByPhone(t, base, do)
 	// What the signed-in pages link to, made as the page would: a bill, a dispute about it, an order.
 	made, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(async (no) => {
   const bills = await (await fetch('/api/v1/accounts/' + no + '/bills?per_page=1')).json();

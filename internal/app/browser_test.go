@@ -52,6 +52,50 @@ func screenshots(t *testing.T) string {
 	return dir
 }
 
+// seededSite seeds a county of 50 customers with 24 months of history and starts `gridpay all` on
+// it, as the customer's browser tests see it; it returns the site's address.
+func seededSite(t *testing.T) string {
+	t.Helper()
+	e := withDBs(t, env{"GRIDPAY_REDIS_URL": redistest.URL(t, redistest.DBApp)})
+	if err := app.Run(context.Background(), []string{"seed", "--customers", "50", "--months", "24"}, e.get, ioDiscard{}, ioDiscard{}); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	base, _ := startServer(t, "all", e)
+	return base
+}
+
+// phoneBrowser starts Chromium (exe) as a Chinese customer's phone: a 390x844 window whose
+// language is Chinese, so the portal follows it until one is chosen. It returns the browser's
+// context, ended after timeout or with the test, and do, which runs steps or fails the test.
+func phoneBrowser(t *testing.T, exe string, timeout time.Duration) (context.Context, func(what string, steps ...chromedp.Action[chromedp.Void])) {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(390, 844), chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("lang", "zh-CN"), chromedp.Flag("accept-lang", "zh-CN,zh"))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
+	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	return ctx, do
+}
+
+// signInByPhone signs the demo residential customer in through the sign-in form, with the code the
+// dev inbox got, and waits for their home page.
+func signInByPhone(t *testing.T, base string, do func(what string, steps ...chromedp.Action[chromedp.Void])) {
+	t.Helper()
+	do("sign-in form", chromedp.Navigate(base+"/login"), chromedp.WaitVisible("#phone"))
+	do("ask for a code", chromedp.SendKeys("#phone", "13800138000"), chromedp.Click("button[type=submit]"), chromedp.WaitVisible("#code"))
+	do("enter the code", chromedp.SendKeys("#code", devInboxCode(t, base, "13800138000")), chromedp.Click("button[type=submit]"),
+		chromedp.WaitVisible("section.account"))
+}
+
 // TestBrowserJourney walks the portal in Chromium on a phone-sized screen as a customer would:
 // sign in with the demo phone and the code from the dev inbox, look at home, a bill and usage,
 // file a dispute with a photo of the meter, switch to English and to large text, saving a screenshot
@@ -59,23 +103,8 @@ func screenshots(t *testing.T) string {
 func TestBrowserJourney(t *testing.T) {
 	exe := chromium(t)
 	shots := screenshots(t)
-	e := withDBs(t, env{"GRIDPAY_REDIS_URL": redistest.URL(t, redistest.DBApp)})
-	if err := app.Run(context.Background(), []string{"seed", "--customers", "50", "--months", "24"}, e.get, ioDiscard{}, ioDiscard{}); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	base, _ := startServer(t, "all", e)
-
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(390, 844), chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true),
-		// A Chinese customer's phone: the portal follows the browser's language until one is chosen.
-		chromedp.Flag("lang", "zh-CN"), chromedp.Flag("accept-lang", "zh-CN,zh"))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	defer cancelTimeout()
+	base := seededSite(t)
+	ctx, do := phoneBrowser(t, exe, 90*time.Second)
 
 	shoot := func(name string) {
 		t.Helper()
@@ -95,13 +124,6 @@ func TestBrowserJourney(t *testing.T) {
 		}
 		return s
 	}
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-
 	do("viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 	do("sign-in form", chromedp.Navigate(base+"/login"), chromedp.WaitVisible("#phone"))
 	shoot("01-login")

@@ -2,7 +2,6 @@ package app
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -85,19 +84,7 @@ func BenchmarkServeMemory(b *testing.B) {
 	defer rdb.Close()
 	c := benchClient()
 	signInForBench(b, c, base, rdb)
-	resp, err := c.Get(base + "/api/v1/accounts/3100000001/bills?per_page=1")
-	if err != nil {
-		b.Fatal(err)
-	}
-	var bills struct {
-		Bills []struct{ ID int64 } `json:"bills"`
-	}
-	json.NewDecoder(resp.Body).Decode(&bills)
-	resp.Body.Close()
-	if len(bills.Bills) == 0 {
-		b.Fatal("no bill to show")
-	}
-	url := fmt.Sprintf("%s/accounts/3100000001/bills/%d", base, bills.Bills[0].ID)
+	url := fmt.Sprintf("%s/accounts/3100000001/bills/%d", base, newestBill(b, c, base))
 	idle := procStatus(b, serve.Process.Pid, "VmRSS")
 
 	b.ResetTimer()

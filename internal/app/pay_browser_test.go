@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,9 +8,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"gridpay/internal/app"
-	"gridpay/internal/redistest"
 )
 
 // TestPayPageFollowsThePayment opens the pay page in Chromium on a phone-sized screen, puts the
@@ -20,28 +16,8 @@ import (
 // page is paused and paid for again on another order: paused, it says nothing until resumed.
 func TestPayPageFollowsThePayment(t *testing.T) {
 	exe := chromium(t)
-	e := withDBs(t, env{"GRIDPAY_REDIS_URL": redistest.URL(t, redistest.DBApp)})
-	if err := app.Run(context.Background(), []string{"seed", "--customers", "50", "--months", "24"}, e.get, ioDiscard{}, ioDiscard{}); err != nil {
-		t.Fatalf("seed: %v", err)
-	}
-	base, _ := startServer(t, "all", e)
-
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(390, 844), chromedp.Flag("disable-quic", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("lang", "zh-CN"), chromedp.Flag("accept-lang", "zh-CN,zh"))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	defer cancelTimeout()
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
+	base := seededSite(t)
+	ctx, do := phoneBrowser(t, exe, 90*time.Second)
 	eval := func(js string) string {
 		t.Helper()
 		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
@@ -70,10 +46,7 @@ func TestPayPageFollowsThePayment(t *testing.T) {
 	}
 
 	do("viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
-	do("sign-in form", chromedp.Navigate(base+"/login"), chromedp.WaitVisible("#phone"))
-	do("ask for a code", chromedp.SendKeys("#phone", "13800138000"), chromedp.Click("button[type=submit]"), chromedp.WaitVisible("#code"))
-	do("enter the code", chromedp.SendKeys("#code", devInboxCode(t, base, "13800138000")), chromedp.Click("button[type=submit]"),
-		chromedp.WaitVisible("section.account"))
+	signInByPhone(t, base, do)
 
 	order("1.23")
 	if alt := eval(`document.querySelector("img.qr").alt`); alt != "付款二维码：用微信支付扫一扫，支付¥1.23" {

@@ -82,22 +82,11 @@ func BenchmarkPortal(b *testing.B) {
 
 	c := benchClient()
 	signInForBench(b, c, site.URL, rdb)
-	resp, err := c.Get(site.URL + "/api/v1/accounts/3100000001/bills?per_page=1")
-	if err != nil {
-		b.Fatal(err)
-	}
-	var bills struct {
-		Bills []struct{ ID int64 } `json:"bills"`
-	}
-	json.NewDecoder(resp.Body).Decode(&bills)
-	resp.Body.Close()
-	if len(bills.Bills) == 0 {
-		b.Fatal("no bill to show")
-	}
+	billID := newestBill(b, c, site.URL)
 
 	bare := gin.New()
 	bare.GET("/bare", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
-	if err := mountBareBill(ctx, bare, cfg, log, svc, "3100000001", bills.Bills[0].ID); err != nil {
+	if err := mountBareBill(ctx, bare, cfg, log, svc, "3100000001", billID); err != nil {
 		b.Fatal(err)
 	}
 	bareSrv := httptest.NewServer(bare)
@@ -106,7 +95,7 @@ func BenchmarkPortal(b *testing.B) {
 	for _, target := range []struct{ name, url string }{
 		{"bare_gin", bareSrv.URL + "/bare"},
 		{"bare_render", bareSrv.URL + "/bill"},
-		{"bill_page", fmt.Sprintf("%s/accounts/3100000001/bills/%d", site.URL, bills.Bills[0].ID)},
+		{"bill_page", fmt.Sprintf("%s/accounts/3100000001/bills/%d", site.URL, billID)},
 		{"summary_api", site.URL + "/api/v1/accounts/3100000001/summary"},
 	} {
 		b.Run(target.name, func(b *testing.B) {
@@ -230,6 +219,23 @@ func readCounters(b *testing.B, c *http.Client, base string) counters {
 		n.statements += int64(f)
 	}
 	return n
+}
+
+// newestBill returns the id of account 3100000001's newest bill, as the signed-in client c sees it.
+func newestBill(b *testing.B, c *http.Client, base string) int64 {
+	resp, err := c.Get(base + "/api/v1/accounts/3100000001/bills?per_page=1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var bills struct {
+		Bills []struct{ ID int64 } `json:"bills"`
+	}
+	json.NewDecoder(resp.Body).Decode(&bills)
+	if len(bills.Bills) == 0 {
+		b.Fatal("no bill to show")
+	}
+	return bills.Bills[0].ID
 }
 
 func benchClient() *http.Client {

@@ -228,14 +228,7 @@ func (s *WeChat) createNative(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if o, ok := s.orders[req.OutTradeNo]; ok {
-		switch {
-		case o.State == "SUCCESS" || o.State == "REFUND":
-			s.fail(w, http.StatusBadRequest, "ORDERPAID", "该订单已支付")
-		case o.State == "CLOSED":
-			s.fail(w, http.StatusBadRequest, "ORDER_CLOSED", "订单已关闭")
-		case o.TradeType != "NATIVE" || o.Total != req.Amount.Total || o.Description != req.Description || o.NotifyURL != req.NotifyURL:
-			s.fail(w, http.StatusBadRequest, "INVALID_REQUEST", "201 商户订单号重复")
-		default: // the same order again: WeChat answers with the same code_url
+		if s.sameOrderAgain(w, o, "NATIVE", req) { // WeChat answers with the same code_url
 			s.reply(w, http.StatusOK, map[string]string{"code_url": o.CodeURL})
 		}
 		return
@@ -252,6 +245,23 @@ func (s *WeChat) createNative(w http.ResponseWriter, r *http.Request) {
 	}
 	s.orders[o.OutTradeNo] = o
 	s.reply(w, http.StatusOK, map[string]string{"code_url": o.CodeURL})
+}
+
+// sameOrderAgain answers an order number placed again: WeChat refuses it when the order is paid or
+// closed, or is not the same order (another trade type, amount, description or notify_url). It
+// reports whether the order may be answered as it was the first time.
+func (s *WeChat) sameOrderAgain(w http.ResponseWriter, o *weChatOrder, tradeType string, req weChatNativeRequest) bool {
+	switch {
+	case o.State == "SUCCESS" || o.State == "REFUND":
+		s.fail(w, http.StatusBadRequest, "ORDERPAID", "该订单已支付")
+	case o.State == "CLOSED":
+		s.fail(w, http.StatusBadRequest, "ORDER_CLOSED", "订单已关闭")
+	case o.TradeType != tradeType || o.Total != req.Amount.Total || o.Description != req.Description || o.NotifyURL != req.NotifyURL:
+		s.fail(w, http.StatusBadRequest, "INVALID_REQUEST", "201 商户订单号重复")
+	default:
+		return true
+	}
+	return false
 }
 
 // checkNative applies the rules WeChat documents for a Native order, returning what is wrong.

@@ -46,14 +46,7 @@ func (s *WeChat) createH5(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if o, ok := s.orders[req.OutTradeNo]; ok {
-		switch {
-		case o.State == "SUCCESS" || o.State == "REFUND":
-			s.fail(w, http.StatusBadRequest, "ORDERPAID", "该订单已支付")
-		case o.State == "CLOSED":
-			s.fail(w, http.StatusBadRequest, "ORDER_CLOSED", "订单已关闭")
-		case o.TradeType != "MWEB" || o.Total != req.Amount.Total || o.Description != req.Description || o.NotifyURL != req.NotifyURL:
-			s.fail(w, http.StatusBadRequest, "INVALID_REQUEST", "201 商户订单号重复")
-		default:
+		if s.sameOrderAgain(w, o, "MWEB", req.weChatNativeRequest) {
 			s.reply(w, http.StatusOK, map[string]string{"h5_url": s.cashierURL(r, o)})
 		}
 		return
