@@ -234,6 +234,27 @@ func (g *guarded) PrecreatePhone(ctx context.Context, o ProviderOrder, c PhoneCl
 	return u, err
 }
 
+// PrecreateJSAPI places an order for paying inside the provider's app through the breaker, as
+// Precreate does; a provider that cannot answers billing.ErrInvalid.
+func (g *guarded) PrecreateJSAPI(ctx context.Context, o ProviderOrder, openID string) (JSAPIRequest, error) {
+	jp, ok := g.Provider.(JSAPIPayer)
+	if !ok {
+		return JSAPIRequest{}, fmt.Errorf("payments: channel %s takes no payment inside its app: %w", g.b.channel, billing.ErrInvalid)
+	}
+	wait, ok := g.b.allow()
+	if !ok {
+		return JSAPIRequest{}, &ChannelDownError{Channel: g.b.channel, RetryAfter: wait, Err: errBreakerOpen}
+	}
+	ctx, cancel := context.WithTimeout(ctx, g.b.deadline)
+	defer cancel()
+	req, err := jp.PrecreateJSAPI(ctx, o, openID)
+	g.b.record(err)
+	if providerFailed(err) {
+		return JSAPIRequest{}, &ChannelDownError{Channel: g.b.channel, RetryAfter: g.retryAfter(), Err: err}
+	}
+	return req, err
+}
+
 // VerifyCallback is the provider's own: callbacks are taken whatever the breaker says.
 func (g *guarded) VerifyCallback(ctx context.Context, header http.Header, body []byte) (Notification, error) {
 	return g.Provider.VerifyCallback(ctx, header, body)

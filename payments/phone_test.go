@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"gridpay/internal/billing"
 	"gridpay/internal/store"
 	"gridpay/payments"
+	"gridpay/payments/sandbox"
 )
 
 // TestWeChatH5 pays an order in a phone's browser through WeChat Pay H5 on the simulator: the
@@ -141,5 +143,48 @@ func TestAlipayWAP(t *testing.T) {
 		loc.Query().Get("out_trade_no") != o.OutTradeNo || loc.Query().Get("sign") == "" {
 		t.Fatalf("paying at the cashier = %d to %q, want 303 back to the order's page with the signed return", resp.StatusCode, resp.Header.Get("Location"))
 	}
+	waitFor(t, "the order paid", func() bool { return r.status(t, o.ID) == payments.Paid })
+}
+
+// TestWeChatJSAPI pays an order inside WeChat: the provider places it for the customer's OpenID
+// and signs the request for the payment sheet; the simulator's sheet checks the signature and
+// pays; the callback makes the order PAID. A request whose amount or signature was changed on the
+// way is refused by the sheet.
+func TestWeChatJSAPI(t *testing.T) {
+	r := newCallbackRig(t)
+	ctx := context.Background()
+	o, _, err := r.orders.CreateOrder(ctx, store.NewOrder{OutTradeNo: payments.NewOutTradeNo(payments.WeChat, time.Now()),
+		AccountNo: "3100000001", Channel: payments.WeChat, Amount: 21824, ExpiresAt: time.Now().Add(30 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	po := payments.ProviderOrder{OutTradeNo: o.OutTradeNo, Amount: o.Amount, Description: "云溪县供电公司电费-户号3100000001",
+		ExpiresAt: o.ExpiresAt, NotifyURL: r.url + "/callbacks/wechat"}
+	for _, openID := range []string{"", strings.Repeat("o", 65)} {
+		if _, err := r.p.PrecreateJSAPI(ctx, po, openID); !errors.Is(err, billing.ErrInvalid) {
+			t.Errorf("OpenID %q: %v, want invalid", openID, err)
+		}
+	}
+	guarded, ok := payments.Guard(r.p, payments.NewBreaker(payments.WeChat, 3, time.Minute, time.Now)).(payments.JSAPIPayer)
+	if !ok {
+		t.Fatal("a guarded WeChat provider takes no JSAPI orders")
+	}
+	req, err := guarded.PrecreateJSAPI(ctx, po, "oGridpayTestOpenID0000000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(req.Package, "prepay_id=wx") || req.SignType != "RSA" || req.PaySign == "" {
+		t.Fatalf("payment sheet request %+v", req)
+	}
+	sheet := sandbox.WeChatJSAPIRequest(req)
+	forged := sheet
+	forged.TimeStamp = strconv.FormatInt(time.Now().Unix()+1, 10)
+	if err := r.sim.PayInApp(forged); !errors.Is(err, billing.ErrUnauthorized) {
+		t.Fatalf("a request changed on its way: %v, want refused", err)
+	}
+	if err := r.sim.PayInApp(sheet); err != nil {
+		t.Fatal(err)
+	}
+	r.waitDeliveries(t, o.OutTradeNo, 1)
 	waitFor(t, "the order paid", func() bool { return r.status(t, o.ID) == payments.Paid })
 }

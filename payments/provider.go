@@ -45,6 +45,24 @@ type PhoneClient struct {
 	ReturnURL string // where the provider sends the browser back: the order's page
 }
 
+// JSAPIPayer is a channel that takes payment inside its own app's browser (WeChat Pay JSAPI): the
+// order is placed for the customer's OpenID at the app, and the page hands the signed request it
+// returns to the app's payment sheet (WeixinJSBridge getBrandWCPayRequest).
+type JSAPIPayer interface {
+	PrecreateJSAPI(ctx context.Context, o ProviderOrder, openID string) (JSAPIRequest, error)
+}
+
+// JSAPIRequest is what the page hands to WeixinJSBridge.invoke("getBrandWCPayRequest", ...), in the
+// names and form WeChat wants.
+type JSAPIRequest struct {
+	AppID     string `json:"appId"`
+	TimeStamp string `json:"timeStamp"`
+	NonceStr  string `json:"nonceStr"`
+	Package   string `json:"package"` // prepay_id=...
+	SignType  string `json:"signType"`
+	PaySign   string `json:"paySign"`
+}
+
 // ProviderOrder is what a provider needs to know of an order.
 type ProviderOrder struct {
 	OutTradeNo  string

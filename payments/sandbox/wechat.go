@@ -115,6 +115,8 @@ func NewWeChat(keys WeChatKeys, opts ...WeChatOption) *WeChat {
 	s.mux = http.NewServeMux()
 	s.mux.HandleFunc("POST /v3/pay/transactions/native", s.createNative)
 	s.mux.HandleFunc("POST /v3/pay/transactions/h5", s.createH5)
+	s.mux.HandleFunc("POST /v3/pay/transactions/jsapi", s.createJSAPI)
+	s.mux.HandleFunc("POST /jsapi-pay", s.payInApp)
 	s.mux.HandleFunc("GET /cashier", s.cashier)
 	s.mux.HandleFunc("POST /cashier", s.cashier)
 	s.mux.HandleFunc("GET /v3/pay/transactions/out-trade-no/{no}", s.queryOrder)
@@ -163,7 +165,7 @@ func (s *WeChat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if target == "" {
 		target = r.URL.RequestURI()
 	}
-	if r.URL.Path == "/cashier" { // the customer's browser at the H5 cashier, not the merchant's API
+	if r.URL.Path == "/cashier" || r.URL.Path == "/jsapi-pay" { // the customer's browser or app, not the merchant's API
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		s.mux.ServeHTTP(w, r)
 		return
@@ -194,7 +196,8 @@ type weChatOrder struct {
 	TimeExpire  string
 	CodeURL     string
 	TradeType   string // NATIVE, or MWEB for an H5 order
-	PrepayID    string // an H5 order's, which its cashier page is found by
+	PrepayID    string // an H5 or JSAPI order's, which its cashier or payment sheet finds it by
+	OpenID      string // a JSAPI order's payer
 	State       string // NOTPAY, SUCCESS, REFUND, CLOSED
 	Refunded    int64  // fen refunded so far
 	TxnID       string
@@ -373,6 +376,9 @@ func (s *WeChat) transaction(o *weChatOrder, total int64) weChatTransaction {
 		t.Payer = &struct {
 			OpenID string `json:"openid"`
 		}{OpenID: "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}
+		if o.OpenID != "" {
+			t.Payer.OpenID = o.OpenID
+		}
 		t.Amount.PayerTotal = total
 	}
 	return t
