@@ -77,7 +77,9 @@ type WeChatJSAPIRequest struct {
 // "appId\ntimeStamp\nnonceStr\npackage\n") and pays the order, as Pay does. A request that does
 // not check is billing.ErrUnauthorized.
 func (s *WeChat) PayInApp(req WeChatJSAPIRequest) error {
-	bad := func(why string) error { return fmt.Errorf("sandbox: wechat: payment sheet: %s: %w", why, billing.ErrUnauthorized) }
+	bad := func(why string) error {
+		return fmt.Errorf("sandbox: wechat: payment sheet: %s: %w", why, billing.ErrUnauthorized)
+	}
 	if req.AppID != s.keys.AppID || req.SignType != "RSA" || req.NonceStr == "" {
 		return bad("appId, signType or nonceStr")
 	}
