@@ -45,6 +45,7 @@ const tokenMargin = 5 * time.Minute
 type Config struct {
 	AppID, Secret string
 	BaseURL       string                 // http(s)://host[:port][/path]; empty = DefaultBaseURL
+	AuthorizeURL  string                 // where web authorization starts; empty = DefaultAuthorizeURL
 	Templates     map[notify.Kind]string // template id per kind; a kind without one is not sent
 	Timeout       time.Duration          // per request, the answer read included; empty = 10s
 	// Now is the clock the token's expiry is read by; nil = time.Now.
@@ -55,6 +56,7 @@ type Config struct {
 type OA struct {
 	appID, secret string
 	base          string
+	authorize     string // web authorization's host (AuthorizeURL)
 	templates     map[notify.Kind]string
 	client        *http.Client
 	now           func() time.Time
@@ -80,6 +82,12 @@ func New(cfg Config) (*OA, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.User != nil {
 		return nil, fmt.Errorf("wechat official account: base URL %q: want http(s)://host[:port][/path]", cfg.BaseURL)
 	}
+	if cfg.AuthorizeURL == "" {
+		cfg.AuthorizeURL = DefaultAuthorizeURL
+	}
+	if u, err := url.Parse(cfg.AuthorizeURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.User != nil {
+		return nil, fmt.Errorf("wechat official account: authorize URL %q: want http(s)://host[:port][/path]", cfg.AuthorizeURL)
+	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 10 * time.Second
 	}
@@ -95,7 +103,8 @@ func New(cfg Config) (*OA, error) {
 	// The API never redirects: a redirect is answered as the failure its status is, rather than
 	// followed to wherever it points.
 	client := &http.Client{Timeout: cfg.Timeout, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &OA{appID: cfg.AppID, secret: cfg.Secret, base: strings.TrimSuffix(cfg.BaseURL, "/"), templates: templates,
+	return &OA{appID: cfg.AppID, secret: cfg.Secret, base: strings.TrimSuffix(cfg.BaseURL, "/"),
+		authorize: strings.TrimSuffix(cfg.AuthorizeURL, "/"), templates: templates,
 		client: client, now: cfg.Now, fetching: make(chan struct{}, 1)}, nil
 }
 

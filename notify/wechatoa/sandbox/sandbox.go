@@ -67,6 +67,14 @@ type OA struct {
 	forced       int // of which asked for force_refresh
 	closed       chan struct{}
 	closeOnce    sync.Once
+	customer     string               // the OpenID web authorization gives codes for (SignedInAs)
+	codes        map[string]oauthCode // authorization codes not yet used
+}
+
+// oauthCode is an authorization code web authorization gave, good once for five minutes.
+type oauthCode struct {
+	openID string
+	issued time.Time
 }
 
 // New returns the API of the account appID with its secret. now is its clock, for token expiry;
@@ -76,7 +84,7 @@ func New(appID, secret string, now func() time.Time) *OA {
 		now = time.Now
 	}
 	return &OA{appID: appID, secret: secret, now: now, templates: map[string][]string{}, followers: map[string]bool{},
-		msgID: firstMsgID, closed: make(chan struct{})}
+		msgID: firstMsgID, closed: make(chan struct{}), customer: DefaultCustomer, codes: map[string]oauthCode{}}
 }
 
 // Templates registers the account's templates, by id, with their field names.
@@ -164,6 +172,10 @@ func (s *OA) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.stableToken(w, r)
 	case "/cgi-bin/message/template/send":
 		s.templateSend(w, r)
+	case "/connect/oauth2/authorize":
+		s.authorize(w, r)
+	case "/sns/oauth2/access_token":
+		s.oauthToken(w, r)
 	default:
 		http.NotFound(w, r)
 	}
