@@ -41,7 +41,7 @@ type billPage struct {
 	Items       []billItem
 	ItemsTotal  billing.Money // the line items' total, before any principal adjustment
 	Adjustments []billAdjustment
-	Readings    []store.MeterReading
+	Readings    []readingRow
 	Tariff      string
 	Explanation string
 }
@@ -64,9 +64,17 @@ func adjustmentsOf(l i18n.Lang, list []store.AdjustmentRecord) []billAdjustment 
 	return out
 }
 
+// billItem is a line item as the bill page shows it, its words made before the page loops over it.
 type billItem struct {
 	billing.LineItem
-	Label string
+	Label      string
+	AmountText string // ¥12.34
+}
+
+// readingRow is a meter's reading as the bill page shows it.
+type readingRow struct {
+	store.MeterReading
+	PreviousText, CurrentText string // 1234.56
 }
 
 func (h *Handler) billRow(l i18n.Lang, b store.Bill) billRow {
@@ -117,11 +125,15 @@ func (h *Handler) showBill(c *gin.Context) error {
 
 // billPageOf builds the bill page of account no's bill d on p.
 func (h *Handler) billPageOf(p page, no string, d store.BillDetail) billPage {
-	bp := billPage{page: p, AccountNo: no, Readings: d.Readings, Tariff: d.Tariff.Name}
+	bp := billPage{page: p, AccountNo: no, Tariff: d.Tariff.Name, Readings: make([]readingRow, len(d.Readings)),
+		Items: make([]billItem, len(d.Items))}
 	bp.Bill = h.billRow(p.Lang, d.Bill)
 	bp.Explanation = explainBill(p.Lang, d)
-	for _, it := range d.Items {
-		bp.Items = append(bp.Items, billItem{LineItem: it, Label: itemLabel(p.Lang, it.Code)})
+	for i, r := range d.Readings {
+		bp.Readings[i] = readingRow{MeterReading: r, PreviousText: readingText(r.Previous), CurrentText: readingText(r.Current)}
+	}
+	for i, it := range d.Items {
+		bp.Items[i] = billItem{LineItem: it, Label: itemLabel(p.Lang, it.Code), AmountText: i18n.Money(int64(it.Amount))}
 		bp.ItemsTotal += it.Amount
 	}
 	bp.Adjustments = adjustmentsOf(p.Lang, d.Adjustments)
@@ -132,6 +144,3 @@ func (h *Handler) billPageOf(p page, no string, d store.BillDetail) billPage {
 func (h *Handler) renderBill(c *gin.Context, p billPage) error {
 	return h.pages.Render(c, http.StatusOK, "bill", p)
 }
-
-// Reading shows a register reading with its two decimals.
-func (p billPage) Reading(r billing.Reading) string { return readingText(r) }
