@@ -64,16 +64,20 @@ func adjustmentsOf(l i18n.Lang, list []store.AdjustmentRecord) []billAdjustment 
 	return out
 }
 
-// billItem is a line item as the bill page shows it, its words made before the page loops over it.
+// billItem is a line item as the bill page shows it. Its words are made before the page loops over
+// the items, and its fields are its own, not promoted from an embedded struct: the template finds
+// those by name through reflection on every row.
 type billItem struct {
-	billing.LineItem
 	Label      string
+	Quantity   int64
+	UnitPrice  billing.Price
 	AmountText string // ¥12.34
 }
 
-// readingRow is a meter's reading as the bill page shows it.
+// readingRow is a meter's reading as the bill page shows it, flat for the same reason.
 type readingRow struct {
-	store.MeterReading
+	AssetNo                   string
+	Multiplier, KWh           int64
 	PreviousText, CurrentText string // 1234.56
 }
 
@@ -130,10 +134,12 @@ func (h *Handler) billPageOf(p page, no string, d store.BillDetail) billPage {
 	bp.Bill = h.billRow(p.Lang, d.Bill)
 	bp.Explanation = explainBill(p.Lang, d)
 	for i, r := range d.Readings {
-		bp.Readings[i] = readingRow{MeterReading: r, PreviousText: readingText(r.Previous), CurrentText: readingText(r.Current)}
+		bp.Readings[i] = readingRow{AssetNo: r.AssetNo, Multiplier: r.Multiplier, KWh: r.KWh,
+			PreviousText: readingText(r.Previous), CurrentText: readingText(r.Current)}
 	}
 	for i, it := range d.Items {
-		bp.Items[i] = billItem{LineItem: it, Label: itemLabel(p.Lang, it.Code), AmountText: i18n.Money(int64(it.Amount))}
+		bp.Items[i] = billItem{Label: itemLabel(p.Lang, it.Code), Quantity: it.Quantity, UnitPrice: it.UnitPrice,
+			AmountText: i18n.Money(int64(it.Amount))}
 		bp.ItemsTotal += it.Amount
 	}
 	bp.Adjustments = adjustmentsOf(p.Lang, d.Adjustments)
