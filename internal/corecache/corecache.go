@@ -62,10 +62,8 @@ func (c *Core) UseLocal(local *Local) { c.local = local }
 // Invalidate drops every cached answer about the account, in Redis and in every process's local
 // tier: the next read asks the database.
 func (c *Core) Invalidate(ctx context.Context, accountID int64) error {
-	_, err := c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	err := invalidate(ctx, c.rdb, c.local, c.channel, accountSubject(accountID), func(p redis.Pipeliner) {
 		p.Incr(ctx, versionKey(accountID))
-		publish(ctx, p, c.local, c.channel, accountSubject(accountID))
-		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("corecache: invalidate account %d: %w", accountID, err)

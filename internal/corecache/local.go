@@ -134,14 +134,21 @@ func (l *Local) listen(ctx context.Context) {
 	}
 }
 
-// publish drops subject from local (nil when this process keeps none) at once and, through p,
-// tells every process listening on channel to. A process without a local tier publishes all the
-// same: the others may keep one.
-func publish(ctx context.Context, p redis.Pipeliner, local *Local, channel, subject string) {
+// invalidate moves subject's version on with bump and tells every process listening on channel to
+// drop its copies, in one round trip; then it drops local's own (local is nil when this process
+// keeps none: it publishes all the same, since the others may keep one). The local drop comes after
+// the version moved, so that no read in this process can keep an answer from before it.
+func invalidate(ctx context.Context, rdb redis.UniversalClient, local *Local, channel, subject string,
+	bump func(redis.Pipeliner)) error {
+	_, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		bump(p)
+		p.Publish(ctx, channel, subject)
+		return nil
+	})
 	if local != nil {
 		local.drop(subject)
 	}
-	p.Publish(ctx, channel, subject)
+	return err
 }
 
 // get returns the answer kept for what under subject.

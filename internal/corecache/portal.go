@@ -98,10 +98,8 @@ func (p *Portal) OrdersChanged(ctx context.Context, accountNo string) {
 // changed moves subject's version on and publishes it. The change is committed by then; should
 // Redis fail, the TTLs catch up, and the failure is logged loudly.
 func (p *Portal) changed(ctx context.Context, subject string) {
-	_, err := p.rdb.Pipelined(ctx, func(pl redis.Pipeliner) error {
+	err := invalidate(ctx, p.rdb, p.local, p.channel, subject, func(pl redis.Pipeliner) {
 		pl.Incr(ctx, p.versionKey(subject))
-		publish(ctx, pl, p.local, p.channel, subject)
-		return nil
 	})
 	if err != nil {
 		p.log.Error("portal cache not invalidated after a change", "subject", subject, "err", err)
