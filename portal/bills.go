@@ -24,6 +24,8 @@ type billRow struct {
 	Paid       bool
 	Owed       billing.Money // principal and late fee still open today
 	LateFee    billing.Money // late fee owed today
+	// The amounts and the due date in words, made before the list page loops over its rows.
+	PrincipalText, OwedText, LateFeeText, DueText string
 }
 
 type billsPage struct {
@@ -83,9 +85,11 @@ type readingRow struct {
 
 func (h *Handler) billRow(l i18n.Lang, b store.Bill) billRow {
 	fee, _ := b.Balance.LateFee(h.svc.today(), h.svc.rates)
+	owed := b.Balance.OpenPrincipal() + fee
 	return billRow{Bill: b, PeriodText: periodText(l, billing.Period(b.Period)), DueOn: Date(b.DueOn),
 		Status: i18n.T(l, "bills.status."+string(b.Status())), Paid: b.Status() == billing.Paid,
-		Owed: b.Balance.OpenPrincipal() + fee, LateFee: fee}
+		Owed: owed, LateFee: fee, PrincipalText: i18n.Money(int64(b.Balance.Principal)), OwedText: i18n.Money(int64(owed)),
+		LateFeeText: i18n.Money(int64(fee)), DueText: i18n.Date(l, b.DueOn)}
 }
 
 // showBills lists an account's bills, 12 a page, newest first.
