@@ -18,8 +18,10 @@ import (
 // a message lost while a process was reconnecting, and changes the core database makes by itself.
 const LocalTTL = 5 * time.Second
 
-// maxLocal bounds the local tier: past it, everything is dropped and the tier fills again.
-const maxLocal = 100_000
+// maxLocal bounds the local tier, and so a web process's memory (a bill in detail is a few
+// kilobytes): past it, everything is dropped and the tier fills again. A few seconds of a busy
+// month end's distinct reads fit.
+const maxLocal = 20_000
 
 // How the subscriber notices a connection that died without a word: it pings when it has heard
 // nothing for pingEvery, and takes the connection for lost when nothing came for deadAfter.
