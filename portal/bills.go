@@ -24,6 +24,8 @@ type billRow struct {
 	Paid       bool
 	Owed       billing.Money // principal and late fee still open today
 	LateFee    billing.Money // late fee owed today
+	// The amounts and the due date in words, made before the list page loops over its rows.
+	PrincipalText, OwedText, LateFeeText, DueText string
 }
 
 type billsPage struct {
@@ -41,7 +43,7 @@ type billPage struct {
 	Items       []billItem
 	ItemsTotal  billing.Money // the line items' total, before any principal adjustment
 	Adjustments []billAdjustment
-	Readings    []store.MeterReading
+	Readings    []readingRow
 	Tariff      string
 	Explanation string
 }
@@ -64,16 +66,30 @@ func adjustmentsOf(l i18n.Lang, list []store.AdjustmentRecord) []billAdjustment 
 	return out
 }
 
+// billItem is a line item as the bill page shows it. Its words are made before the page loops over
+// the items, and its fields are its own, not promoted from an embedded struct: the template finds
+// those by name through reflection on every row.
 type billItem struct {
-	billing.LineItem
-	Label string
+	Label      string
+	Quantity   int64
+	UnitPrice  billing.Price
+	AmountText string // ¥12.34
+}
+
+// readingRow is a meter's reading as the bill page shows it, flat for the same reason.
+type readingRow struct {
+	AssetNo                   string
+	Multiplier, KWh           int64
+	PreviousText, CurrentText string // 1234.56
 }
 
 func (h *Handler) billRow(l i18n.Lang, b store.Bill) billRow {
 	fee, _ := b.Balance.LateFee(h.svc.today(), h.svc.rates)
+	owed := b.Balance.OpenPrincipal() + fee
 	return billRow{Bill: b, PeriodText: periodText(l, billing.Period(b.Period)), DueOn: Date(b.DueOn),
 		Status: i18n.T(l, "bills.status."+string(b.Status())), Paid: b.Status() == billing.Paid,
-		Owed: b.Balance.OpenPrincipal() + fee, LateFee: fee}
+		Owed: owed, LateFee: fee, PrincipalText: i18n.Money(int64(b.Balance.Principal)), OwedText: i18n.Money(int64(owed)),
+		LateFeeText: i18n.Money(int64(fee)), DueText: i18n.Date(l, b.DueOn)}
 }
 
 // showBills lists an account's bills, 12 a page, newest first.
@@ -117,11 +133,17 @@ func (h *Handler) showBill(c *gin.Context) error {
 
 // billPageOf builds the bill page of account no's bill d on p.
 func (h *Handler) billPageOf(p page, no string, d store.BillDetail) billPage {
-	bp := billPage{page: p, AccountNo: no, Readings: d.Readings, Tariff: d.Tariff.Name}
+	bp := billPage{page: p, AccountNo: no, Tariff: d.Tariff.Name, Readings: make([]readingRow, len(d.Readings)),
+		Items: make([]billItem, len(d.Items))}
 	bp.Bill = h.billRow(p.Lang, d.Bill)
 	bp.Explanation = explainBill(p.Lang, d)
-	for _, it := range d.Items {
-		bp.Items = append(bp.Items, billItem{LineItem: it, Label: itemLabel(p.Lang, it.Code)})
+	for i, r := range d.Readings {
+		bp.Readings[i] = readingRow{AssetNo: r.AssetNo, Multiplier: r.Multiplier, KWh: r.KWh,
+			PreviousText: readingText(r.Previous), CurrentText: readingText(r.Current)}
+	}
+	for i, it := range d.Items {
+		bp.Items[i] = billItem{Label: itemLabel(p.Lang, it.Code), Quantity: it.Quantity, UnitPrice: it.UnitPrice,
+			AmountText: i18n.Money(int64(it.Amount))}
 		bp.ItemsTotal += it.Amount
 	}
 	bp.Adjustments = adjustmentsOf(p.Lang, d.Adjustments)
@@ -132,6 +154,3 @@ func (h *Handler) billPageOf(p page, no string, d store.BillDetail) billPage {
 func (h *Handler) renderBill(c *gin.Context, p billPage) error {
 	return h.pages.Render(c, http.StatusOK, "bill", p)
 }
-
-// Reading shows a register reading with its two decimals.
-func (p billPage) Reading(r billing.Reading) string { return readingText(r) }

@@ -86,7 +86,7 @@ func startSite(t *testing.T, o siteOptions) *site {
 	s.portal = store.NewPortal(pdb, now)
 	rates := billing.DefaultLateFeeRates()
 	s.core = store.NewCore(core, rates, now)
-	svc := portal.NewService(s.core, s.portal, rates, now, o.loc)
+	svc := portal.NewService(s.core, s.portal, s.portal, rates, now, o.loc)
 	deps := portal.Deps{Log: log, Assets: assets, Auth: s.auth, Service: svc, Redis: rdb, Orders: s.portal, Now: now, Location: o.loc,
 		Info: portal.Info{Bureau: "云溪县供电公司", Dev: o.dev}, SecureCookies: o.secure}
 	if o.dev {

@@ -17,14 +17,26 @@ import (
 type Service struct {
 	core   store.CoreDB
 	portal *store.Portal
+	reads  PortalReads
 	rates  billing.LateFeeRates
 	now    func() time.Time
 	loc    *time.Location
 }
 
+// PortalReads are the portal database's answers that every view of a signed-in customer asks: the
+// portal store itself, or a cache in front of it (corecache.Portal) that the store tells of its
+// changes.
+type PortalReads interface {
+	Bindings(ctx context.Context, phone string) ([]string, error)
+	InFlight(ctx context.Context, accountNo string) (bool, error)
+}
+
 // NewService returns the service; today is the civil date of now in loc, the bureau's time zone.
-func NewService(core store.CoreDB, portal *store.Portal, rates billing.LateFeeRates, now func() time.Time, loc *time.Location) *Service {
-	return &Service{core: core, portal: portal, rates: rates, now: now, loc: loc}
+// Bindings and payments in flight are read through reads, everything else of the portal database
+// in portal.
+func NewService(core store.CoreDB, portal *store.Portal, reads PortalReads, rates billing.LateFeeRates, now func() time.Time,
+	loc *time.Location) *Service {
+	return &Service{core: core, portal: portal, reads: reads, rates: rates, now: now, loc: loc}
 }
 
 // today is the bureau's civil date.
@@ -63,7 +75,7 @@ func (s *Service) Accounts(ctx context.Context, phone string) ([]AccountView, er
 		views = append(views, viewOf(a, true))
 		seen[a.No] = true
 	}
-	bound, err := s.portal.Bindings(ctx, phone)
+	bound, err := s.reads.Bindings(ctx, phone)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +157,7 @@ func (s *Service) Summary(ctx context.Context, phone, accountNo string) (Summary
 	if err != nil {
 		return Summary{}, err
 	}
-	inFlight, err := s.portal.InFlight(ctx, accountNo)
+	inFlight, err := s.reads.InFlight(ctx, accountNo)
 	if err != nil {
 		return Summary{}, err
 	}

@@ -44,7 +44,7 @@ func newPortal(cfg config.Config, log *slog.Logger, svc *services, assets *web.A
 		Payments: svc.payments, Orders: svc.orders, Now: now, PublicURL: cfg.PublicURL,
 		Log: log, Assets: assets, Info: info, Inbox: svc.inbox, SecureCookies: cfg.Production(), Location: cfg.Location,
 		Auth: auth.New(rdb, svc.text, now), Redis: rdb,
-		Service: portal.NewService(core, svc.orders, billing.DefaultLateFeeRates(), now, cfg.Location),
+		Service: portal.NewService(core, svc.orders, svc.reads, billing.DefaultLateFeeRates(), now, cfg.Location),
 	})
 }
 
@@ -64,6 +64,15 @@ func newHandlers(cfg config.Config, log *slog.Logger, svc *services) (site, metr
 			Help: "Reads of the core database answered by the cache."}, func() float64 { h, _ := core.Stats(); return float64(h) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridpay_core_cache_misses_total",
 			Help: "Reads that went on to the core database."}, func() float64 { _, m := core.Stats(); return float64(m) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridpay_portal_cache_hits_total",
+			Help: "Reads of bindings and payments in flight answered by the cache."},
+			func() float64 { h, _ := svc.reads.Stats(); return float64(h) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridpay_portal_cache_misses_total",
+			Help: "Reads of bindings and payments in flight that went on to the portal database."},
+			func() float64 { _, m := svc.reads.Stats(); return float64(m) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridpay_local_cache_hits_total",
+			Help: "Cached reads answered from the process's own memory, without Redis."},
+			func() float64 { h, _ := svc.local.Stats(); return float64(h) }),
 	)
 	for _, db := range dbs.named() {
 		reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "gridpay_db_statements_total",

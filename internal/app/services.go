@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,8 +35,15 @@ type services struct {
 
 	// core is the core database read through the cache: internet traffic reaches the core database
 	// only this way (docs/design.md), and a posting invalidates what every process shows.
-	core     *corecache.Core
-	orders   *store.Portal
+	core   *corecache.Core
+	orders *store.Portal
+	// reads are the portal database's bindings and payments in flight, read through the cache,
+	// which orders tells of every change; its Stats count the reads that reached the database.
+	reads *corecache.Portal
+	// local is the process's own tier of both caches, listening for invalidations until close.
+	local     *corecache.Local
+	stopLocal func()
+
 	queue    *asynq.Client
 	enqueuer *worker.Enqueuer
 	text     notify.Channel   // how customers are texted: the queue to sms, or the dev inbox
@@ -67,6 +75,18 @@ func newServices(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.
 	s := &services{dbs: dbs, rdb: rdb, redis: opt, now: time.Now, qr: qr}
 	s.core = corecache.New(store.NewCore(dbs.core, billing.DefaultLateFeeRates(), s.now), rdb, log)
 	s.orders = store.NewPortal(dbs.portal, s.now)
+	s.reads = corecache.NewPortal(s.orders, rdb, log)
+	s.orders.Watch(s.reads)
+	s.local = corecache.NewLocal(rdb, log, corecache.LocalTTL, s.now)
+	s.core.UseLocal(s.local)
+	s.reads.UseLocal(s.local)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.local.Run(ctx)
+	}()
+	s.stopLocal = func() { cancel(); <-done }
 	s.queue = asynq.NewClient(opt)
 	s.queues = asynqmon.New(asynqmon.Options{RootPath: "/admin/queues", RedisConnOpt: opt})
 	s.enqueuer = worker.NewEnqueuer(s.queue)
@@ -98,8 +118,10 @@ func newServices(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.
 	return s, nil
 }
 
-// close releases the queue client; the databases and Redis belong to whoever opened them.
+// close stops listening for invalidations and releases the queue client; the databases and Redis
+// belong to whoever opened them.
 func (s *services) close() {
+	s.stopLocal()
 	s.queue.Close()
 	s.queues.Close()
 }

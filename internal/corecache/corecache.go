@@ -1,7 +1,11 @@
 // Package corecache keeps the core marketing database's answers to the portal in Redis, so that a
 // crowd at month end does not hammer the utility's database. It wraps a store.CoreDB and is one
 // itself: reads are cached per account with a version number that a payment bumps, so a posted
-// payment shows at once on every web process; writes go straight through.
+// payment shows at once on every web process; writes go straight through. Portal does the same for
+// the portal database's answers that every signed-in view asks (bindings, payments in flight).
+//
+// In front of Redis, each process may keep decoded answers in its own memory for a few seconds
+// (Local): a change drops them on every process over Redis pub/sub.
 package corecache
 
 import (
@@ -27,9 +31,17 @@ const prefix = "gridpay:cache:"
 
 // Core is a store.CoreDB that reads through Redis.
 type Core struct {
-	next         store.CoreDB
+	tiers
+	next store.CoreDB
+}
+
+// tiers are the cache's Redis tier and, when there is one, the process's local tier, with the
+// counts of reads they answered and of those that went on to the database.
+type tiers struct {
 	rdb          redis.UniversalClient
 	log          *slog.Logger
+	local        *Local // nil: Redis only
+	channel      string // where invalidations are published
 	hits, misses atomic.Int64
 }
 
@@ -40,12 +52,20 @@ var _ store.CoreDB = (*Core)(nil)
 
 // New wraps next with a cache in rdb.
 func New(next store.CoreDB, rdb redis.UniversalClient, log *slog.Logger) *Core {
-	return &Core{next: next, rdb: rdb, log: log}
+	return &Core{next: next, tiers: tiers{rdb: rdb, log: log, channel: channelOf(rdb)}}
 }
 
-// Invalidate drops every cached answer about the account: the next read asks the database.
+// UseLocal puts local, the process's own tier, in front of Redis; it is called once, before c
+// serves.
+func (c *Core) UseLocal(local *Local) { c.local = local }
+
+// Invalidate drops every cached answer about the account, in Redis and in every process's local
+// tier: the next read asks the database.
 func (c *Core) Invalidate(ctx context.Context, accountID int64) error {
-	if err := c.rdb.Incr(ctx, versionKey(accountID)).Err(); err != nil {
+	err := invalidate(ctx, c.rdb, c.local, c.channel, accountSubject(accountID), func(p redis.Pipeliner) {
+		p.Incr(ctx, versionKey(accountID))
+	})
+	if err != nil {
 		return fmt.Errorf("corecache: invalidate account %d: %w", accountID, err)
 	}
 	return nil
@@ -53,48 +73,78 @@ func (c *Core) Invalidate(ctx context.Context, accountID int64) error {
 
 func versionKey(accountID int64) string { return fmt.Sprintf("%sv:%d", prefix, accountID) }
 
-// cached answers from Redis under key, or calls load and keeps its answer. Redis trouble never
-// fails a read: the database answers and the trouble is logged.
-func cached[T any](ctx context.Context, c *Core, key string, load func() (T, error)) (T, error) {
-	var v T
-	if b, err := c.rdb.Get(ctx, key).Bytes(); err == nil {
-		if err := json.Unmarshal(b, &v); err == nil {
-			c.hits.Add(1)
-			return v, nil
-		}
-	} else if !errors.Is(err, redis.Nil) {
-		c.log.Warn("cache read failed; asking the database", "err", err)
+// accountSubject is what the local tier keeps an account's answers under, and what Invalidate
+// publishes.
+func accountSubject(accountID int64) string { return fmt.Sprintf("a:%d", accountID) }
+
+// cached answers what under subject from the local tier, else from Redis under the key that key
+// names (which may itself read Redis, so it is asked only now), else calls load and keeps its
+// answer in both, in Redis for ttl. Redis trouble never fails a read: the database answers and the
+// trouble is logged.
+func cached[T any](ctx context.Context, c *tiers, subject, what string, ttl time.Duration, key func() string,
+	load func() (T, error)) (T, error) {
+	if v, ok := c.local.get(subject, what); ok {
+		c.hits.Add(1)
+		return v.(T), nil
 	}
-	c.misses.Add(1)
-	v, err := load()
-	if err != nil {
-		return v, err
+	epoch := c.local.begin()
+	v, hit, err := throughRedis(ctx, c.rdb, c.log, key(), ttl, load)
+	c.count(hit)
+	if err == nil {
+		c.local.put(epoch, subject, what, v)
 	}
-	if b, err := json.Marshal(v); err == nil {
-		if err := c.rdb.Set(ctx, key, b, TTL).Err(); err != nil {
-			c.log.Warn("cache write failed", "err", err)
-		}
-	}
-	return v, nil
+	return v, err
 }
 
-// accountKey names a cached answer about one account under its current version.
-func (c *Core) accountKey(ctx context.Context, accountID int64, what string) string {
-	v, err := c.rdb.Get(ctx, versionKey(accountID)).Int64()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		c.log.Warn("cache version read failed", "err", err)
+// throughRedis answers from Redis under key, or calls load and keeps its answer there for ttl;
+// hit says which.
+func throughRedis[T any](ctx context.Context, rdb redis.UniversalClient, log *slog.Logger, key string, ttl time.Duration,
+	load func() (T, error)) (v T, hit bool, err error) {
+	if b, err := rdb.Get(ctx, key).Bytes(); err == nil {
+		if err := json.Unmarshal(b, &v); err == nil {
+			return v, true, nil
+		}
+	} else if !errors.Is(err, redis.Nil) {
+		log.Warn("cache read failed; asking the database", "err", err)
 	}
-	return fmt.Sprintf("%sa:%d:%d:%s", prefix, accountID, v, what)
+	if v, err = load(); err != nil {
+		return v, false, err
+	}
+	if b, err := json.Marshal(v); err == nil {
+		if err := rdb.Set(ctx, key, b, ttl).Err(); err != nil {
+			log.Warn("cache write failed", "err", err)
+		}
+	}
+	return v, false, nil
+}
+
+// version reads a version counter; trouble reads as 0, and is logged.
+func version(ctx context.Context, rdb redis.UniversalClient, log *slog.Logger, key string) int64 {
+	v, err := rdb.Get(ctx, key).Int64()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		log.Warn("cache version read failed", "err", err)
+	}
+	return v
+}
+
+// forAccount answers what about one account through the tiers, in Redis under the account's
+// current version.
+func forAccount[T any](ctx context.Context, c *Core, accountID int64, what string, load func() (T, error)) (T, error) {
+	return cached(ctx, &c.tiers, accountSubject(accountID), what, TTL, func() string {
+		return fmt.Sprintf("%sa:%d:%d:%s", prefix, accountID, version(ctx, c.rdb, c.log, versionKey(accountID)), what)
+	}, load)
 }
 
 // AccountByNumber implements store.CoreDB.
 func (c *Core) AccountByNumber(ctx context.Context, accountNo string) (store.Account, error) {
-	return cached(ctx, c, prefix+"no:"+accountNo, func() (store.Account, error) { return c.next.AccountByNumber(ctx, accountNo) })
+	return cached(ctx, &c.tiers, "n:"+accountNo, "account", TTL, func() string { return prefix + "no:" + accountNo },
+		func() (store.Account, error) { return c.next.AccountByNumber(ctx, accountNo) })
 }
 
 // AccountsByPhone implements store.CoreDB.
 func (c *Core) AccountsByPhone(ctx context.Context, phone string) ([]store.Account, error) {
-	return cached(ctx, c, prefix+"phone:"+phone, func() ([]store.Account, error) { return c.next.AccountsByPhone(ctx, phone) })
+	return cached(ctx, &c.tiers, "p:"+phone, "accounts", TTL, func() string { return prefix + "phone:" + phone },
+		func() ([]store.Account, error) { return c.next.AccountsByPhone(ctx, phone) })
 }
 
 type billsPage struct {
@@ -104,7 +154,7 @@ type billsPage struct {
 
 // Bills implements store.CoreDB.
 func (c *Core) Bills(ctx context.Context, accountID int64, page store.Page) ([]store.Bill, int, error) {
-	p, err := cached(ctx, c, c.accountKey(ctx, accountID, fmt.Sprintf("bills:%d:%d", page.Limit, page.Offset)), func() (billsPage, error) {
+	p, err := forAccount(ctx, c, accountID, fmt.Sprintf("bills:%d:%d", page.Limit, page.Offset), func() (billsPage, error) {
 		bills, total, err := c.next.Bills(ctx, accountID, page)
 		return billsPage{bills, total}, err
 	})
@@ -113,26 +163,25 @@ func (c *Core) Bills(ctx context.Context, accountID int64, page store.Page) ([]s
 
 // Bill implements store.CoreDB.
 func (c *Core) Bill(ctx context.Context, accountID, billID int64) (store.BillDetail, error) {
-	return cached(ctx, c, c.accountKey(ctx, accountID, fmt.Sprintf("bill:%d", billID)), func() (store.BillDetail, error) {
+	return forAccount(ctx, c, accountID, fmt.Sprintf("bill:%d", billID), func() (store.BillDetail, error) {
 		return c.next.Bill(ctx, accountID, billID)
 	})
 }
 
 // Usage implements store.CoreDB.
 func (c *Core) Usage(ctx context.Context, accountID int64, months, days int, asOf time.Time) (store.Usage, error) {
-	key := c.accountKey(ctx, accountID, fmt.Sprintf("usage:%d:%d:%s", months, days, asOf.Format("20060102")))
-	return cached(ctx, c, key, func() (store.Usage, error) { return c.next.Usage(ctx, accountID, months, days, asOf) })
+	what := fmt.Sprintf("usage:%d:%d:%s", months, days, asOf.Format("20060102"))
+	return forAccount(ctx, c, accountID, what, func() (store.Usage, error) { return c.next.Usage(ctx, accountID, months, days, asOf) })
 }
 
 // Arrears implements store.CoreDB.
 func (c *Core) Arrears(ctx context.Context, accountID int64, asOf time.Time) (store.Arrears, error) {
-	key := c.accountKey(ctx, accountID, "arrears:"+asOf.Format("20060102"))
-	return cached(ctx, c, key, func() (store.Arrears, error) { return c.next.Arrears(ctx, accountID, asOf) })
+	return forAccount(ctx, c, accountID, "arrears:"+asOf.Format("20060102"), func() (store.Arrears, error) { return c.next.Arrears(ctx, accountID, asOf) })
 }
 
 // OpenBills implements store.CoreDB.
 func (c *Core) OpenBills(ctx context.Context, accountID int64) ([]billing.BillBalance, error) {
-	return cached(ctx, c, c.accountKey(ctx, accountID, "open"), func() ([]billing.BillBalance, error) {
+	return forAccount(ctx, c, accountID, "open", func() ([]billing.BillBalance, error) {
 		return c.next.OpenBills(ctx, accountID)
 	})
 }
@@ -198,7 +247,7 @@ type remindersPage struct {
 
 // Reminders implements store.CoreDB.
 func (c *Core) Reminders(ctx context.Context, accountID int64, page store.Page) ([]store.Reminder, int, error) {
-	p, err := cached(ctx, c, c.accountKey(ctx, accountID, fmt.Sprintf("reminders:%d:%d", page.Limit, page.Offset)), func() (remindersPage, error) {
+	p, err := forAccount(ctx, c, accountID, fmt.Sprintf("reminders:%d:%d", page.Limit, page.Offset), func() (remindersPage, error) {
 		rs, total, err := c.next.Reminders(ctx, accountID, page)
 		return remindersPage{rs, total}, err
 	})
@@ -229,7 +278,7 @@ type receiptsPage struct {
 
 // Receipts implements store.CoreDB.
 func (c *Core) Receipts(ctx context.Context, accountID int64, page store.Page) ([]store.Receipt, int, error) {
-	p, err := cached(ctx, c, c.accountKey(ctx, accountID, fmt.Sprintf("receipts:%d:%d", page.Limit, page.Offset)), func() (receiptsPage, error) {
+	p, err := forAccount(ctx, c, accountID, fmt.Sprintf("receipts:%d:%d", page.Limit, page.Offset), func() (receiptsPage, error) {
 		rs, total, err := c.next.Receipts(ctx, accountID, page)
 		return receiptsPage{rs, total}, err
 	})
@@ -276,7 +325,7 @@ type adjustmentsPage struct {
 
 // Adjustments implements store.CoreDB.
 func (c *Core) Adjustments(ctx context.Context, accountID int64, page store.Page) ([]store.AdjustmentRecord, int, error) {
-	p, err := cached(ctx, c, c.accountKey(ctx, accountID, fmt.Sprintf("adjustments:%d:%d", page.Limit, page.Offset)), func() (adjustmentsPage, error) {
+	p, err := forAccount(ctx, c, accountID, fmt.Sprintf("adjustments:%d:%d", page.Limit, page.Offset), func() (adjustmentsPage, error) {
 		list, total, err := c.next.Adjustments(ctx, accountID, page)
 		return adjustmentsPage{list, total}, err
 	})
@@ -285,7 +334,7 @@ func (c *Core) Adjustments(ctx context.Context, accountID int64, page store.Page
 
 // BillAdjustments implements store.CoreDB.
 func (c *Core) BillAdjustments(ctx context.Context, accountID, billID int64) ([]store.AdjustmentRecord, error) {
-	return cached(ctx, c, c.accountKey(ctx, accountID, fmt.Sprintf("bill-adjustments:%d", billID)), func() ([]store.AdjustmentRecord, error) {
+	return forAccount(ctx, c, accountID, fmt.Sprintf("bill-adjustments:%d", billID), func() ([]store.AdjustmentRecord, error) {
 		return c.next.BillAdjustments(ctx, accountID, billID)
 	})
 }

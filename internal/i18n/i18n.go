@@ -20,6 +20,9 @@ const (
 	EN Lang = "en"
 )
 
+// Langs returns the portal's languages, Chinese first.
+func Langs() []Lang { return []Lang{ZH, EN} }
+
 // maxEntries bounds how much of an Accept-Language header Pick reads, so an 8 KB header of garbage
 // costs no more than a real one.
 const maxEntries = 32

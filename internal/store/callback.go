@@ -142,6 +142,7 @@ func (p *Portal) MarkPaidFromCallback(ctx context.Context, cb Callback) (MarkPai
 	if err != nil {
 		return fail(err)
 	}
+	p.ordersChanged(ctx, res.Order.AccountNo)
 	return res, nil
 }
 
@@ -379,6 +380,7 @@ func (p *Portal) MarkCounterPaid(ctx context.Context, o NewOrder, cb Callback) (
 	if err != nil {
 		return fail(err)
 	}
+	p.ordersChanged(ctx, res.Order.AccountNo)
 	return res, nil
 }
 

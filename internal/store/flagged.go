@@ -217,6 +217,7 @@ func (p *Portal) ResolveFlagged(ctx context.Context, orderID int64, r FlagResolu
 	if err != nil {
 		return fail(err)
 	}
+	p.ordersChanged(ctx, out.AccountNo)
 	return out, nil
 }
 

@@ -464,6 +464,7 @@ func (p *Portal) MoveOrder(ctx context.Context, id int64, from, to billing.Order
 	if err != nil {
 		return fail(err)
 	}
+	p.ordersChanged(ctx, out.AccountNo)
 	return out, nil
 }
 
@@ -532,6 +533,7 @@ func (p *Portal) MarkPaid(ctx context.Context, outTradeNo, providerTxnID string,
 	if err != nil {
 		return fail(err)
 	}
+	p.ordersChanged(ctx, res.Order.AccountNo)
 	return res, nil
 }
 

@@ -11,8 +11,9 @@ import (
 
 // Portal is the portal database: what gridpay itself owns.
 type Portal struct {
-	db  *DB
-	now func() time.Time
+	db      *DB
+	now     func() time.Time
+	watcher PortalWatcher // nil: nobody is told of changes
 }
 
 // NewPortal returns the portal store over db, stamping changes with now.
@@ -34,6 +35,7 @@ func (p *Portal) Bind(ctx context.Context, phone, accountNo string) (created boo
 	case err != nil:
 		return false, fmt.Errorf("store: bind %s: %w", accountNo, err)
 	}
+	p.bindingsChanged(ctx, phone)
 	return true, nil
 }
 
@@ -49,6 +51,7 @@ func (p *Portal) Unbind(ctx context.Context, phone, accountNo string) error {
 	} else if n == 0 {
 		return fmt.Errorf("store: unbind %s: %w", accountNo, billing.ErrNotFound)
 	}
+	p.bindingsChanged(ctx, phone)
 	return nil
 }
 

@@ -117,6 +117,10 @@ type page struct {
 	now    time.Time // when the page is made: SLA clocks are read against it
 }
 
+// Language is the page's language: web.Templates renders the page from its copy in it, whose
+// constant {{.T "key"}} are translated once at start-up.
+func (p page) Language() i18n.Lang { return p.Lang }
+
 // T translates a catalog key into the page's language.
 func (p page) T(key string, args ...any) string { return i18n.T(p.Lang, key, args...) }
 
