@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -440,8 +441,14 @@ func (l *Loader) transactSQLite(ctx context.Context, dc any) (err error) {
 			}
 		}
 	}()
+	stmts := sqliteStmts{}
+	defer func() {
+		if cerr := stmts.close(); err == nil {
+			err = cerr
+		}
+	}()
 	for _, t := range l.tables {
-		if err := l.writeSQLite(ctx, c, t); err != nil {
+		if err := writeSQLite(ctx, c, stmts, t); err != nil {
 			return fmt.Errorf("load %s: %w", t.name, err)
 		}
 	}
@@ -449,64 +456,73 @@ func (l *Loader) transactSQLite(ctx context.Context, dc any) (err error) {
 	return err
 }
 
-// writeSQLite inserts t.vals with multi-row INSERT ... VALUES, as many rows per statement as
-// SQLite's limits allow: one prepared statement for the full batches and one for the rest.
-func (l *Loader) writeSQLite(ctx context.Context, c sqliteConn, t *loadTable) error {
-	if len(t.vals) == 0 {
-		return nil
-	}
-	d := l.db.dialect
+// sqliteLoadRows is the most rows one SQLite INSERT of the loader carries. Statements are prepared
+// for each Flush, and preparing one costs about as much per parameter as running it: a thousand
+// rows a statement ran faster than SQLite's limit of five thousand (measured: 10% less time per
+// row, preparing included), and fewer made the time spent per statement show.
+const sqliteLoadRows = 1000
+
+// writeSQLite inserts t.vals with multi-row INSERT ... VALUES, sqliteLoadRows rows per statement
+// (fewer where the parameter limit says so) and the rest in statements of a power of two rows each,
+// so that a Flush prepares a few shapes of statement per table, whatever its number of rows.
+func writeSQLite(ctx context.Context, c sqliteConn, stmts sqliteStmts, t *loadTable) error {
 	n := len(t.cols)
-	batch := min(d.maxRows, d.maxParams/n)
-	head := "INSERT INTO " + t.name + " (" + strings.Join(t.cols, ", ") + ") VALUES "
-	var full driver.Stmt
-	defer func() {
-		if full != nil {
-			full.Close()
-		}
-	}()
+	batch := min(sqliteLoadRows, sqliteDialect.maxParams/n)
 	for rest := t.vals; len(rest) > 0; {
 		rows := min(batch, len(rest)/n)
+		if rows < batch {
+			rows = 1 << (bits.Len(uint(rows)) - 1) // the largest power of two not above rows
+		}
 		chunk := rest[:rows*n]
 		rest = rest[rows*n:]
 		// The driver finds each parameter's value by its ordinal.
 		for i := range chunk {
 			chunk[i].Ordinal = i + 1
 		}
-		if rows == batch {
-			if full == nil {
-				var err error
-				if full, err = c.PrepareContext(ctx, head+d.valuesList(batch, n)); err != nil {
-					return err
-				}
-			}
-			if err := execStmt(ctx, full, chunk); err != nil {
-				return err
-			}
-			continue
-		}
-		s, err := c.PrepareContext(ctx, head+d.valuesList(rows, n))
+		s, err := stmts.get(ctx, c, t, rows)
 		if err != nil {
 			return err
 		}
-		err = execStmt(ctx, s, chunk)
-		if cerr := s.Close(); err == nil {
-			err = cerr
+		se, ok := s.(driver.StmtExecContext)
+		if !ok {
+			return fmt.Errorf("sqlite driver statement %T cannot execute with a context", s)
 		}
-		if err != nil {
+		if _, err := se.ExecContext(ctx, chunk); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func execStmt(ctx context.Context, s driver.Stmt, args []driver.NamedValue) error {
-	se, ok := s.(driver.StmtExecContext)
-	if !ok {
-		return fmt.Errorf("sqlite driver statement %T cannot execute with a context", s)
+// sqliteStmts are the INSERT statements one Flush prepared, by table and rows per statement.
+type sqliteStmts map[stmtShape]driver.Stmt
+
+type stmtShape struct {
+	table string
+	rows  int
+}
+
+// get returns the INSERT of rows rows into t, prepared on c.
+func (ss sqliteStmts) get(ctx context.Context, c sqliteConn, t *loadTable, rows int) (driver.Stmt, error) {
+	key := stmtShape{t.name, rows}
+	if s, ok := ss[key]; ok {
+		return s, nil
 	}
-	_, err := se.ExecContext(ctx, args)
-	return err
+	s, err := c.PrepareContext(ctx, "INSERT INTO "+t.name+" ("+strings.Join(t.cols, ", ")+") VALUES "+
+		sqliteDialect.valuesList(rows, len(t.cols)))
+	if err != nil {
+		return nil, err
+	}
+	ss[key] = s
+	return s, nil
+}
+
+func (ss sqliteStmts) close() error {
+	var errs []error
+	for _, s := range ss {
+		errs = append(errs, s.Close())
+	}
+	return errors.Join(errs...)
 }
 
 // Empty reports whether the core database has no accounts yet.
