@@ -103,7 +103,9 @@ func startServer(t *testing.T, cmd string, e env) (string, *syncBuffer) {
 		}
 	})
 	base := "http://" + addr
-	deadline := time.Now().Add(15 * time.Second)
+	// A bound, not a timing: `all` on the SQL Server engine of a busy machine takes its time to check
+	// both schemas before it listens.
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-done:
@@ -116,7 +118,7 @@ func startServer(t *testing.T, cmd string, e env) (string, *syncBuffer) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("gridpay %s did not answer /healthz within 15 s", cmd)
+	t.Fatalf("gridpay %s did not answer /healthz within 60 s", cmd)
 	return "", nil
 }
 

@@ -51,7 +51,10 @@ func acceptsGzip(header string) bool {
 	return false
 }
 
-var gzipWriters = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(io.Discard, gzip.DefaultCompression); return w }}
+// gzipWriters compress at gzip's fastest level: on these pages it keeps most of the saving (a page
+// to about a quarter) for a fraction of the default level's CPU, which cost as much as rendering
+// the page.
+var gzipWriters = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed); return w }}
 
 // gzipWriter decides at the first byte of the body whether to compress: by then the handler has set
 // the status, the content type and any encoding of its own.
