@@ -88,9 +88,63 @@ func validCallback(cb Callback) bool {
 // transaction; a later delivery of the same transaction and amount for the same order changes
 // nothing and reports PaymentDuplicate; one with another amount or for another order, and another
 // transaction for an order paid already, is kept for staff and reports PaymentConflict.
+//
+// Callbacks that arrive together share a transaction (MarkPaidFromCallbacks): the call returns once
+// the transaction that holds its callback has committed, or with its own error.
 func (p *Portal) MarkPaidFromCallback(ctx context.Context, cb Callback) (MarkPaidResult, error) {
-	fail := func(err error) (MarkPaidResult, error) {
-		return MarkPaidResult{}, fmt.Errorf("store: callback %s/%s: %w", cb.Provider, truncateText(cb.ProviderTxnID, 64), err)
+	call := &callbackCall{ctx: ctx, cb: cb}
+	if call.headers, call.err = checkCallback(cb); call.err != nil {
+		return MarkPaidResult{}, call.err
+	}
+	p.db.callbacks.do(call, p.db.dialect.callbackBatches, maxCallbackBatch, p.markPaidBatch)
+	return call.res, call.err
+}
+
+// maxCallbackBatch is the most callbacks one transaction takes.
+const maxCallbackBatch = 64
+
+// CallbackResult is what MarkPaidFromCallbacks did with one callback: MarkPaidFromCallback's
+// answer.
+type CallbackResult struct {
+	Result MarkPaidResult
+	Err    error
+}
+
+// MarkPaidFromCallbacks does what MarkPaidFromCallback does for each callback, in the order given,
+// all in one transaction when every one of them is taken (or kept for staff). When one fails (an
+// unknown order, a transaction kept meanwhile by another process, the database), that transaction is
+// rolled back and each callback runs again in its own, so that one callback's failure never costs
+// another its payment.
+func (p *Portal) MarkPaidFromCallbacks(ctx context.Context, cbs []Callback) []CallbackResult {
+	calls := make([]*callbackCall, len(cbs))
+	for i, cb := range cbs {
+		calls[i] = &callbackCall{ctx: ctx, cb: cb}
+		calls[i].headers, calls[i].err = checkCallback(cb)
+	}
+	p.markPaidBatch(calls)
+	out := make([]CallbackResult, len(calls))
+	for i, c := range calls {
+		out[i] = CallbackResult{Result: c.res, Err: c.err}
+	}
+	return out
+}
+
+// callbackCall is one callback on its way through markPaidBatch, with its outcome.
+type callbackCall struct {
+	ctx     context.Context
+	cb      Callback
+	headers []byte
+	res     MarkPaidResult
+	err     error
+}
+
+// errBatchAborted is the outcome of a call whose batch ended without recording one (a panic).
+var errBatchAborted = errors.New("the batch of callbacks ended before this one was done")
+
+// checkCallback checks what a callback carries and returns its headers as kept.
+func checkCallback(cb Callback) ([]byte, error) {
+	fail := func(err error) ([]byte, error) {
+		return nil, fmt.Errorf("store: callback %s/%s: %w", cb.Provider, truncateText(cb.ProviderTxnID, 64), err)
 	}
 	if !validCallback(cb) || cb.AccountNo != "" {
 		return fail(billing.ErrInvalid)
@@ -99,35 +153,49 @@ func (p *Portal) MarkPaidFromCallback(ctx context.Context, cb Callback) (MarkPai
 	if err != nil {
 		return fail(err)
 	}
-	var res MarkPaidResult
-	err = p.db.Transact(ctx, func(tx *sql.Tx) error {
-		var found bool
-		if res, found, err = p.repeatedCallback(ctx, tx, cb, headers); err != nil || found {
-			return err
+	return headers, nil
+}
+
+// markPaidBatch takes the callbacks of calls that passed checkCallback, recording each outcome in
+// its call: all in one transaction, or each in its own when that one fails.
+func (p *Portal) markPaidBatch(calls []*callbackCall) {
+	var todo []*callbackCall
+	for _, c := range calls {
+		if c.err == nil {
+			c.err = errBatchAborted
+			todo = append(todo, c)
 		}
-		// The order's lock before the callback's key, as everywhere else: one order of locks.
-		o, err := p.lockedOrder(ctx, tx, "out_trade_no = @out", sql.Named("out", cb.OutTradeNo))
-		if err != nil {
-			return err
-		}
-		if o.Channel != cb.Provider {
-			return fmt.Errorf("order %s is a %s order, reported by %s: %w", o.OutTradeNo, o.Channel, cb.Provider, billing.ErrConflict)
-		}
-		if o.ProviderTxnID != "" && (o.ProviderTxnID != cb.ProviderTxnID || o.PaidAmount != cb.Amount) {
-			// Paid already (by an earlier callback's transaction, or one an order query found): another
-			// transaction is money paid twice, another amount a report at odds with ours. Either is
-			// for staff; answered as taken, since sending it again changes nothing.
-			kind := ConflictAmount
-			if o.ProviderTxnID != cb.ProviderTxnID {
-				kind = ConflictPaidTwice
+	}
+	if len(todo) > 1 {
+		// The batch is no one caller's: a provider that hangs up must not roll back the others.
+		ctx := context.WithoutCancel(todo[0].ctx)
+		err := p.db.Transact(ctx, func(tx *sql.Tx) error {
+			for _, c := range todo {
+				var err error
+				if c.res, err = p.markPaidFromCallback(ctx, tx, c.cb, c.headers); err != nil {
+					return err
+				}
 			}
-			res = MarkPaidResult{Outcome: PaymentConflict, Order: o}
-			return p.keepConflict(ctx, tx, cb, kind, o.OutTradeNo, headers)
+			return nil
+		})
+		if err == nil {
+			for _, c := range todo {
+				c.err = nil
+			}
+			return
 		}
-		if err := p.keepCallback(ctx, tx, cb, headers); err != nil {
-			return err
-		}
-		res, err = p.markPaid(ctx, tx, cb.OutTradeNo, cb.ProviderTxnID, cb.Amount, cb.PaidAt)
+	}
+	for _, c := range todo {
+		c.res, c.err = p.markPaidFromCallbackAlone(c.ctx, c.cb, c.headers)
+	}
+}
+
+// markPaidFromCallbackAlone is MarkPaidFromCallback in a transaction of its own.
+func (p *Portal) markPaidFromCallbackAlone(ctx context.Context, cb Callback, headers []byte) (MarkPaidResult, error) {
+	var res MarkPaidResult
+	err := p.db.Transact(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = p.markPaidFromCallback(ctx, tx, cb, headers)
 		return err
 	})
 	if p.db.dialect.duplicate(err) {
@@ -140,9 +208,38 @@ func (p *Portal) MarkPaidFromCallback(ctx context.Context, cb Callback) (MarkPai
 		err = errors.Join(err, kerr)
 	}
 	if err != nil {
-		return fail(err)
+		return MarkPaidResult{}, fmt.Errorf("store: callback %s/%s: %w", cb.Provider, truncateText(cb.ProviderTxnID, 64), err)
 	}
 	return res, nil
+}
+
+// markPaidFromCallback is MarkPaidFromCallback inside tx.
+func (p *Portal) markPaidFromCallback(ctx context.Context, tx *sql.Tx, cb Callback, headers []byte) (MarkPaidResult, error) {
+	if res, found, err := p.repeatedCallback(ctx, tx, cb, headers); err != nil || found {
+		return res, err
+	}
+	// The order's lock before the callback's key, as everywhere else: one order of locks.
+	o, err := p.lockedOrder(ctx, tx, "out_trade_no = @out", sql.Named("out", cb.OutTradeNo))
+	if err != nil {
+		return MarkPaidResult{}, err
+	}
+	if o.Channel != cb.Provider {
+		return MarkPaidResult{}, fmt.Errorf("order %s is a %s order, reported by %s: %w", o.OutTradeNo, o.Channel, cb.Provider, billing.ErrConflict)
+	}
+	if o.ProviderTxnID != "" && (o.ProviderTxnID != cb.ProviderTxnID || o.PaidAmount != cb.Amount) {
+		// Paid already (by an earlier callback's transaction, or one an order query found): another
+		// transaction is money paid twice, another amount a report at odds with ours. Either is
+		// for staff; answered as taken, since sending it again changes nothing.
+		kind := ConflictAmount
+		if o.ProviderTxnID != cb.ProviderTxnID {
+			kind = ConflictPaidTwice
+		}
+		return MarkPaidResult{Outcome: PaymentConflict, Order: o}, p.keepConflict(ctx, tx, cb, kind, o.OutTradeNo, headers)
+	}
+	if err := p.keepCallback(ctx, tx, cb, headers); err != nil {
+		return MarkPaidResult{}, err
+	}
+	return p.markPaidLocked(ctx, tx, o, cb.ProviderTxnID, cb.Amount, cb.PaidAt)
 }
 
 // CallbackSeen reports whether a provider transaction's callback was kept already.
@@ -157,7 +254,7 @@ func (p *Portal) CallbackSeen(ctx context.Context, provider, providerTxnID strin
 }
 
 func (p *Portal) keepCallback(ctx context.Context, tx *sql.Tx, cb Callback, headers []byte) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO callbacks (provider, provider_txn_id, out_trade_no, headers, body, body_text, received_at)
+	_, err := p.db.exec(ctx, tx, `INSERT INTO callbacks (provider, provider_txn_id, out_trade_no, headers, body, body_text, received_at)
 VALUES (@p, @txn, @out, @h, @b, @text, @at)`, sql.Named("p", cb.Provider), sql.Named("txn", cb.ProviderTxnID),
 		sql.Named("out", cb.OutTradeNo), sql.Named("h", string(headers)), sql.Named("b", bytesOrEmpty(cb.Body)),
 		sql.Named("text", cb.Text), sql.Named("at", timestamp(p.now())))
@@ -192,7 +289,7 @@ func (p *Portal) RecordUnknownAccount(ctx context.Context, cb Callback) error {
 // keepConflict keeps a callback that was answered but not taken, unless the same report (provider
 // transaction, kind, order, account and amount) was kept already: providers retry.
 func (p *Portal) keepConflict(ctx context.Context, q querier, cb Callback, kind ConflictKind, keptFor string, headers []byte) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO callback_conflicts
+	_, err := p.db.exec(ctx, q, `INSERT INTO callback_conflicts
 (provider, provider_txn_id, kind, out_trade_no, account_no, amount_fen, kept_out_trade_no, headers, body, body_text, received_at)
 SELECT @p, @txn, @kind, @out, @acct, @amt, @kept, @h, @b, @text, @at
 WHERE NOT EXISTS (SELECT 1 FROM callback_conflicts WHERE provider = @p AND provider_txn_id = @txn AND kind = @kind
@@ -388,7 +485,7 @@ func (p *Portal) MarkCounterPaid(ctx context.Context, o NewOrder, cb Callback) (
 // and reports PaymentConflict: money must never be dropped as a duplicate, nor posted twice.
 func (p *Portal) repeatedCallback(ctx context.Context, q querier, cb Callback, headers []byte) (MarkPaidResult, bool, error) {
 	var keptFor string
-	err := q.QueryRowContext(ctx, `SELECT out_trade_no FROM callbacks WHERE provider = @p AND provider_txn_id = @txn`,
+	err := p.db.queryRow(ctx, q, `SELECT out_trade_no FROM callbacks WHERE provider = @p AND provider_txn_id = @txn`,
 		sql.Named("p", cb.Provider), sql.Named("txn", cb.ProviderTxnID)).Scan(&keptFor)
 	if errors.Is(err, sql.ErrNoRows) {
 		return MarkPaidResult{}, false, nil

@@ -30,6 +30,9 @@ type dialect struct {
 	applock string
 	// tableExists is a query of one row and column, 1 when the table named @name exists and else 0.
 	tableExists string
+	// callbackBatches is how many transactions of grouped callbacks run at once (groupCommit): one
+	// where writers take turns anyway, more where they run side by side.
+	callbackBatches int
 	// duplicate, missingParent and retryable classify driver errors.
 	duplicate     func(error) bool
 	missingParent func(error) bool
@@ -49,11 +52,12 @@ var sqliteDialect = dialect{
 	},
 	// BEGIN IMMEDIATE (the _txlock DSN setting) takes the database's one write lock: every write
 	// transaction runs alone, so a named lock adds nothing.
-	applock:       "",
-	tableExists:   `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = @name`,
-	duplicate:     func(err error) bool { return isSQLiteCode(err, sqliteDuplicate...) },
-	missingParent: func(err error) bool { return isSQLiteCode(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) },
-	retryable:     func(err error) bool { return isSQLiteCode(err, sqliteBusy...) },
+	applock:         "",
+	callbackBatches: 1,
+	tableExists:     `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = @name`,
+	duplicate:       func(err error) bool { return isSQLiteCode(err, sqliteDuplicate...) },
+	missingParent:   func(err error) bool { return isSQLiteCode(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) },
+	retryable:       func(err error) bool { return isSQLiteCode(err, sqliteBusy...) },
 }
 
 var sqlserverDialect = dialect{
@@ -74,10 +78,11 @@ var sqlserverDialect = dialect{
 	applock: `DECLARE @rc INT, @name NVARCHAR(255) = LEFT(DB_NAME() + N':' + @resource, 255);
 EXEC @rc = sp_getapplock @Resource = @name, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = @timeout_ms;
 SELECT @rc`,
-	tableExists:   `SELECT CASE WHEN OBJECT_ID(@name, N'U') IS NULL THEN 0 ELSE 1 END`,
-	duplicate:     func(err error) bool { return isMSSQLNumber(err, 2627, 2601) },
-	missingParent: func(err error) bool { return isMSSQLNumber(err, 547) },
-	retryable:     func(err error) bool { return isMSSQLNumber(err, 1205) || errors.Is(err, errLockDeadlock) },
+	callbackBatches: 4,
+	tableExists:     `SELECT CASE WHEN OBJECT_ID(@name, N'U') IS NULL THEN 0 ELSE 1 END`,
+	duplicate:       func(err error) bool { return isMSSQLNumber(err, 2627, 2601) },
+	missingParent:   func(err error) bool { return isMSSQLNumber(err, 547) },
+	retryable:       func(err error) bool { return isMSSQLNumber(err, 1205) || errors.Is(err, errLockDeadlock) },
 }
 
 // lockWait bounds how long a transaction waits for a named lock. Posting one payment takes
@@ -106,12 +111,24 @@ var errLockDeadlock = errors.New("chosen as deadlock victim while waiting for a 
 // this statement, not on table hints, which an engine or a changed plan may not honour. Taking a
 // lock the transaction holds already is granted at once.
 func (d dialect) lock(ctx context.Context, tx *sql.Tx, resource string) error {
+	return d.lockWith(ctx, tx.QueryRowContext, resource)
+}
+
+// lock is dialect.lock with the statement from db's statement cache.
+func (db *DB) lock(ctx context.Context, tx *sql.Tx, resource string) error {
+	return db.dialect.lockWith(ctx, func(ctx context.Context, query string, args ...any) *sql.Row {
+		return db.queryRow(ctx, tx, query, args...)
+	}, resource)
+}
+
+// lockWith is lock with queryRow running the statement in the transaction.
+func (d dialect) lockWith(ctx context.Context, queryRow func(context.Context, string, ...any) *sql.Row, resource string) error {
 	if d.applock == "" {
 		return nil
 	}
 	var rc int
 	wait := lockTimeout(ctx)
-	err := tx.QueryRowContext(ctx, d.applock, sql.Named("resource", resource),
+	err := queryRow(ctx, d.applock, sql.Named("resource", resource),
 		sql.Named("timeout_ms", int32(wait/time.Millisecond))).Scan(&rc)
 	switch {
 	case err != nil:

@@ -32,7 +32,7 @@ type OutboxItem struct {
 // insertOutbox writes an outbox row inside the transaction of the change it belongs to.
 func (p *Portal) insertOutbox(ctx context.Context, tx *sql.Tx, kind string, orderID int64, now time.Time) (int64, error) {
 	var id int64
-	err := tx.QueryRowContext(ctx, p.db.dialect.insertID("outbox", "kind, order_id, created_at, attempts, last_error",
+	err := p.db.queryRow(ctx, tx, p.db.dialect.insertID("outbox", "kind, order_id, created_at, attempts, last_error",
 		"@kind, @order, @at, 0, ''"),
 		sql.Named("kind", kind), sql.Named("order", orderID), sql.Named("at", timestamp(now))).Scan(&id)
 	if err != nil {
@@ -70,7 +70,7 @@ WHERE acked_at IS NULL AND created_at < @before ORDER BY created_at, id`+p.db.di
 // AckOutbox acknowledges outbox row id: its work is done and the sweeper leaves it alone.
 // Acknowledging twice keeps the first time; a missing row is billing.ErrNotFound.
 func (p *Portal) AckOutbox(ctx context.Context, id int64) error {
-	res, err := p.db.ExecContext(ctx, `UPDATE outbox SET acked_at = @at WHERE id = @id AND acked_at IS NULL`,
+	res, err := p.db.exec(ctx, p.db, `UPDATE outbox SET acked_at = @at WHERE id = @id AND acked_at IS NULL`,
 		sql.Named("at", timestamp(p.now().UTC())), sql.Named("id", id))
 	if err != nil {
 		return fmt.Errorf("store: ack outbox %d: %w", id, err)

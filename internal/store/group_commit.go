@@ -1,0 +1,80 @@
+package store
+
+import "sync"
+
+// groupCommit lets concurrent calls share a transaction, so that one commit (on SQLite, one write
+// of the WAL and the one writer's turn) serves several of them. A call that finds fewer than slots
+// batches running leads one: it takes every call waiting at that moment (at most max, oldest first,
+// itself among them) and runs them; the others wait, and when a batch ends its leader hands the
+// calls that queued meanwhile to the first of them, who leads the next batch. A call returns only
+// when the batch that held it has ended, so its caller answers no one before that commit.
+type groupCommit[T any] struct {
+	mu      sync.Mutex
+	queue   []*groupCall[T]
+	running int
+}
+
+type groupCall[T any] struct {
+	v T
+	// wake is sent nil when the call's batch has ended, or the batch this call is to lead.
+	wake chan []*groupCall[T]
+}
+
+// do runs v in a batch: run gets the values of a batch and must record each one's outcome in it
+// before it returns (or panics). slots is how many batches may run at once, max the most calls a
+// batch takes.
+func (g *groupCommit[T]) do(v T, slots, max int, run func([]T)) {
+	c := &groupCall[T]{v: v, wake: make(chan []*groupCall[T], 1)}
+	g.mu.Lock()
+	g.queue = append(g.queue, c)
+	if g.running >= slots {
+		g.mu.Unlock()
+		batch := <-c.wake
+		if batch == nil {
+			return
+		}
+		g.lead(c, batch, max, run)
+		return
+	}
+	g.running++
+	batch := g.takeLocked(max)
+	g.mu.Unlock()
+	g.lead(c, batch, max, run)
+}
+
+// takeLocked takes the oldest calls waiting, at most max of them.
+func (g *groupCommit[T]) takeLocked(max int) []*groupCall[T] {
+	n := min(len(g.queue), max)
+	batch := g.queue[:n:n]
+	g.queue = g.queue[n:]
+	if len(g.queue) == 0 {
+		g.queue = nil
+	}
+	return batch
+}
+
+// lead runs batch, which holds self, then wakes its other calls and hands the next batch on: also
+// when run panics, so that no call waits for ever.
+func (g *groupCommit[T]) lead(self *groupCall[T], batch []*groupCall[T], max int, run func([]T)) {
+	defer func() {
+		for _, c := range batch {
+			if c != self {
+				c.wake <- nil
+			}
+		}
+		g.mu.Lock()
+		next := g.takeLocked(max)
+		if len(next) == 0 {
+			g.running--
+		}
+		g.mu.Unlock()
+		if len(next) > 0 {
+			next[0].wake <- next
+		}
+	}()
+	vs := make([]T, len(batch))
+	for i, c := range batch {
+		vs[i] = c.v
+	}
+	run(vs)
+}
