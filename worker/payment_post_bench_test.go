@@ -4,19 +4,22 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
 
+	"gridpay/internal/config"
 	"gridpay/internal/storetest"
 	"gridpay/worker"
 )
 
 // BenchmarkPaymentPost measures payments posted into the core database by the payment:post handler
 // (order read, allocation over open bills, receipt and allocations written, order POSTED, outbox
-// acknowledged, cache invalidated, receipt text sent), beside a bare SQLite transaction on the same
-// database in the same run. make bench runs it.
+// acknowledged, cache invalidated, receipt text sent), as many at once as a worker runs tasks
+// (config.DefaultWorkerConcurrency), beside a bare SQLite transaction on the same database in the
+// same run. make bench runs it.
 func BenchmarkPaymentPost(b *testing.B) {
 	r := newRig(b, storetest.SQLite)
 	ctx := context.Background()
@@ -31,13 +34,26 @@ func BenchmarkPaymentPost(b *testing.B) {
 			}
 			tasks[i] = t
 		}
+		next := make(chan *asynq.Task)
+		var wg sync.WaitGroup
 		b.ResetTimer()
 		start := time.Now()
-		for _, t := range tasks {
-			if err := r.poster.ProcessTask(ctx, t); err != nil {
-				b.Fatal(err)
-			}
+		for range config.DefaultWorkerConcurrency {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for t := range next {
+					if err := r.poster.ProcessTask(ctx, t); err != nil {
+						b.Error(err)
+					}
+				}
+			}()
 		}
+		for _, t := range tasks {
+			next <- t
+		}
+		close(next)
+		wg.Wait()
 		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "posts/s")
 	})
 	b.Run("bare_sqlite_tx", func(b *testing.B) {

@@ -30,9 +30,9 @@ type dialect struct {
 	applock string
 	// tableExists is a query of one row and column, 1 when the table named @name exists and else 0.
 	tableExists string
-	// callbackBatches is how many transactions of grouped callbacks run at once (groupCommit): one
-	// where writers take turns anyway, more where they run side by side.
-	callbackBatches int
+	// batchSlots is how many transactions of grouped calls (groupCommit: callbacks, postings) run at
+	// once: one where writers take turns anyway, more where they run side by side.
+	batchSlots int
 	// duplicate, missingParent and retryable classify driver errors.
 	duplicate     func(error) bool
 	missingParent func(error) bool
@@ -52,12 +52,12 @@ var sqliteDialect = dialect{
 	},
 	// BEGIN IMMEDIATE (the _txlock DSN setting) takes the database's one write lock: every write
 	// transaction runs alone, so a named lock adds nothing.
-	applock:         "",
-	callbackBatches: 1,
-	tableExists:     `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = @name`,
-	duplicate:       func(err error) bool { return isSQLiteCode(err, sqliteDuplicate...) },
-	missingParent:   func(err error) bool { return isSQLiteCode(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) },
-	retryable:       func(err error) bool { return isSQLiteCode(err, sqliteBusy...) },
+	applock:       "",
+	batchSlots:    1,
+	tableExists:   `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = @name`,
+	duplicate:     func(err error) bool { return isSQLiteCode(err, sqliteDuplicate...) },
+	missingParent: func(err error) bool { return isSQLiteCode(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) },
+	retryable:     func(err error) bool { return isSQLiteCode(err, sqliteBusy...) },
 }
 
 var sqlserverDialect = dialect{
@@ -78,11 +78,11 @@ var sqlserverDialect = dialect{
 	applock: `DECLARE @rc INT, @name NVARCHAR(255) = LEFT(DB_NAME() + N':' + @resource, 255);
 EXEC @rc = sp_getapplock @Resource = @name, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = @timeout_ms;
 SELECT @rc`,
-	callbackBatches: 4,
-	tableExists:     `SELECT CASE WHEN OBJECT_ID(@name, N'U') IS NULL THEN 0 ELSE 1 END`,
-	duplicate:       func(err error) bool { return isMSSQLNumber(err, 2627, 2601) },
-	missingParent:   func(err error) bool { return isMSSQLNumber(err, 547) },
-	retryable:       func(err error) bool { return isMSSQLNumber(err, 1205) || errors.Is(err, errLockDeadlock) },
+	batchSlots:    4,
+	tableExists:   `SELECT CASE WHEN OBJECT_ID(@name, N'U') IS NULL THEN 0 ELSE 1 END`,
+	duplicate:     func(err error) bool { return isMSSQLNumber(err, 2627, 2601) },
+	missingParent: func(err error) bool { return isMSSQLNumber(err, 547) },
+	retryable:     func(err error) bool { return isMSSQLNumber(err, 1205) || errors.Is(err, errLockDeadlock) },
 }
 
 // lockWait bounds how long a transaction waits for a named lock. Posting one payment takes
@@ -146,7 +146,7 @@ func (d dialect) lockWith(ctx context.Context, queryRow func(context.Context, st
 // nextCounter increments counter name and returns its new value inside tx. The UPDATE holds the
 // row's write lock until tx ends, so the SELECT after it reads this transaction's own value on
 // every engine; a value read back through UPDATE ... OUTPUT may be stale on some of them.
-func nextCounter(ctx context.Context, tx *sql.Tx, name string) (int64, error) {
+func nextCounter(ctx context.Context, tx querier, name string) (int64, error) {
 	res, err := tx.ExecContext(ctx, `UPDATE counters SET last_no = last_no + 1 WHERE name = @name`, sql.Named("name", name))
 	if err := oneRow(res, err); err != nil {
 		return 0, fmt.Errorf("counter %s: %w", name, err)

@@ -368,6 +368,16 @@ func (p *Portal) OrderByID(ctx context.Context, id int64) (Order, error) {
 	return o, nil
 }
 
+// OrderState returns order id as OrderByID does but without its timeline: what a worker reads to
+// decide what to do with the order, in one statement.
+func (p *Portal) OrderState(ctx context.Context, id int64) (Order, error) {
+	o, err := p.orderWhere(ctx, p.db, "id = @id", sql.Named("id", id))
+	if err != nil {
+		return Order{}, fmt.Errorf("store: order %d: %w", id, err)
+	}
+	return o, nil
+}
+
 // OrderEvents returns the timeline of an order, oldest event first.
 func (p *Portal) OrderEvents(ctx context.Context, orderID int64) ([]OrderEvent, error) {
 	rows, err := p.db.query(ctx, p.db, `SELECT id, at, from_status, to_status, note FROM payment_events
@@ -470,6 +480,44 @@ func (p *Portal) MoveOrder(ctx context.Context, id int64, from, to billing.Order
 		return fail(err)
 	}
 	return out, nil
+}
+
+// MarkPosted records that order id, found in status from (PAID, or FLAGGED with the money to
+// credit), was posted to the core database as receipt receiptNo: in ONE transaction the order moves
+// to POSTED with its receipt number and timeline note, and outbox row outboxID is acknowledged. An
+// order that another run posted already has only its outbox row acknowledged; an order in any other
+// status is billing.ErrConflict and nothing changes, as is a missing outbox row billing.ErrNotFound.
+func (p *Portal) MarkPosted(ctx context.Context, id int64, from billing.OrderStatus, receiptNo string, outboxID int64) error {
+	fail := func(err error) error {
+		return fmt.Errorf("store: mark order %d posted: %w", id, err)
+	}
+	if !identifier(receiptNo, 32) {
+		return fail(fmt.Errorf("receipt number: want 1 to 32 of 0-9 A-Z a-z _ -: %w", billing.ErrInvalid))
+	}
+	now := p.now().UTC().Truncate(time.Millisecond)
+	err := p.db.Transact(ctx, func(tx *sql.Tx) error {
+		o, err := p.lockedOrder(ctx, tx, "id = @id", sql.Named("id", id))
+		if err != nil {
+			return err
+		}
+		switch o.Status {
+		case billing.OrderPosted:
+			// Posted by another run; the core database answered this one with the same receipt.
+		case from:
+			err = p.changeOrder(ctx, tx, id, from, billing.OrderPosted, "posted as "+receiptNo,
+				orderChange{OrderUpdate: OrderUpdate{PostedReceiptNo: receiptNo}}, now)
+		default:
+			err = fmt.Errorf("order is %s: %w", o.Status, billing.ErrConflict)
+		}
+		if err != nil {
+			return err
+		}
+		return p.ackOutbox(ctx, tx, outboxID, now)
+	})
+	if err != nil {
+		return fail(err)
+	}
+	return nil
 }
 
 // PaymentOutcome says what MarkPaid did.

@@ -34,6 +34,8 @@ type DB struct {
 	stmts  stmtCache
 	// callbacks groups concurrent MarkPaidFromCallback calls into shared transactions.
 	callbacks groupCommit[*callbackCall]
+	// postings groups concurrent Core.PostPayment calls into shared transactions.
+	postings groupCommit[*postingCall]
 }
 
 // Dialect names the SQL dialect: "sqlite" or "sqlserver".
@@ -412,6 +414,28 @@ func (db *DB) stmtFor(ctx context.Context, q querier, query string) *sql.Stmt {
 		}
 	}
 	return nil
+}
+
+// cachedQuerier is a querier whose statements come from the statement cache of db.
+type cachedQuerier struct {
+	db *DB
+	q  querier
+}
+
+// cachedOn returns q (a transaction of db, or db) with its statements from db's statement cache,
+// for helpers that take a querier.
+func (db *DB) cachedOn(q querier) querier { return cachedQuerier{db: db, q: q} }
+
+func (c cachedQuerier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return c.db.exec(ctx, c.q, query, args...)
+}
+
+func (c cachedQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return c.db.query(ctx, c.q, query, args...)
+}
+
+func (c cachedQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return c.db.queryRow(ctx, c.q, query, args...)
 }
 
 // exec runs query on q as ExecContext does, through the statement cache.
