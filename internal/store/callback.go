@@ -96,7 +96,7 @@ func (p *Portal) MarkPaidFromCallback(ctx context.Context, cb Callback) (MarkPai
 	if call.headers, call.err = checkCallback(cb); call.err != nil {
 		return MarkPaidResult{}, call.err
 	}
-	p.db.callbacks.do(call, p.db.dialect.batchSlots, maxCallbackBatch, p.markPaidBatch)
+	p.db.callbacks.do(call, batchSlots, maxCallbackBatch, p.markPaidBatch)
 	return call.res, call.err
 }
 

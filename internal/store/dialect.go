@@ -30,9 +30,6 @@ type dialect struct {
 	applock string
 	// tableExists is a query of one row and column, 1 when the table named @name exists and else 0.
 	tableExists string
-	// batchSlots is how many transactions of grouped calls (groupCommit: callbacks, postings) run at
-	// once: one where writers take turns anyway, more where they run side by side.
-	batchSlots int
 	// duplicate, missingParent and retryable classify driver errors.
 	duplicate     func(error) bool
 	missingParent func(error) bool
@@ -53,7 +50,6 @@ var sqliteDialect = dialect{
 	// BEGIN IMMEDIATE (the _txlock DSN setting) takes the database's one write lock: every write
 	// transaction runs alone, so a named lock adds nothing.
 	applock:       "",
-	batchSlots:    1,
 	tableExists:   `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = @name`,
 	duplicate:     func(err error) bool { return isSQLiteCode(err, sqliteDuplicate...) },
 	missingParent: func(err error) bool { return isSQLiteCode(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) },
@@ -78,7 +74,6 @@ var sqlserverDialect = dialect{
 	applock: `DECLARE @rc INT, @name NVARCHAR(255) = LEFT(DB_NAME() + N':' + @resource, 255);
 EXEC @rc = sp_getapplock @Resource = @name, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = @timeout_ms;
 SELECT @rc`,
-	batchSlots:    4,
 	tableExists:   `SELECT CASE WHEN OBJECT_ID(@name, N'U') IS NULL THEN 0 ELSE 1 END`,
 	duplicate:     func(err error) bool { return isMSSQLNumber(err, 2627, 2601) },
 	missingParent: func(err error) bool { return isMSSQLNumber(err, 547) },

@@ -28,7 +28,7 @@ func (c *Core) PostPayment(ctx context.Context, p Payment) (Receipt, error) {
 	if err := validatePayment(p); err != nil {
 		return Receipt{}, fmt.Errorf("store: post payment %s/%s: %w", p.Channel, p.OrderNo, err)
 	}
-	c.db.postings.do(call, c.db.dialect.batchSlots, maxPostingBatch, c.postBatch)
+	c.db.postings.do(call, batchSlots, maxPostingBatch, c.postBatch)
 	return call.r, call.err
 }
 
