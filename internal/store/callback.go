@@ -167,8 +167,12 @@ func (p *Portal) markPaidBatch(calls []*callbackCall) {
 		}
 	}
 	if len(todo) > 1 {
-		// The batch is no one caller's: a provider that hangs up must not roll back the others.
-		ctx := context.WithoutCancel(todo[0].ctx)
+		ctxs := make([]context.Context, len(todo))
+		for i, c := range todo {
+			ctxs[i] = c.ctx
+		}
+		ctx, cancel := batchContext(ctxs)
+		defer cancel()
 		err := p.db.Transact(ctx, func(tx *sql.Tx) error {
 			for _, c := range todo {
 				var err error

@@ -1,6 +1,10 @@
 package store
 
-import "sync"
+import (
+	"context"
+	"sync"
+	"time"
+)
 
 // groupCommit lets concurrent calls share a transaction, so that one commit (on SQLite, one write
 // of the WAL and the one writer's turn) serves several of them. A call that finds fewer than slots
@@ -59,6 +63,23 @@ func (g *groupCommit[T]) takeLocked(max int) []*groupCall[T] {
 		g.queue = nil
 	}
 	return batch
+}
+
+// batchContext is the context of a transaction that serves several callers: no one caller's
+// cancellation ends it (a provider that hangs up must not roll back the others' work), but the
+// earliest of their deadlines does, so that none of them waits on a lock longer than it allowed.
+func batchContext(ctxs []context.Context) (context.Context, context.CancelFunc) {
+	ctx := context.WithoutCancel(ctxs[0])
+	var first time.Time
+	for _, c := range ctxs {
+		if d, ok := c.Deadline(); ok && (first.IsZero() || d.Before(first)) {
+			first = d
+		}
+	}
+	if first.IsZero() {
+		return ctx, func() {}
+	}
+	return context.WithDeadline(ctx, first)
 }
 
 // lead runs batch, which holds self, then wakes its other calls and hands the next batch on: also

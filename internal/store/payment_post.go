@@ -83,8 +83,12 @@ func (c *Core) postBatch(calls []*postingCall) {
 	if len(todo) > 1 {
 		sorted := slices.Clone(todo)
 		slices.SortStableFunc(sorted, func(a, b *postingCall) int { return strings.Compare(a.p.AccountNo, b.p.AccountNo) })
-		// The batch is no one caller's: a task cancelled must not roll back the others.
-		ctx := context.WithoutCancel(sorted[0].ctx)
+		ctxs := make([]context.Context, len(sorted))
+		for i, call := range sorted {
+			ctxs[i] = call.ctx
+		}
+		ctx, cancel := batchContext(ctxs)
+		defer cancel()
 		err := c.db.Transact(ctx, func(tx *sql.Tx) error {
 			for _, call := range sorted {
 				var err error
