@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -219,13 +220,31 @@ func (p *Portal) markPaidFromCallbackAlone(ctx context.Context, cb Callback, hea
 
 // markPaidFromCallback is MarkPaidFromCallback inside tx.
 func (p *Portal) markPaidFromCallback(ctx context.Context, tx *sql.Tx, cb Callback, headers []byte) (MarkPaidResult, error) {
-	if res, found, err := p.repeatedCallback(ctx, tx, cb, headers); err != nil || found {
-		return res, err
-	}
-	// The order's lock before the callback's key, as everywhere else: one order of locks.
-	o, err := p.lockedOrder(ctx, tx, "out_trade_no = @out", sql.Named("out", cb.OutTradeNo))
-	if err != nil {
+	// One statement reads the order and the order the provider transaction was kept for before, if
+	// any (lockedOrder otherwise, after repeatedCallback).
+	var keptFor sql.NullString
+	o, err := scanOrder(withColumn{p.db.queryRow(ctx, tx, orderAndKeptSelect, sql.Named("out", cb.OutTradeNo),
+		sql.Named("p", cb.Provider), sql.Named("txn", cb.ProviderTxnID)), &keptFor})
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		// No such order: still a conflict for staff when the transaction was kept for another.
+		if res, found, err := p.repeatedCallback(ctx, tx, cb, headers); err != nil || found {
+			return res, err
+		}
+		return MarkPaidResult{}, billing.ErrNotFound
+	case err != nil:
 		return MarkPaidResult{}, err
+	case keptFor.Valid:
+		return p.repeatedCallbackOf(ctx, tx, cb, headers, keptFor.String)
+	case p.db.dialect.applock != "":
+		// The order's lock before the callback's key, as everywhere else: one order of locks; then
+		// the order as the previous writer left it (see lockedOrder).
+		if err := p.lockOrders(ctx, tx, o.AccountNo, o.Channel); err != nil {
+			return MarkPaidResult{}, err
+		}
+		if o, err = p.orderWhere(ctx, tx, "id = @id", sql.Named("id", o.ID)); err != nil {
+			return MarkPaidResult{}, err
+		}
 	}
 	if o.Channel != cb.Provider {
 		return MarkPaidResult{}, fmt.Errorf("order %s is a %s order, reported by %s: %w", o.OutTradeNo, o.Channel, cb.Provider, billing.ErrConflict)
@@ -497,9 +516,30 @@ func (p *Portal) repeatedCallback(ctx context.Context, q querier, cb Callback, h
 	if err != nil {
 		return MarkPaidResult{}, false, err
 	}
+	res, err := p.repeatedCallbackOf(ctx, q, cb, headers, keptFor)
+	return res, err == nil, err
+}
+
+// orderAndKeptSelect reads the order @out with one more column: the order the callback of provider
+// @p's transaction @txn was kept for, NULL when none was.
+var orderAndKeptSelect = strings.TrimSuffix(orderSelect, "\nFROM payment_orders") + `,
+       (SELECT c.out_trade_no FROM callbacks c WHERE c.provider = @p AND c.provider_txn_id = @txn)
+FROM payment_orders WHERE out_trade_no = @out`
+
+// withColumn is a row whose last column goes to extra, after the columns its caller scans.
+type withColumn struct {
+	row   rowScanner
+	extra any
+}
+
+func (w withColumn) Scan(dest ...any) error { return w.row.Scan(append(dest, w.extra)...) }
+
+// repeatedCallbackOf is repeatedCallback once the callback of cb's provider transaction was found,
+// kept for order keptFor.
+func (p *Portal) repeatedCallbackOf(ctx context.Context, q querier, cb Callback, headers []byte, keptFor string) (MarkPaidResult, error) {
 	o, err := p.orderWhere(ctx, q, "out_trade_no = @out", sql.Named("out", keptFor))
 	if err != nil {
-		return MarkPaidResult{}, false, err
+		return MarkPaidResult{}, err
 	}
 	var kind ConflictKind
 	switch {
@@ -510,10 +550,10 @@ func (p *Portal) repeatedCallback(ctx context.Context, q querier, cb Callback, h
 	case cb.Amount != o.PaidAmount:
 		kind = ConflictAmount
 	default:
-		return MarkPaidResult{Outcome: PaymentDuplicate, Order: o}, true, nil
+		return MarkPaidResult{Outcome: PaymentDuplicate, Order: o}, nil
 	}
 	if err := p.keepConflict(ctx, q, cb, kind, keptFor, headers); err != nil {
-		return MarkPaidResult{}, false, err
+		return MarkPaidResult{}, err
 	}
-	return MarkPaidResult{Outcome: PaymentConflict, Order: o}, true, nil
+	return MarkPaidResult{Outcome: PaymentConflict, Order: o}, nil
 }
