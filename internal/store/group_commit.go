@@ -11,7 +11,10 @@ import (
 // batches running leads one: it takes every call waiting at that moment (at most max, oldest first,
 // itself among them) and runs them; the others wait, and when a batch ends its leader hands the
 // calls that queued meanwhile to the first of them, who leads the next batch. A call returns only
-// when the batch that held it has ended, so its caller answers no one before that commit.
+// when the batch that held it has ended, so its caller answers no one before that commit. A call
+// waits for its batch whatever its context says: the batch's transaction ends by the earliest
+// deadline among its calls (batchContext), and a call left waiting would not know whether its work
+// was committed.
 //
 // batchSlots is how many batches of one kind a process runs at once: one. On SQLite writers take
 // turns anyway; on the SQL Server engine the tests use, transactions that take named locks side by

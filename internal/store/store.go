@@ -351,7 +351,8 @@ func deletedOne(res sql.Result, err error) error {
 // connection and reused: modernc's SQLite driver keeps no statement cache of its own, and parsing
 // the same SQL again on every call was a third of a callback's transaction. A statement is prepared
 // on the side the first time it is asked for (prepareAsync), so a transaction never waits for a
-// free connection while it holds its own.
+// free connection while it holds its own. The cache keeps every text it is given for as long as the
+// database is open: only statements of a fixed shape go through it, never text built from values.
 type stmtCache struct {
 	mu        sync.Mutex
 	stmts     map[string]*sql.Stmt
