@@ -15,18 +15,17 @@ import (
 // waits for its batch whatever its context says: the batch's transaction ends by the earliest
 // deadline among its calls (batchContext), and a call left waiting would not know whether its work
 // was committed.
-//
-// batchSlots is how many batches of one kind a process runs at once: one. On SQLite writers take
-// turns anyway; on the SQL Server engine the tests use, transactions that take named locks side by
-// side slow each other down (measured with 8 callbacks in flight: 113 callbacks/s with one batch at
-// a time, 76 with two, 38 with each callback in its own transaction). A web tier of several
-// processes still runs several batches at once.
 type groupCommit[T any] struct {
 	mu      sync.Mutex
 	queue   []*groupCall[T]
 	running int
 }
 
+// batchSlots is how many batches of one kind a process runs at once: one. On SQLite writers take
+// turns anyway; on the SQL Server engine the tests use, transactions that take named locks side by
+// side slow each other down (measured with 8 callbacks in flight: 113 callbacks/s with one batch at
+// a time, 76 with two, 38 with each callback in its own transaction). A web tier of several
+// processes still runs several batches at once.
 const batchSlots = 1
 
 type groupCall[T any] struct {
