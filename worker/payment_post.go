@@ -57,7 +57,7 @@ func (p *PaymentPoster) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err := json.Unmarshal(t.Payload(), &pl); err != nil || pl.OrderID <= 0 || pl.OutboxID <= 0 {
 		return fmt.Errorf("worker: payment:post payload %q: %w", t.Payload(), asynq.SkipRetry)
 	}
-	o, err := p.Orders.OrderByID(ctx, pl.OrderID)
+	o, err := p.Orders.OrderState(ctx, pl.OrderID)
 	if errors.Is(err, billing.ErrNotFound) {
 		return fmt.Errorf("worker: payment:post: order %d: %v: %w", pl.OrderID, err, asynq.SkipRetry)
 	}
@@ -83,21 +83,12 @@ func (p *PaymentPoster) ProcessTask(ctx context.Context, t *asynq.Task) error {
 		p.attempt(ctx, pl.OutboxID, err)
 		return fmt.Errorf("worker: post order %d: %w", o.ID, err)
 	}
-	_, err = p.Orders.MoveOrder(ctx, o.ID, o.Status, billing.OrderPosted, "posted as "+receipt.No,
-		func(u *store.OrderUpdate) { u.PostedReceiptNo = receipt.No })
-	if errors.Is(err, billing.ErrConflict) {
-		// Moved meanwhile: fine if another run posted it; anything else must not lose the receipt
-		// number, so the task is retried and sees the order as it now stands.
-		if now, rerr := p.Orders.OrderByID(ctx, o.ID); rerr == nil && now.Status == billing.OrderPosted {
-			err = nil
-		}
-	}
-	if err != nil {
+	// POSTED and the outbox acknowledged in one transaction: an order another run posted meanwhile
+	// is acknowledged only; anything else must not lose the receipt number, so the task is retried
+	// and sees the order as it now stands.
+	if err := p.Orders.MarkPosted(ctx, o.ID, o.Status, receipt.No, pl.OutboxID); err != nil {
 		p.attempt(ctx, pl.OutboxID, err)
 		return fmt.Errorf("worker: mark order %d posted: %w", o.ID, err)
-	}
-	if err := p.Orders.AckOutbox(ctx, pl.OutboxID); err != nil {
-		return err
 	}
 	p.Log.Info("payment posted", "order_id", o.ID, "receipt", receipt.No, "account", pii.AccountNo(o.AccountNo), "amount", receipt.Amount.String())
 	p.textReceipt(ctx, o, receipt)

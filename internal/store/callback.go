@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -88,9 +89,63 @@ func validCallback(cb Callback) bool {
 // transaction; a later delivery of the same transaction and amount for the same order changes
 // nothing and reports PaymentDuplicate; one with another amount or for another order, and another
 // transaction for an order paid already, is kept for staff and reports PaymentConflict.
+//
+// Callbacks that arrive together share a transaction (MarkPaidFromCallbacks): the call returns once
+// the transaction that holds its callback has committed, or with its own error.
 func (p *Portal) MarkPaidFromCallback(ctx context.Context, cb Callback) (MarkPaidResult, error) {
-	fail := func(err error) (MarkPaidResult, error) {
-		return MarkPaidResult{}, fmt.Errorf("store: callback %s/%s: %w", cb.Provider, truncateText(cb.ProviderTxnID, 64), err)
+	call := &callbackCall{ctx: ctx, cb: cb}
+	if call.headers, call.err = checkCallback(cb); call.err != nil {
+		return MarkPaidResult{}, call.err
+	}
+	p.db.callbacks.do(call, batchSlots, maxCallbackBatch, p.markPaidBatch)
+	return call.res, call.err
+}
+
+// maxCallbackBatch is the most callbacks one transaction takes.
+const maxCallbackBatch = 64
+
+// CallbackResult is what MarkPaidFromCallbacks did with one callback: MarkPaidFromCallback's
+// answer.
+type CallbackResult struct {
+	Result MarkPaidResult
+	Err    error
+}
+
+// MarkPaidFromCallbacks does what MarkPaidFromCallback does for each callback, in the order given,
+// all in one transaction when every one of them is taken (or kept for staff). When one fails (an
+// unknown order, a transaction kept meanwhile by another process, the database), that transaction is
+// rolled back and each callback runs again in its own, so that one callback's failure never costs
+// another its payment.
+func (p *Portal) MarkPaidFromCallbacks(ctx context.Context, cbs []Callback) []CallbackResult {
+	calls := make([]*callbackCall, len(cbs))
+	for i, cb := range cbs {
+		calls[i] = &callbackCall{ctx: ctx, cb: cb}
+		calls[i].headers, calls[i].err = checkCallback(cb)
+	}
+	p.markPaidBatch(calls)
+	out := make([]CallbackResult, len(calls))
+	for i, c := range calls {
+		out[i] = CallbackResult{Result: c.res, Err: c.err}
+	}
+	return out
+}
+
+// callbackCall is one callback on its way through markPaidBatch, with its outcome.
+type callbackCall struct {
+	ctx     context.Context
+	cb      Callback
+	headers []byte
+	res     MarkPaidResult
+	err     error
+}
+
+// errBatchAborted is the outcome of a call whose batch ended without recording one (a panic).
+var errBatchAborted = errors.New("the batch of callbacks ended before this one was done")
+
+// checkCallback checks what a callback carries and returns its headers as kept.
+func checkCallback(cb Callback) ([]byte, error) {
+	fail := func(err error) ([]byte, error) {
+		return nil, fmt.Errorf("store: callback %s/%s: %w", cb.Provider, truncateText(cb.ProviderTxnID, 64), err)
 	}
 	if !validCallback(cb) || cb.AccountNo != "" {
 		return fail(billing.ErrInvalid)
@@ -99,35 +154,53 @@ func (p *Portal) MarkPaidFromCallback(ctx context.Context, cb Callback) (MarkPai
 	if err != nil {
 		return fail(err)
 	}
-	var res MarkPaidResult
-	err = p.db.Transact(ctx, func(tx *sql.Tx) error {
-		var found bool
-		if res, found, err = p.repeatedCallback(ctx, tx, cb, headers); err != nil || found {
-			return err
+	return headers, nil
+}
+
+// markPaidBatch takes the callbacks of calls that passed checkCallback, recording each outcome in
+// its call: all in one transaction, or each in its own when that one fails.
+func (p *Portal) markPaidBatch(calls []*callbackCall) {
+	var todo []*callbackCall
+	for _, c := range calls {
+		if c.err == nil {
+			c.err = errBatchAborted
+			todo = append(todo, c)
 		}
-		// The order's lock before the callback's key, as everywhere else: one order of locks.
-		o, err := p.lockedOrder(ctx, tx, "out_trade_no = @out", sql.Named("out", cb.OutTradeNo))
-		if err != nil {
-			return err
+	}
+	if len(todo) > 1 {
+		ctxs := make([]context.Context, len(todo))
+		for i, c := range todo {
+			ctxs[i] = c.ctx
 		}
-		if o.Channel != cb.Provider {
-			return fmt.Errorf("order %s is a %s order, reported by %s: %w", o.OutTradeNo, o.Channel, cb.Provider, billing.ErrConflict)
-		}
-		if o.ProviderTxnID != "" && (o.ProviderTxnID != cb.ProviderTxnID || o.PaidAmount != cb.Amount) {
-			// Paid already (by an earlier callback's transaction, or one an order query found): another
-			// transaction is money paid twice, another amount a report at odds with ours. Either is
-			// for staff; answered as taken, since sending it again changes nothing.
-			kind := ConflictAmount
-			if o.ProviderTxnID != cb.ProviderTxnID {
-				kind = ConflictPaidTwice
+		ctx, cancel := batchContext(ctxs)
+		defer cancel()
+		err := p.db.Transact(ctx, func(tx *sql.Tx) error {
+			for _, c := range todo {
+				var err error
+				if c.res, err = p.markPaidFromCallback(ctx, tx, c.cb, c.headers); err != nil {
+					return err
+				}
 			}
-			res = MarkPaidResult{Outcome: PaymentConflict, Order: o}
-			return p.keepConflict(ctx, tx, cb, kind, o.OutTradeNo, headers)
+			return nil
+		})
+		if err == nil {
+			for _, c := range todo {
+				c.err = nil
+			}
+			return
 		}
-		if err := p.keepCallback(ctx, tx, cb, headers); err != nil {
-			return err
-		}
-		res, err = p.markPaid(ctx, tx, cb.OutTradeNo, cb.ProviderTxnID, cb.Amount, cb.PaidAt)
+	}
+	for _, c := range todo {
+		c.res, c.err = p.markPaidFromCallbackAlone(c.ctx, c.cb, c.headers)
+	}
+}
+
+// markPaidFromCallbackAlone is MarkPaidFromCallback in a transaction of its own.
+func (p *Portal) markPaidFromCallbackAlone(ctx context.Context, cb Callback, headers []byte) (MarkPaidResult, error) {
+	var res MarkPaidResult
+	err := p.db.Transact(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = p.markPaidFromCallback(ctx, tx, cb, headers)
 		return err
 	})
 	if p.db.dialect.duplicate(err) {
@@ -140,10 +213,57 @@ func (p *Portal) MarkPaidFromCallback(ctx context.Context, cb Callback) (MarkPai
 		err = errors.Join(err, kerr)
 	}
 	if err != nil {
-		return fail(err)
+		return MarkPaidResult{}, fmt.Errorf("store: callback %s/%s: %w", cb.Provider, truncateText(cb.ProviderTxnID, 64), err)
 	}
 	p.ordersChanged(ctx, res.Order.AccountNo)
 	return res, nil
+}
+
+// markPaidFromCallback is MarkPaidFromCallback inside tx.
+func (p *Portal) markPaidFromCallback(ctx context.Context, tx *sql.Tx, cb Callback, headers []byte) (MarkPaidResult, error) {
+	// One statement reads the order and the order the provider transaction was kept for before, if
+	// any (lockedOrder otherwise, after repeatedCallback).
+	var keptFor sql.NullString
+	o, err := scanOrder(withColumn{p.db.queryRow(ctx, tx, orderAndKeptSelect, sql.Named("out", cb.OutTradeNo),
+		sql.Named("p", cb.Provider), sql.Named("txn", cb.ProviderTxnID)), &keptFor})
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		// No such order: still a conflict for staff when the transaction was kept for another.
+		if res, found, err := p.repeatedCallback(ctx, tx, cb, headers); err != nil || found {
+			return res, err
+		}
+		return MarkPaidResult{}, billing.ErrNotFound
+	case err != nil:
+		return MarkPaidResult{}, err
+	case keptFor.Valid:
+		return p.repeatedCallbackOf(ctx, tx, cb, headers, keptFor.String)
+	case p.db.dialect.applock != "":
+		// The order's lock before the callback's key, as everywhere else: one order of locks; then
+		// the order as the previous writer left it (see lockedOrder).
+		if err := p.lockOrders(ctx, tx, o.AccountNo, o.Channel); err != nil {
+			return MarkPaidResult{}, err
+		}
+		if o, err = p.orderWhere(ctx, tx, "id = @id", sql.Named("id", o.ID)); err != nil {
+			return MarkPaidResult{}, err
+		}
+	}
+	if o.Channel != cb.Provider {
+		return MarkPaidResult{}, fmt.Errorf("order %s is a %s order, reported by %s: %w", o.OutTradeNo, o.Channel, cb.Provider, billing.ErrConflict)
+	}
+	if o.ProviderTxnID != "" && (o.ProviderTxnID != cb.ProviderTxnID || o.PaidAmount != cb.Amount) {
+		// Paid already (by an earlier callback's transaction, or one an order query found): another
+		// transaction is money paid twice, another amount a report at odds with ours. Either is
+		// for staff; answered as taken, since sending it again changes nothing.
+		kind := ConflictAmount
+		if o.ProviderTxnID != cb.ProviderTxnID {
+			kind = ConflictPaidTwice
+		}
+		return MarkPaidResult{Outcome: PaymentConflict, Order: o}, p.keepConflict(ctx, tx, cb, kind, o.OutTradeNo, headers)
+	}
+	if err := p.keepCallback(ctx, tx, cb, headers); err != nil {
+		return MarkPaidResult{}, err
+	}
+	return p.markPaidLocked(ctx, tx, o, cb.ProviderTxnID, cb.Amount, cb.PaidAt)
 }
 
 // CallbackSeen reports whether a provider transaction's callback was kept already.
@@ -158,7 +278,7 @@ func (p *Portal) CallbackSeen(ctx context.Context, provider, providerTxnID strin
 }
 
 func (p *Portal) keepCallback(ctx context.Context, tx *sql.Tx, cb Callback, headers []byte) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO callbacks (provider, provider_txn_id, out_trade_no, headers, body, body_text, received_at)
+	_, err := p.db.exec(ctx, tx, `INSERT INTO callbacks (provider, provider_txn_id, out_trade_no, headers, body, body_text, received_at)
 VALUES (@p, @txn, @out, @h, @b, @text, @at)`, sql.Named("p", cb.Provider), sql.Named("txn", cb.ProviderTxnID),
 		sql.Named("out", cb.OutTradeNo), sql.Named("h", string(headers)), sql.Named("b", bytesOrEmpty(cb.Body)),
 		sql.Named("text", cb.Text), sql.Named("at", timestamp(p.now())))
@@ -193,7 +313,7 @@ func (p *Portal) RecordUnknownAccount(ctx context.Context, cb Callback) error {
 // keepConflict keeps a callback that was answered but not taken, unless the same report (provider
 // transaction, kind, order, account and amount) was kept already: providers retry.
 func (p *Portal) keepConflict(ctx context.Context, q querier, cb Callback, kind ConflictKind, keptFor string, headers []byte) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO callback_conflicts
+	_, err := p.db.exec(ctx, q, `INSERT INTO callback_conflicts
 (provider, provider_txn_id, kind, out_trade_no, account_no, amount_fen, kept_out_trade_no, headers, body, body_text, received_at)
 SELECT @p, @txn, @kind, @out, @acct, @amt, @kept, @h, @b, @text, @at
 WHERE NOT EXISTS (SELECT 1 FROM callback_conflicts WHERE provider = @p AND provider_txn_id = @txn AND kind = @kind
@@ -390,7 +510,7 @@ func (p *Portal) MarkCounterPaid(ctx context.Context, o NewOrder, cb Callback) (
 // and reports PaymentConflict: money must never be dropped as a duplicate, nor posted twice.
 func (p *Portal) repeatedCallback(ctx context.Context, q querier, cb Callback, headers []byte) (MarkPaidResult, bool, error) {
 	var keptFor string
-	err := q.QueryRowContext(ctx, `SELECT out_trade_no FROM callbacks WHERE provider = @p AND provider_txn_id = @txn`,
+	err := p.db.queryRow(ctx, q, `SELECT out_trade_no FROM callbacks WHERE provider = @p AND provider_txn_id = @txn`,
 		sql.Named("p", cb.Provider), sql.Named("txn", cb.ProviderTxnID)).Scan(&keptFor)
 	if errors.Is(err, sql.ErrNoRows) {
 		return MarkPaidResult{}, false, nil
@@ -398,9 +518,30 @@ func (p *Portal) repeatedCallback(ctx context.Context, q querier, cb Callback, h
 	if err != nil {
 		return MarkPaidResult{}, false, err
 	}
+	res, err := p.repeatedCallbackOf(ctx, q, cb, headers, keptFor)
+	return res, err == nil, err
+}
+
+// orderAndKeptSelect reads the order @out with one more column: the order the callback of provider
+// @p's transaction @txn was kept for, NULL when none was.
+var orderAndKeptSelect = strings.TrimSuffix(orderSelect, "\nFROM payment_orders") + `,
+       (SELECT c.out_trade_no FROM callbacks c WHERE c.provider = @p AND c.provider_txn_id = @txn)
+FROM payment_orders WHERE out_trade_no = @out`
+
+// withColumn is a row whose last column goes to extra, after the columns its caller scans.
+type withColumn struct {
+	row   rowScanner
+	extra any
+}
+
+func (w withColumn) Scan(dest ...any) error { return w.row.Scan(append(dest, w.extra)...) }
+
+// repeatedCallbackOf is repeatedCallback once the callback of cb's provider transaction was found,
+// kept for order keptFor.
+func (p *Portal) repeatedCallbackOf(ctx context.Context, q querier, cb Callback, headers []byte, keptFor string) (MarkPaidResult, error) {
 	o, err := p.orderWhere(ctx, q, "out_trade_no = @out", sql.Named("out", keptFor))
 	if err != nil {
-		return MarkPaidResult{}, false, err
+		return MarkPaidResult{}, err
 	}
 	var kind ConflictKind
 	switch {
@@ -411,10 +552,10 @@ func (p *Portal) repeatedCallback(ctx context.Context, q querier, cb Callback, h
 	case cb.Amount != o.PaidAmount:
 		kind = ConflictAmount
 	default:
-		return MarkPaidResult{Outcome: PaymentDuplicate, Order: o}, true, nil
+		return MarkPaidResult{Outcome: PaymentDuplicate, Order: o}, nil
 	}
 	if err := p.keepConflict(ctx, q, cb, kind, keptFor, headers); err != nil {
-		return MarkPaidResult{}, false, err
+		return MarkPaidResult{}, err
 	}
-	return MarkPaidResult{Outcome: PaymentConflict, Order: o}, true, nil
+	return MarkPaidResult{Outcome: PaymentConflict, Order: o}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"testing"
 	"time"
 
@@ -308,6 +309,116 @@ func TestCallbackText(t *testing.T) {
 		}
 		if string(body) != "subject=%B5%E7%B7%D1" || text != `{"subject":"电费缴纳"}` {
 			t.Errorf("kept %q with text %q", body, text)
+		}
+	})
+}
+
+// TestMarkPaidFromCallbacksBatch: callbacks taken in one transaction, where one of them fails (an
+// unknown order), are each answered as if alone: the others are taken, the failing one writes
+// nothing, and a copy of a transaction within the batch is a duplicate of the first.
+func TestMarkPaidFromCallbacksBatch(t *testing.T) {
+	forEachEmptyDB(t, func(t *testing.T, db *store.DB) {
+		p, clock := newOrderPortal(t, db)
+		ctx := t.Context()
+		var outs []string
+		for i := range 3 {
+			o, _, err := p.CreateOrder(ctx, newOrder(fmt.Sprintf("GPW2026112600000001%04d", i), fmt.Sprintf("31000001%02d", i), 1000))
+			if err != nil {
+				t.Fatal(err)
+			}
+			outs = append(outs, o.OutTradeNo)
+		}
+		cb := func(txn, out string) store.Callback {
+			return store.Callback{Provider: "wechat", ProviderTxnID: txn, OutTradeNo: out, Amount: 1000, PaidAt: orderStart,
+				Header: http.Header{}, Body: []byte(`{"id":"` + txn + `"}`)}
+		}
+		clock.advance(90 * time.Second)
+		results := p.MarkPaidFromCallbacks(ctx, []store.Callback{
+			cb("4200000001", outs[0]),
+			cb("4200000002", "GPW20261126999999999999"), // no such order
+			cb("4200000003", outs[1]),
+			cb("4200000001", outs[0]), // the first one again
+			cb("4200000004", outs[2]),
+		})
+		want := []store.PaymentOutcome{store.PaymentPaid, "", store.PaymentPaid, store.PaymentDuplicate, store.PaymentPaid}
+		for i, r := range results {
+			if i == 1 {
+				if !errors.Is(r.Err, billing.ErrNotFound) {
+					t.Errorf("callback of an unknown order: %+v, want not found", r)
+				}
+				continue
+			}
+			if r.Err != nil || r.Result.Outcome != want[i] {
+				t.Errorf("callback %d = %+v, %v; want %s", i, r.Result, r.Err, want[i])
+				continue
+			}
+			stored, err := p.OrderByOutTradeNo(ctx, r.Result.Order.OutTradeNo)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(r.Result.Order, stored) {
+				t.Errorf("callback %d answered with order\n %+v\nthe database holds\n %+v", i, r.Result.Order, stored)
+			}
+		}
+		if results[0].Result.OutboxID == 0 || results[3].Result.OutboxID != 0 {
+			t.Errorf("outbox rows: first %d, its copy %d; want one for the first only", results[0].Result.OutboxID, results[3].Result.OutboxID)
+		}
+		if got, want := countOrders(t, db), (orderCounts{orders: 3, events: 9, outbox: 3}); got != want {
+			t.Errorf("rows %+v, want %+v", got, want)
+		}
+		if n := countRows(t, db, "callbacks"); n != 3 {
+			t.Errorf("%d callbacks kept, want 3", n)
+		}
+	})
+}
+
+// TestMarkPaidFromCallbackConcurrently sends copies of one provider transaction among callbacks of
+// other orders, all at once, so that they share transactions: the transaction is taken once (one
+// outbox row), its copies are duplicates, and every other callback is taken.
+func TestMarkPaidFromCallbackConcurrently(t *testing.T) {
+	forEachEmptyDB(t, func(t *testing.T, db *store.DB) {
+		p, _ := newOrderPortal(t, db)
+		ctx := t.Context()
+		const copies, others = 8, 8
+		var outs []string
+		for i := range others + 1 {
+			o, _, err := p.CreateOrder(ctx, newOrder(fmt.Sprintf("GPW2026112600000002%04d", i), fmt.Sprintf("31000002%02d", i), 2000))
+			if err != nil {
+				t.Fatal(err)
+			}
+			outs = append(outs, o.OutTradeNo)
+		}
+		results := make([]store.MarkPaidResult, copies+others)
+		errs := make([]error, copies+others)
+		atOnce(t, db, copies+others, func(i int) {
+			txn, out := "4200000100", outs[0]
+			if i >= copies {
+				txn, out = fmt.Sprintf("42000002%02d", i), outs[i-copies+1]
+			}
+			results[i], errs[i] = p.MarkPaidFromCallback(ctx, store.Callback{Provider: "wechat", ProviderTxnID: txn, OutTradeNo: out,
+				Amount: 2000, PaidAt: orderStart, Header: http.Header{}, Body: []byte(`{}`)})
+		})
+		paid := 0
+		for i := range copies + others {
+			switch {
+			case errs[i] != nil:
+				t.Errorf("callback %d: %v", i, errs[i])
+			case i < copies && results[i].Outcome == store.PaymentPaid:
+				paid++
+			case i < copies && results[i].Outcome != store.PaymentDuplicate:
+				t.Errorf("copy %d: outcome %s", i, results[i].Outcome)
+			case i >= copies && (results[i].Outcome != store.PaymentPaid || results[i].OutboxID == 0):
+				t.Errorf("callback %d of another order: %+v", i, results[i])
+			}
+		}
+		if paid != 1 {
+			t.Errorf("%d copies marked paid, want 1", paid)
+		}
+		if got := countRows(t, db, "outbox"); got != others+1 {
+			t.Errorf("%d outbox rows, want %d", got, others+1)
+		}
+		if n := countRows(t, db, "callbacks"); n != others+1 {
+			t.Errorf("%d callbacks kept, want %d", n, others+1)
 		}
 	})
 }

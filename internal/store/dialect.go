@@ -106,12 +106,24 @@ var errLockDeadlock = errors.New("chosen as deadlock victim while waiting for a 
 // this statement, not on table hints, which an engine or a changed plan may not honour. Taking a
 // lock the transaction holds already is granted at once.
 func (d dialect) lock(ctx context.Context, tx *sql.Tx, resource string) error {
+	return d.lockWith(ctx, tx.QueryRowContext, resource)
+}
+
+// lock is dialect.lock with the statement from db's statement cache.
+func (db *DB) lock(ctx context.Context, tx *sql.Tx, resource string) error {
+	return db.dialect.lockWith(ctx, func(ctx context.Context, query string, args ...any) *sql.Row {
+		return db.queryRow(ctx, tx, query, args...)
+	}, resource)
+}
+
+// lockWith is lock with queryRow running the statement in the transaction.
+func (d dialect) lockWith(ctx context.Context, queryRow func(context.Context, string, ...any) *sql.Row, resource string) error {
 	if d.applock == "" {
 		return nil
 	}
 	var rc int
 	wait := lockTimeout(ctx)
-	err := tx.QueryRowContext(ctx, d.applock, sql.Named("resource", resource),
+	err := queryRow(ctx, d.applock, sql.Named("resource", resource),
 		sql.Named("timeout_ms", int32(wait/time.Millisecond))).Scan(&rc)
 	switch {
 	case err != nil:
@@ -129,7 +141,7 @@ func (d dialect) lock(ctx context.Context, tx *sql.Tx, resource string) error {
 // nextCounter increments counter name and returns its new value inside tx. The UPDATE holds the
 // row's write lock until tx ends, so the SELECT after it reads this transaction's own value on
 // every engine; a value read back through UPDATE ... OUTPUT may be stale on some of them.
-func nextCounter(ctx context.Context, tx *sql.Tx, name string) (int64, error) {
+func nextCounter(ctx context.Context, tx querier, name string) (int64, error) {
 	res, err := tx.ExecContext(ctx, `UPDATE counters SET last_no = last_no + 1 WHERE name = @name`, sql.Named("name", name))
 	if err := oneRow(res, err); err != nil {
 		return 0, fmt.Errorf("counter %s: %w", name, err)

@@ -587,7 +587,11 @@ func (db *DB) PrepareBulkLoad(ctx context.Context) (restore func(context.Context
 		return nil, fmt.Errorf("store: bulk load: %w", err)
 	}
 	return func(ctx context.Context) error {
-		defer db.SetMaxOpenConns(sqliteMaxConns)
+		defer func() {
+			// The pool as Open set it: every connection kept, so the statement cache keeps its work.
+			db.SetMaxOpenConns(sqliteMaxConns)
+			db.SetMaxIdleConns(sqliteMaxConns)
+		}()
 		if err := db.pragmas(ctx, "journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON", "cache_size = -65536"); err != nil {
 			return fmt.Errorf("store: after bulk load: %w", err)
 		}

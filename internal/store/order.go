@@ -159,7 +159,7 @@ func scanOrder(row interface{ Scan(...any) error }) (Order, error) {
 
 // orderWhere reads one order by a condition on its columns. No order is billing.ErrNotFound.
 func (p *Portal) orderWhere(ctx context.Context, q querier, where string, args ...any) (Order, error) {
-	o, err := scanOrder(q.QueryRowContext(ctx, orderSelect+" WHERE "+where, args...))
+	o, err := scanOrder(p.db.queryRow(ctx, q, orderSelect+" WHERE "+where, args...))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Order{}, billing.ErrNotFound
 	}
@@ -174,6 +174,11 @@ func (p *Portal) lockedOrder(ctx context.Context, tx *sql.Tx, where string, args
 	if err != nil {
 		return Order{}, err
 	}
+	if p.db.dialect.applock == "" {
+		// The transaction holds the database's one write lock (SQLite): what it read is what the
+		// previous writer committed, and no one changes it before tx ends.
+		return o, nil
+	}
 	if err := p.lockOrders(ctx, tx, o.AccountNo, o.Channel); err != nil {
 		return Order{}, err
 	}
@@ -183,7 +188,7 @@ func (p *Portal) lockedOrder(ctx context.Context, tx *sql.Tx, where string, args
 // lockOrders makes the transactions that change an account's orders on one channel (creating,
 // replacing, paying, moving them) run one after another across processes; see dialect.lock.
 func (p *Portal) lockOrders(ctx context.Context, tx *sql.Tx, accountNo, channel string) error {
-	return p.db.dialect.lock(ctx, tx, "gridpay:orders:"+accountNo+":"+channel)
+	return p.db.lock(ctx, tx, "gridpay:orders:"+accountNo+":"+channel)
 }
 
 // CreateOrder opens an order for an account, payer and channel. A payer has at most one open order
@@ -267,7 +272,7 @@ func (p *Portal) createOrder(ctx context.Context, tx *sql.Tx, o NewOrder, now ti
 	if err != nil {
 		return Order{}, false, err
 	}
-	if err := insertOrderEvent(ctx, tx, out.ID, "", billing.OrderCreated, "", now); err != nil {
+	if err := p.db.insertOrderEvent(ctx, tx, out.ID, "", billing.OrderCreated, "", now); err != nil {
 		return Order{}, false, err
 	}
 	return out, true, nil
@@ -298,7 +303,7 @@ func (p *Portal) changeOrder(ctx context.Context, tx *sql.Tx, id int64, from, to
 		set += ", provider_txn_id = @txn, paid_fen = @paid, paid_at = @paid_at"
 		args = append(args, sql.Named("txn", c.providerTxnID), sql.Named("paid", c.paidAmount), sql.Named("paid_at", timestamp(c.paidAt)))
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE payment_orders SET `+set+` WHERE id = @id AND status = @from`, args...)
+	res, err := p.db.exec(ctx, tx, `UPDATE payment_orders SET `+set+` WHERE id = @id AND status = @from`, args...)
 	if err != nil {
 		return err
 	}
@@ -307,12 +312,12 @@ func (p *Portal) changeOrder(ctx context.Context, tx *sql.Tx, id int64, from, to
 	} else if n == 0 {
 		return fmt.Errorf("order %d is no longer %s: %w", id, from, billing.ErrConflict)
 	}
-	return insertOrderEvent(ctx, tx, id, from, to, note, now)
+	return p.db.insertOrderEvent(ctx, tx, id, from, to, note, now)
 }
 
 // insertOrderEvent appends a step to an order's timeline; from "" is the creation.
-func insertOrderEvent(ctx context.Context, q querier, orderID int64, from, to billing.OrderStatus, note string, at time.Time) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO payment_events (order_id, at, from_status, to_status, note)
+func (db *DB) insertOrderEvent(ctx context.Context, q querier, orderID int64, from, to billing.OrderStatus, note string, at time.Time) error {
+	_, err := db.exec(ctx, q, `INSERT INTO payment_events (order_id, at, from_status, to_status, note)
 VALUES (@order, @at, @from, @to, @note)`,
 		sql.Named("order", orderID), sql.Named("at", timestamp(at)),
 		sql.Named("from", sql.NullString{String: string(from), Valid: from != ""}),
@@ -363,9 +368,19 @@ func (p *Portal) OrderByID(ctx context.Context, id int64) (Order, error) {
 	return o, nil
 }
 
+// OrderState returns order id as OrderByID does but without its timeline: what a worker reads to
+// decide what to do with the order, in one statement.
+func (p *Portal) OrderState(ctx context.Context, id int64) (Order, error) {
+	o, err := p.orderWhere(ctx, p.db, "id = @id", sql.Named("id", id))
+	if err != nil {
+		return Order{}, fmt.Errorf("store: order %d: %w", id, err)
+	}
+	return o, nil
+}
+
 // OrderEvents returns the timeline of an order, oldest event first.
 func (p *Portal) OrderEvents(ctx context.Context, orderID int64) ([]OrderEvent, error) {
-	rows, err := p.db.QueryContext(ctx, `SELECT id, at, from_status, to_status, note FROM payment_events
+	rows, err := p.db.query(ctx, p.db, `SELECT id, at, from_status, to_status, note FROM payment_events
 WHERE order_id = @order ORDER BY id`, sql.Named("order", orderID))
 	if err != nil {
 		return nil, err
@@ -468,6 +483,44 @@ func (p *Portal) MoveOrder(ctx context.Context, id int64, from, to billing.Order
 	return out, nil
 }
 
+// MarkPosted records that order id, found in status from (PAID, or FLAGGED with the money to
+// credit), was posted to the core database as receipt receiptNo: in ONE transaction the order moves
+// to POSTED with its receipt number and timeline note, and outbox row outboxID is acknowledged. An
+// order that another run posted already has only its outbox row acknowledged; an order in any other
+// status is billing.ErrConflict and nothing changes, as is a missing outbox row billing.ErrNotFound.
+func (p *Portal) MarkPosted(ctx context.Context, id int64, from billing.OrderStatus, receiptNo string, outboxID int64) error {
+	fail := func(err error) error {
+		return fmt.Errorf("store: mark order %d posted: %w", id, err)
+	}
+	if !identifier(receiptNo, 32) {
+		return fail(fmt.Errorf("receipt number: want 1 to 32 of 0-9 A-Z a-z _ -: %w", billing.ErrInvalid))
+	}
+	now := p.now().UTC().Truncate(time.Millisecond)
+	err := p.db.Transact(ctx, func(tx *sql.Tx) error {
+		o, err := p.lockedOrder(ctx, tx, "id = @id", sql.Named("id", id))
+		if err != nil {
+			return err
+		}
+		switch o.Status {
+		case billing.OrderPosted:
+			// Posted by another run; the core database answered this one with the same receipt.
+		case from:
+			err = p.changeOrder(ctx, tx, id, from, billing.OrderPosted, "posted as "+receiptNo,
+				orderChange{OrderUpdate: OrderUpdate{PostedReceiptNo: receiptNo}}, now)
+		default:
+			err = fmt.Errorf("order is %s: %w", o.Status, billing.ErrConflict)
+		}
+		if err != nil {
+			return err
+		}
+		return p.ackOutbox(ctx, tx, outboxID, now)
+	})
+	if err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
 // PaymentOutcome says what MarkPaid did.
 type PaymentOutcome string
 
@@ -539,15 +592,20 @@ func (p *Portal) MarkPaid(ctx context.Context, outTradeNo, providerTxnID string,
 
 // markPaid is MarkPaid inside the caller's transaction.
 func (p *Portal) markPaid(ctx context.Context, tx *sql.Tx, outTradeNo, providerTxnID string, amount billing.Money, paidAt time.Time) (MarkPaidResult, error) {
+	o, err := p.lockedOrder(ctx, tx, "out_trade_no = @out", sql.Named("out", outTradeNo))
+	if err != nil {
+		return MarkPaidResult{}, err
+	}
+	return p.markPaidLocked(ctx, tx, o, providerTxnID, amount, paidAt)
+}
+
+// markPaidLocked is markPaid of order o, read by lockedOrder in tx.
+func (p *Portal) markPaidLocked(ctx context.Context, tx *sql.Tx, o Order, providerTxnID string, amount billing.Money, paidAt time.Time) (MarkPaidResult, error) {
 	now := p.now().UTC().Truncate(time.Millisecond)
 	paid := orderChange{providerTxnID: providerTxnID, paidAmount: amount, paidAt: paidAt.UTC().Truncate(time.Millisecond)}
 	var res MarkPaidResult
 	err := func() error {
-		res = MarkPaidResult{}
-		o, err := p.lockedOrder(ctx, tx, "out_trade_no = @out", sql.Named("out", outTradeNo))
-		if err != nil {
-			return err
-		}
+		var err error
 		if o.ProviderTxnID != "" {
 			if o.ProviderTxnID != providerTxnID || o.PaidAmount != amount {
 				return fmt.Errorf("already paid by transaction %s of %s: %w", o.ProviderTxnID, o.PaidAmount, billing.ErrConflict)
@@ -595,8 +653,15 @@ func (p *Portal) markPaid(ctx context.Context, tx *sql.Tx, outTradeNo, providerT
 				return err
 			}
 		}
-		res.Order, err = p.orderWhere(ctx, tx, "id = @id", sql.Named("id", o.ID))
-		return err
+		// The order as the updates above left it, without reading it again: every column they set
+		// is here, as the database keeps it (times in UTC, to the millisecond).
+		o.Status = billing.OrderFlagged
+		if res.Outcome == PaymentPaid {
+			o.Status = billing.OrderPaid
+		}
+		o.ProviderTxnID, o.PaidAmount, o.PaidAt, o.UpdatedAt = paid.providerTxnID, paid.paidAmount, paid.paidAt, now
+		res.Order = o
+		return nil
 	}()
 	return res, err
 }
@@ -604,7 +669,7 @@ func (p *Portal) markPaid(ctx context.Context, tx *sql.Tx, outTradeNo, providerT
 // recordPaymentOnFlagged keeps a payment reported for an order staff had flagged before any money
 // came, with a timeline note that changes no status.
 func (p *Portal) recordPaymentOnFlagged(ctx context.Context, tx *sql.Tx, id int64, c orderChange, now time.Time) error {
-	res, err := tx.ExecContext(ctx, `UPDATE payment_orders SET provider_txn_id = @txn, paid_fen = @paid, paid_at = @paid_at,
+	res, err := p.db.exec(ctx, tx, `UPDATE payment_orders SET provider_txn_id = @txn, paid_fen = @paid, paid_at = @paid_at,
     updated_at = @at WHERE id = @id AND status = @flagged AND provider_txn_id IS NULL`,
 		sql.Named("txn", c.providerTxnID), sql.Named("paid", c.paidAmount), sql.Named("paid_at", timestamp(c.paidAt)),
 		sql.Named("at", timestamp(now)), sql.Named("id", id), sql.Named("flagged", string(billing.OrderFlagged)))
@@ -616,7 +681,7 @@ func (p *Portal) recordPaymentOnFlagged(ctx context.Context, tx *sql.Tx, id int6
 	} else if n == 0 {
 		return fmt.Errorf("order %d changed meanwhile: %w", id, billing.ErrConflict)
 	}
-	return insertOrderEvent(ctx, tx, id, billing.OrderFlagged, billing.OrderFlagged,
+	return p.db.insertOrderEvent(ctx, tx, id, billing.OrderFlagged, billing.OrderFlagged,
 		fmt.Sprintf("paid %s while flagged: staff decide", c.paidAmount), now)
 }
 

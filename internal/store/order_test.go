@@ -965,3 +965,63 @@ func TestCreateOrderOnePerPayer(t *testing.T) {
 		})
 	})
 }
+
+// TestMarkPosted: the order moves to POSTED with its receipt number and its outbox row is
+// acknowledged, together; an order posted already has its outbox row acknowledged only; an order
+// in another status changes nothing, not even the outbox row.
+func TestMarkPosted(t *testing.T) {
+	forEachEmptyDB(t, func(t *testing.T, db *store.DB) {
+		p, _ := newOrderPortal(t, db)
+		ctx := t.Context()
+		paid := func(out, account, txn string) store.MarkPaidResult {
+			t.Helper()
+			o, _, err := p.CreateOrder(ctx, newOrder(out, account, 3000))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := p.MarkPaid(ctx, o.OutTradeNo, txn, 3000, orderStart)
+			if err != nil || res.OutboxID == 0 {
+				t.Fatalf("MarkPaid = %+v, %v", res, err)
+			}
+			return res
+		}
+		unacked := func() int {
+			t.Helper()
+			items, err := p.UnackedOutbox(ctx, orderStart.Add(time.Hour), 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(items)
+		}
+
+		a := paid("GPW20261126000000030001", "3100000031", "4200000301")
+		if err := p.MarkPosted(ctx, a.Order.ID, billing.OrderPaid, "SF2026112600000001", a.OutboxID); err != nil {
+			t.Fatal(err)
+		}
+		o, err := p.OrderByID(ctx, a.Order.ID)
+		if err != nil || o.Status != billing.OrderPosted || o.PostedReceiptNo != "SF2026112600000001" || unacked() != 0 {
+			t.Fatalf("after MarkPosted: %+v, %v; %d outbox rows unacknowledged", o, err, unacked())
+		}
+		if last := o.Events[len(o.Events)-1]; last.From != billing.OrderPaid || last.To != billing.OrderPosted {
+			t.Errorf("last event %+v, want PAID -> POSTED", last)
+		}
+		// A second run that posted it too: nothing more changes.
+		if err := p.MarkPosted(ctx, a.Order.ID, billing.OrderPaid, "SF2026112600000001", a.OutboxID); err != nil {
+			t.Errorf("posted again: %v", err)
+		}
+
+		b := paid("GPW20261126000000030002", "3100000032", "4200000302")
+		if err := p.MarkPosted(ctx, b.Order.ID, billing.OrderFlagged, "SF2026112600000002", b.OutboxID); !errors.Is(err, billing.ErrConflict) {
+			t.Errorf("a PAID order marked posted from FLAGGED: %v, want a conflict", err)
+		}
+		if err := p.MarkPosted(ctx, b.Order.ID, billing.OrderPaid, "SF2026112600000002", b.OutboxID+100); !errors.Is(err, billing.ErrNotFound) {
+			t.Errorf("marked posted with a missing outbox row: %v, want not found", err)
+		}
+		if o, err := p.OrderByID(ctx, b.Order.ID); err != nil || o.Status != billing.OrderPaid || unacked() != 1 {
+			t.Errorf("after the refusals: %+v, %v; %d outbox rows unacknowledged, want the order PAID and 1", o, err, unacked())
+		}
+		if got, want := countOrders(t, db), (orderCounts{orders: 2, events: 7, outbox: 2}); got != want {
+			t.Errorf("rows %+v, want %+v", got, want)
+		}
+	})
+}

@@ -32,7 +32,7 @@ type OutboxItem struct {
 // insertOutbox writes an outbox row inside the transaction of the change it belongs to.
 func (p *Portal) insertOutbox(ctx context.Context, tx *sql.Tx, kind string, orderID int64, now time.Time) (int64, error) {
 	var id int64
-	err := tx.QueryRowContext(ctx, p.db.dialect.insertID("outbox", "kind, order_id, created_at, attempts, last_error",
+	err := p.db.queryRow(ctx, tx, p.db.dialect.insertID("outbox", "kind, order_id, created_at, attempts, last_error",
 		"@kind, @order, @at, 0, ''"),
 		sql.Named("kind", kind), sql.Named("order", orderID), sql.Named("at", timestamp(now))).Scan(&id)
 	if err != nil {
@@ -70,12 +70,28 @@ WHERE acked_at IS NULL AND created_at < @before ORDER BY created_at, id`+p.db.di
 // AckOutbox acknowledges outbox row id: its work is done and the sweeper leaves it alone.
 // Acknowledging twice keeps the first time; a missing row is billing.ErrNotFound.
 func (p *Portal) AckOutbox(ctx context.Context, id int64) error {
-	res, err := p.db.ExecContext(ctx, `UPDATE outbox SET acked_at = @at WHERE id = @id AND acked_at IS NULL`,
-		sql.Named("at", timestamp(p.now().UTC())), sql.Named("id", id))
-	if err != nil {
+	if err := p.ackOutbox(ctx, p.db, id, p.now().UTC()); err != nil {
 		return fmt.Errorf("store: ack outbox %d: %w", id, err)
 	}
-	return p.outboxTouched(ctx, res, id, "ack")
+	return nil
+}
+
+// ackOutbox is AckOutbox on q, a transaction or the database.
+func (p *Portal) ackOutbox(ctx context.Context, q querier, id int64, now time.Time) error {
+	res, err := p.db.exec(ctx, q, `UPDATE outbox SET acked_at = @at WHERE id = @id AND acked_at IS NULL`,
+		sql.Named("at", timestamp(now)), sql.Named("id", id))
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err == nil && n == 0 {
+		var exists int
+		err = p.db.queryRow(ctx, q, `SELECT COUNT(*) FROM outbox WHERE id = @id`, sql.Named("id", id)).Scan(&exists)
+		if err == nil && exists == 0 {
+			err = fmt.Errorf("outbox row %d: %w", id, billing.ErrNotFound)
+		}
+	}
+	return err
 }
 
 // OutboxAttempt records a failed attempt at outbox row id's work: one more attempt, and cause as its

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"gridpay/internal/billing"
@@ -18,10 +20,98 @@ var errAlreadyPosted = errors.New("already posted")
 // its allocations, and credits any rest to the prepaid balance. Posting the same channel and order
 // number again changes nothing and returns the first receipt; the same order number with another
 // account or amount is a conflict.
+//
+// Payments posted together share a transaction (PostPayments): the call returns once the
+// transaction that holds its payment has committed, or with its own error.
 func (c *Core) PostPayment(ctx context.Context, p Payment) (Receipt, error) {
+	call := &postingCall{ctx: ctx, p: p}
 	if err := validatePayment(p); err != nil {
 		return Receipt{}, fmt.Errorf("store: post payment %s/%s: %w", p.Channel, p.OrderNo, err)
 	}
+	c.db.postings.do(call, batchSlots, maxPostingBatch, c.postBatch)
+	return call.r, call.err
+}
+
+// maxPostingBatch is the most payments one transaction posts.
+const maxPostingBatch = 32
+
+// PostingResult is what PostPayments did with one payment: PostPayment's answer.
+type PostingResult struct {
+	Receipt Receipt
+	Err     error
+}
+
+// PostPayments does what PostPayment does for each payment, all in one transaction when every one
+// of them posts, by account number (so that transactions of several processes take the accounts'
+// locks in one order) and, within an account, in the order given. When one fails (a payment
+// posted before, an unknown account, the database), that transaction is rolled back and each
+// payment is posted again in its own, so that one payment's failure never holds up another.
+func (c *Core) PostPayments(ctx context.Context, ps []Payment) []PostingResult {
+	calls := make([]*postingCall, len(ps))
+	for i, p := range ps {
+		calls[i] = &postingCall{ctx: ctx, p: p}
+		if err := validatePayment(p); err != nil {
+			calls[i].err = fmt.Errorf("store: post payment %s/%s: %w", p.Channel, p.OrderNo, err)
+		}
+	}
+	c.postBatch(calls)
+	out := make([]PostingResult, len(calls))
+	for i, call := range calls {
+		out[i] = PostingResult{Receipt: call.r, Err: call.err}
+	}
+	return out
+}
+
+// postingCall is one payment on its way through postBatch, with its outcome.
+type postingCall struct {
+	ctx context.Context
+	p   Payment
+	r   Receipt
+	err error
+}
+
+// postBatch posts the payments of calls that passed validatePayment, recording each outcome in its
+// call: all in one transaction, or each in its own when that one fails.
+func (c *Core) postBatch(calls []*postingCall) {
+	var todo []*postingCall
+	for _, call := range calls {
+		if call.err == nil {
+			call.err = fmt.Errorf("store: post payment %s/%s: %w", call.p.Channel, call.p.OrderNo, errBatchAborted)
+			todo = append(todo, call)
+		}
+	}
+	if len(todo) > 1 {
+		sorted := slices.Clone(todo)
+		slices.SortStableFunc(sorted, func(a, b *postingCall) int { return strings.Compare(a.p.AccountNo, b.p.AccountNo) })
+		ctxs := make([]context.Context, len(sorted))
+		for i, call := range sorted {
+			ctxs[i] = call.ctx
+		}
+		ctx, cancel := batchContext(ctxs)
+		defer cancel()
+		err := c.db.Transact(ctx, func(tx *sql.Tx) error {
+			for _, call := range sorted {
+				var err error
+				if call.r, err = c.postPayment(ctx, tx, call.p); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err == nil {
+			for _, call := range todo {
+				call.err = nil
+			}
+			return
+		}
+	}
+	for _, call := range todo {
+		call.r, call.err = c.postPaymentAlone(call.ctx, call.p)
+	}
+}
+
+// postPaymentAlone is PostPayment in a transaction of its own.
+func (c *Core) postPaymentAlone(ctx context.Context, p Payment) (Receipt, error) {
 	var r Receipt
 	err := c.db.Transact(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -61,12 +151,13 @@ func validatePayment(p Payment) error {
 	return nil
 }
 
-func (c *Core) postPayment(ctx context.Context, tx *sql.Tx, p Payment) (Receipt, error) {
+func (c *Core) postPayment(ctx context.Context, sqlTx *sql.Tx, p Payment) (Receipt, error) {
 	// Postings and reversals of one account run one after another (lockAccount), so the check for
 	// an existing receipt and the bills read below are what the one before committed.
-	if err := c.lockAccount(ctx, tx, p.AccountNo); err != nil {
+	if err := c.lockAccount(ctx, sqlTx, p.AccountNo); err != nil {
 		return Receipt{}, err
 	}
+	tx := c.db.cachedOn(sqlTx)
 	var accountID int64
 	err := tx.QueryRowContext(ctx, `SELECT id FROM accounts WHERE account_no = @no`,
 		sql.Named("no", p.AccountNo)).Scan(&accountID)
@@ -146,13 +237,13 @@ func (c *Core) postPayment(ctx context.Context, tx *sql.Tx, p Payment) (Receipt,
 // lockAccount makes the transactions that move money on one account (posting, reversal) run one
 // after another across processes; see dialect.lock.
 func (c *Core) lockAccount(ctx context.Context, tx *sql.Tx, accountNo string) error {
-	return c.db.dialect.lock(ctx, tx, "gridpay:account:"+accountNo)
+	return c.db.lock(ctx, tx, "gridpay:account:"+accountNo)
 }
 
 // settleBill adds a receipt's allocation to its bill and records it. The paid amounts move by
 // relative updates, and only while the bill is still as it was read (was): a bill that changed
 // meanwhile is a conflict, so two postings can never both add to one bill from the same reading.
-func settleBill(ctx context.Context, tx *sql.Tx, receiptID int64, was billing.BillBalance, a billing.Applied) error {
+func settleBill(ctx context.Context, tx querier, receiptID int64, was billing.BillBalance, a billing.Applied) error {
 	b := a.After
 	res, err := tx.ExecContext(ctx, `UPDATE bills SET principal_paid_fen = principal_paid_fen + @principal,
     fee_paid_fen = fee_paid_fen + @fee, fee_accrued_fen = @fa, accrued_through = @at, status = @status
@@ -192,7 +283,7 @@ func oneRow(res sql.Result, err error) error {
 
 // creditPrepaid adds delta to the account's prepaid balance and records it, with the balance it
 // leaves, in the ledger.
-func creditPrepaid(ctx context.Context, tx *sql.Tx, accountID int64, delta billing.Money, on time.Time, receiptID int64) error {
+func creditPrepaid(ctx context.Context, tx querier, accountID int64, delta billing.Money, on time.Time, receiptID int64) error {
 	balance, err := movePrepaid(ctx, tx, accountID, delta)
 	if err != nil {
 		return err
@@ -210,7 +301,7 @@ VALUES (@acc, @on, @d, @bal, 'payment', @r)`,
 // movePrepaid adds delta (negative to take money back) to the account's prepaid balance by a
 // relative update that never takes it below zero, and returns the new balance, read back under the
 // row lock the update holds. Not enough balance is billing.ErrConflict.
-func movePrepaid(ctx context.Context, tx *sql.Tx, accountID int64, delta billing.Money) (billing.Money, error) {
+func movePrepaid(ctx context.Context, tx querier, accountID int64, delta billing.Money) (billing.Money, error) {
 	res, err := tx.ExecContext(ctx, `UPDATE accounts SET prepaid_fen = prepaid_fen + @d
 WHERE id = @acc AND prepaid_fen + @d >= 0`, sql.Named("d", delta), sql.Named("acc", accountID))
 	if err := oneRow(res, err); err != nil {

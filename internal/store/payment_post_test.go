@@ -638,3 +638,67 @@ func TestPostPaymentReceiptNumberTaken(t *testing.T) {
 		}
 	})
 }
+
+// TestPostPaymentsBatch: payments posted in one transaction, where one of them fails (an account
+// that does not exist), are each answered as if posted alone: the others post, in the order given
+// within an account, the failing one writes nothing, and a payment posted before answers with its
+// first receipt.
+func TestPostPaymentsBatch(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		a := f.account(accountSpec{No: "3100000001"})
+		f.bill(billSpec{Account: a, Period: 202603, Due: "2026-04-15", Principal: 20000})
+		b := f.account(accountSpec{No: "3100000002"})
+		f.bill(billSpec{Account: b, Period: 202603, Due: "2026-04-15", Principal: 5000})
+		core := newCore(db)
+		pay := func(account, order string, amount billing.Money) store.Payment {
+			return store.Payment{AccountNo: account, Channel: "wechat", OrderNo: order, Amount: amount, PaidOn: day("2026-04-25")}
+		}
+		first, err := core.PostPayment(t.Context(), pay("3100000002", "4200202604250000", 1000))
+		if err != nil {
+			t.Fatal(err)
+		}
+		results := core.PostPayments(t.Context(), []store.Payment{
+			pay("3100000002", "4200202604250004", 2000),
+			pay("3100000001", "4200202604250001", 10000),
+			pay("3100009999", "4200202604250002", 10000), // no such account
+			pay("3100000001", "4200202604250003", 5000),
+			pay("3100000002", "4200202604250000", 1000), // posted before
+		})
+		for i, r := range results {
+			switch {
+			case i == 2:
+				if !errors.Is(r.Err, billing.ErrNotFound) {
+					t.Errorf("payment of an unknown account: %+v, want not found", r)
+				}
+			case r.Err != nil:
+				t.Errorf("payment %d: %v", i, r.Err)
+			}
+		}
+		if !reflect.DeepEqual(results[4].Receipt, first) {
+			t.Errorf("the payment posted before answered\n %+v\nwant its first receipt\n %+v", results[4].Receipt, first)
+		}
+		// Within an account, in the order given: the first payment takes the fee and the older part.
+		if r1, r3 := results[1].Receipt, results[3].Receipt; r1.Fee != 200 || r3.Fee != 0 || r1.No >= r3.No {
+			t.Errorf("receipts of one account: %+v then %+v; want the first to take the late fee and the lower number", r1, r3)
+		}
+		// A batch where every payment posts is one transaction, by account and in the order given.
+		again := core.PostPayments(t.Context(), []store.Payment{
+			pay("3100000002", "4200202604250005", 100),
+			pay("3100000001", "4200202604250006", 100),
+			pay("3100000002", "4200202604250007", 100),
+		})
+		for i, r := range again {
+			if r.Err != nil {
+				t.Errorf("second batch, payment %d: %v", i, r.Err)
+			}
+		}
+		if a6, b5, b7 := again[1].Receipt.No, again[0].Receipt.No, again[2].Receipt.No; !(a6 < b5 && b5 < b7) {
+			t.Errorf("receipt numbers %s, %s, %s; want account 3100000001's first, then 3100000002's in the order given", b5, a6, b7)
+		}
+		if n := countRows(t, db, "receipts"); n != 7 {
+			t.Errorf("%d receipts, want 7", n)
+		}
+		storetest.CheckBooks(t, db.DB)
+	})
+}

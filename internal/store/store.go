@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -27,6 +28,16 @@ type DB struct {
 	*sql.DB
 	dialect    dialect
 	statements *atomic.Int64 // statements executed (Statements)
+	// writer is held by the one Transact of this process that writes to a SQLite database (nil on
+	// SQL Server). SQLite lets one writer in at a time, and a writer that finds the lock taken sleeps
+	// in its busy handler for 1, 2, 5, 10... ms before it looks again: waiting here instead hands the
+	// lock over the moment it is free. Other processes still meet on the busy timeout.
+	writer chan struct{}
+	stmts  stmtCache
+	// callbacks groups concurrent MarkPaidFromCallback calls into shared transactions.
+	callbacks groupCommit[*callbackCall]
+	// postings groups concurrent Core.PostPayment calls into shared transactions.
+	postings groupCommit[*postingCall]
 }
 
 // Dialect names the SQL dialect: "sqlite" or "sqlserver".
@@ -73,8 +84,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, fmt.Errorf("store: open %s: %w", redactDSN(dsn), err)
 	}
 	if d.name == "sqlite" {
-		// One writer at a time is all SQLite allows; a small pool keeps readers concurrent.
+		// One writer at a time is all SQLite allows; a small pool keeps readers concurrent. Every
+		// connection stays open: opening one runs the pragmas above, and closing it drops the
+		// statements prepared on it.
 		sdb.SetMaxOpenConns(sqliteMaxConns)
+		sdb.SetMaxIdleConns(sqliteMaxConns)
 	} else {
 		// A SQL Server login costs a TLS handshake and a round trip or more: keep the connections a
 		// busy moment opened (database/sql keeps two idle by default) and let idle time close them.
@@ -86,7 +100,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		sdb.Close()
 		return nil, fmt.Errorf("store: open %s: %w", redactDSN(dsn), err)
 	}
-	return &DB{DB: sdb, dialect: d, statements: n}, nil
+	db := &DB{DB: sdb, dialect: d, statements: n}
+	if d.name == "sqlite" {
+		db.writer = make(chan struct{}, 1)
+	}
+	return db, nil
 }
 
 // redactDSN hides a password in a DSN before it reaches an error or a log line: in a URL, the
@@ -152,6 +170,14 @@ func (db *DB) Transact(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 func (db *DB) transactOnce(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	if db.writer != nil {
+		select {
+		case db.writer <- struct{}{}:
+			defer func() { <-db.writer }()
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -322,4 +348,120 @@ func deletedOne(res sql.Result, err error) error {
 		return billing.ErrNotFound
 	}
 	return nil
+}
+
+// stmtCache holds the statements of the hot paths (a callback, a posting), each prepared once per
+// connection and reused: modernc's SQLite driver keeps no statement cache of its own, and parsing
+// the same SQL again on every call was a third of a callback's transaction. A statement is prepared
+// on the side the first time it is asked for (prepareAsync), so a transaction never waits for a
+// free connection while it holds its own. The cache keeps every text it is given for as long as the
+// database is open: only statements of a fixed shape go through it, never text built from values.
+type stmtCache struct {
+	mu        sync.Mutex
+	stmts     map[string]*sql.Stmt
+	preparing map[string]bool
+}
+
+// cached returns the statement of query when the cache has it, and otherwise nil and starts
+// preparing it for the calls after this one.
+func (db *DB) cached(query string) *sql.Stmt {
+	c := &db.stmts
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s := c.stmts[query]; s != nil {
+		return s
+	}
+	if c.preparing[query] {
+		return nil
+	}
+	if c.preparing == nil {
+		c.preparing, c.stmts = map[string]bool{}, map[string]*sql.Stmt{}
+	}
+	c.preparing[query] = true
+	go db.prepareAsync(query)
+	return nil
+}
+
+// prepareAsync prepares query on a connection of the pool and keeps it in the cache. A statement
+// that does not prepare (the database closing, say) is left out; the next call tries again.
+func (db *DB) prepareAsync(query string) {
+	s, err := db.DB.PrepareContext(context.Background(), query)
+	c := &db.stmts
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.preparing, query)
+	if err == nil {
+		c.stmts[query] = s
+	}
+}
+
+// CachedStatements returns how many statements the cache holds: for tests.
+func (db *DB) CachedStatements() int {
+	db.stmts.mu.Lock()
+	defer db.stmts.mu.Unlock()
+	return len(db.stmts.stmts)
+}
+
+// stmtFor returns query as a statement of q (a transaction or the database) when the cache has
+// it, or nil when q must run the text itself.
+func (db *DB) stmtFor(ctx context.Context, q querier, query string) *sql.Stmt {
+	s := db.cached(query)
+	if s == nil {
+		return nil
+	}
+	switch q := q.(type) {
+	case *sql.Tx:
+		return q.StmtContext(ctx, s)
+	case *DB:
+		if q == db {
+			return s
+		}
+	}
+	return nil
+}
+
+// cachedQuerier is a querier whose statements come from the statement cache of db.
+type cachedQuerier struct {
+	db *DB
+	q  querier
+}
+
+// cachedOn returns q (a transaction of db, or db) with its statements from db's statement cache,
+// for helpers that take a querier.
+func (db *DB) cachedOn(q querier) querier { return cachedQuerier{db: db, q: q} }
+
+func (c cachedQuerier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return c.db.exec(ctx, c.q, query, args...)
+}
+
+func (c cachedQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return c.db.query(ctx, c.q, query, args...)
+}
+
+func (c cachedQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return c.db.queryRow(ctx, c.q, query, args...)
+}
+
+// exec runs query on q as ExecContext does, through the statement cache.
+func (db *DB) exec(ctx context.Context, q querier, query string, args ...any) (sql.Result, error) {
+	if s := db.stmtFor(ctx, q, query); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return q.ExecContext(ctx, query, args...)
+}
+
+// queryRow runs query on q as QueryRowContext does, through the statement cache.
+func (db *DB) queryRow(ctx context.Context, q querier, query string, args ...any) *sql.Row {
+	if s := db.stmtFor(ctx, q, query); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return q.QueryRowContext(ctx, query, args...)
+}
+
+// query runs query on q as QueryContext does, through the statement cache.
+func (db *DB) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
+	if s := db.stmtFor(ctx, q, query); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return q.QueryContext(ctx, query, args...)
 }
