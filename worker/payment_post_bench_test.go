@@ -74,6 +74,15 @@ func benchBareTx(b *testing.B, r *rig) {
 func benchPosting(b *testing.B, r *rig) {
 	ctx := context.Background()
 	accounts := []string{"3100000001", "3100000002", "3100000003", "3100000004", "3100000005"}
+	// One posting before the clock starts: the first on a fresh database opens its connections and
+	// prepares its statements, which a figure of postings per second is not about (on the SQL
+	// Server engine it took a second, and the benchmark stopped at it).
+	warm := r.paidOrder(b, accounts[0], 100)
+	if t, err := worker.NewPaymentPostTask(warm.Order.ID, warm.OutboxID); err != nil {
+		b.Fatal(err)
+	} else if err := r.poster.ProcessTask(ctx, t); err != nil {
+		b.Fatal(err)
+	}
 	tasks := make([]*asynq.Task, b.N)
 	for i := range tasks {
 		res := r.paidOrder(b, accounts[i%len(accounts)], 100)
