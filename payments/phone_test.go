@@ -17,6 +17,19 @@ import (
 	"gridpay/payments/sandbox"
 )
 
+// phoneOrder opens an order of ¥218.24 for account 3100000001 on channel, not yet placed at the
+// provider, and returns it with what the provider is told of it.
+func (r *callbackRig) phoneOrder(t *testing.T, channel string) (store.Order, payments.ProviderOrder) {
+	t.Helper()
+	o, _, err := r.orders.CreateOrder(context.Background(), store.NewOrder{OutTradeNo: payments.NewOutTradeNo(channel, time.Now()),
+		AccountNo: "3100000001", Channel: channel, Amount: 21824, ExpiresAt: time.Now().Add(30 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o, payments.ProviderOrder{OutTradeNo: o.OutTradeNo, Amount: o.Amount, Description: "云溪县供电公司电费-户号3100000001",
+		ExpiresAt: o.ExpiresAt, NotifyURL: r.url + "/callbacks/" + channel}
+}
+
 // TestWeChatH5 pays an order in a phone's browser through WeChat Pay H5 on the simulator: the
 // provider places it (/v3/pay/transactions/h5) and sends the browser to the h5_url with the order's
 // page as redirect_url; the cashier takes the payment and sends the browser back there; the
@@ -24,13 +37,7 @@ import (
 func TestWeChatH5(t *testing.T) {
 	r := newCallbackRig(t)
 	ctx := context.Background()
-	o, _, err := r.orders.CreateOrder(ctx, store.NewOrder{OutTradeNo: payments.NewOutTradeNo(payments.WeChat, time.Now()),
-		AccountNo: "3100000001", Channel: payments.WeChat, Amount: 21824, ExpiresAt: time.Now().Add(30 * time.Minute)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	po := payments.ProviderOrder{OutTradeNo: o.OutTradeNo, Amount: o.Amount, Description: "云溪县供电公司电费-户号3100000001",
-		ExpiresAt: o.ExpiresAt, NotifyURL: r.url + "/callbacks/wechat"}
+	o, po := r.phoneOrder(t, payments.WeChat)
 	back := "https://pay.example.cn/pay/" + o.OutTradeNo
 
 	for name, c := range map[string]payments.PhoneClient{
@@ -98,13 +105,7 @@ func TestWeChatH5(t *testing.T) {
 func TestAlipayWAP(t *testing.T) {
 	r := newCallbackRig(t)
 	ctx := context.Background()
-	o, _, err := r.orders.CreateOrder(ctx, store.NewOrder{OutTradeNo: payments.NewOutTradeNo(payments.Alipay, time.Now()),
-		AccountNo: "3100000001", Channel: payments.Alipay, Amount: 21824, ExpiresAt: time.Now().Add(30 * time.Minute)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	po := payments.ProviderOrder{OutTradeNo: o.OutTradeNo, Amount: o.Amount, Description: "云溪县供电公司电费-户号3100000001",
-		ExpiresAt: o.ExpiresAt, NotifyURL: r.url + "/callbacks/alipay"}
+	o, po := r.phoneOrder(t, payments.Alipay)
 	back := "https://pay.example.cn/pay/" + o.OutTradeNo
 	if _, err := r.alipay.PrecreatePhone(ctx, po, payments.PhoneClient{ReturnURL: "javascript:alert(1)"}); !errors.Is(err, billing.ErrInvalid) {
 		t.Errorf("a script to go back: %v, want invalid", err)
@@ -153,13 +154,7 @@ func TestAlipayWAP(t *testing.T) {
 func TestWeChatJSAPI(t *testing.T) {
 	r := newCallbackRig(t)
 	ctx := context.Background()
-	o, _, err := r.orders.CreateOrder(ctx, store.NewOrder{OutTradeNo: payments.NewOutTradeNo(payments.WeChat, time.Now()),
-		AccountNo: "3100000001", Channel: payments.WeChat, Amount: 21824, ExpiresAt: time.Now().Add(30 * time.Minute)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	po := payments.ProviderOrder{OutTradeNo: o.OutTradeNo, Amount: o.Amount, Description: "云溪县供电公司电费-户号3100000001",
-		ExpiresAt: o.ExpiresAt, NotifyURL: r.url + "/callbacks/wechat"}
+	o, po := r.phoneOrder(t, payments.WeChat)
 	for _, openID := range []string{"", strings.Repeat("o", 65)} {
 		if _, err := r.p.PrecreateJSAPI(ctx, po, openID); !errors.Is(err, billing.ErrInvalid) {
 			t.Errorf("OpenID %q: %v, want invalid", openID, err)

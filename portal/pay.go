@@ -106,7 +106,7 @@ type payPage struct {
 	page
 	Order    orderJSON
 	Expired  bool
-	Done     bool           // paid or posted: no more refreshing
+	Done     bool           // paid or posted: nothing left to follow
 	InWeChat bool           // the page is open inside WeChat: long-press the code instead of scanning it
 	InAlipay bool           // inside Alipay: its link opens the payment directly
 	Loc      *time.Location // the bureau's clock, on which the expiry is read

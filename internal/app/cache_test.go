@@ -3,12 +3,9 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,7 +16,6 @@ import (
 	"gridpay/internal/billing"
 	"gridpay/internal/config"
 	"gridpay/internal/demo"
-	"gridpay/internal/redistest"
 	"gridpay/internal/store"
 	"gridpay/notify"
 )
@@ -30,29 +26,7 @@ import (
 // unbinding that A made, although B keeps what it read in its own memory.
 func TestChangesOnOneProcessShowOnAnother(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	vars := map[string]string{
-		"GRIDPAY_CORE_DB":   "sqlite:" + filepath.Join(dir, "core.db"),
-		"GRIDPAY_PORTAL_DB": "sqlite:" + filepath.Join(dir, "portal.db"),
-		"GRIDPAY_REDIS_URL": redistest.URL(t, redistest.DBApp),
-		"GRIDPAY_LOG_LEVEL": "error",
-	}
-	cfg, err := config.Load(func(k string) string { return vars[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dbs, err := openDatabases(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dbs.close()
-	if err := dbs.migrate(ctx, log); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := demo.Seed(ctx, dbs.core, demo.Options{Seed: 1, Customers: 5, Months: 3, Today: today(cfg)}); err != nil {
-		t.Fatal(err)
-	}
+	cfg, log, dbs := seededDatabases(t, 5, 3)
 	process := func() *services {
 		opts, _ := redis.ParseURL(cfg.RedisURL)
 		rdb := redis.NewClient(opts)

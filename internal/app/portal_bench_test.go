@@ -38,33 +38,7 @@ import (
 // portal) per request. make bench runs it; go test -bench Portal -run '^$' ./internal/app/ alone.
 func BenchmarkPortal(b *testing.B) {
 	ctx := context.Background()
-	dir := b.TempDir()
-	vars := map[string]string{
-		"GRIDPAY_CORE_DB":   "sqlite:" + filepath.Join(dir, "core.db"),
-		"GRIDPAY_PORTAL_DB": "sqlite:" + filepath.Join(dir, "portal.db"),
-		"GRIDPAY_REDIS_URL": redistest.URL(b, redistest.DBApp),
-		"GRIDPAY_LOG_LEVEL": "warn",
-	}
-	cfg, err := config.Load(func(k string) string { return vars[k] })
-	if err != nil {
-		b.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dbs, err := openDatabases(ctx, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := dbs.migrate(ctx, log); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := demo.Seed(ctx, dbs.core, demo.Options{Seed: 1, Customers: 2000, Months: 24, Today: today(cfg)}); err != nil {
-		b.Fatal(err)
-	}
-	dbs.close()
-	if dbs, err = openDatabases(ctx, cfg); err != nil {
-		b.Fatal(err)
-	}
-	defer dbs.close()
+	cfg, log, dbs := seededDatabases(b, 2000, 24)
 	opts, _ := redis.ParseURL(cfg.RedisURL)
 	rdb := redis.NewClient(opts)
 	defer rdb.Close()
@@ -115,6 +89,39 @@ func BenchmarkPortal(b *testing.B) {
 			b.ReportMetric(lat, "p99-ms")
 		})
 	}
+}
+
+// seededDatabases opens SQLite core and portal databases in a temporary folder, migrated and
+// seeded with a demo county of customers and months of history, with the configuration of a
+// process on them (the real Redis's app database) and a logger that writes nowhere. They close
+// with tb.
+func seededDatabases(tb testing.TB, customers, months int) (config.Config, *slog.Logger, databases) {
+	tb.Helper()
+	ctx := context.Background()
+	dir := tb.TempDir()
+	vars := map[string]string{
+		"GRIDPAY_CORE_DB":   "sqlite:" + filepath.Join(dir, "core.db"),
+		"GRIDPAY_PORTAL_DB": "sqlite:" + filepath.Join(dir, "portal.db"),
+		"GRIDPAY_REDIS_URL": redistest.URL(tb, redistest.DBApp),
+		"GRIDPAY_LOG_LEVEL": "warn",
+	}
+	cfg, err := config.Load(func(k string) string { return vars[k] })
+	if err != nil {
+		tb.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dbs, err := openDatabases(ctx, cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(dbs.close)
+	if err := dbs.migrate(ctx, log); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := demo.Seed(ctx, dbs.core, demo.Options{Seed: 1, Customers: customers, Months: months, Today: today(cfg)}); err != nil {
+		tb.Fatal(err)
+	}
+	return cfg, log, dbs
 }
 
 // mountBareBill serves, at GET /bill on e, account accountNo's bill billID rendered by the portal
