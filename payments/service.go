@@ -32,10 +32,13 @@ type Service struct {
 	Orders    *store.Portal
 	Core      Core
 	NotifyURL func(provider string) string // where the provider calls back
-	Bureau    string
-	Now       func() time.Time
-	Loc       *time.Location
-	Log       *slog.Logger
+	// PageURL is an order's page, where a provider's cashier sends the phone's browser back; nil
+	// when no page is served (only orders paid by their code are taken then).
+	PageURL func(outTradeNo string) string
+	Bureau  string
+	Now     func() time.Time
+	Loc     *time.Location
+	Log     *slog.Logger
 }
 
 // channelOrder is the order in which pages offer the QR channels.
@@ -92,70 +95,116 @@ func (p Payer) Owns(o store.Order) bool {
 	return o.Payer == phone && phone != "" || o.Payer == token && token != ""
 }
 
-// CreateOrder opens the payer's order for the account through channel, for amount or, when amount
-// is 0, for what the account owes today. Asking again with the same amount returns the payer's open
-// order; another amount replaces it. Other payers of the account are not affected: each has an open
-// order of their own, and what they pay together beyond the debt becomes prepaid balance when it is
-// posted. The provider's code comes with the order (it is PENDING), or an error and the order stays
-// CREATED, to be precreated again on the next ask.
+// CreateOrder opens the payer's order for the account through channel, to be paid by its code
+// (billing.PayQR), for amount or, when amount is 0, for what the account owes today: Open with
+// an Ask of those.
 func (s *Service) CreateOrder(ctx context.Context, accountNo string, payer Payer, channel string, amount billing.Money) (store.Order, error) {
-	p, ok := s.Providers[channel]
+	o, _, err := s.Open(ctx, Ask{AccountNo: accountNo, Payer: payer, Channel: channel, Amount: amount})
+	return o, err
+}
+
+// Open opens the payer's order for an account as a asks: through a.Channel, paid a.Way, for
+// a.Amount or, when that is 0, for what the account owes today. Asking again with the same amount
+// and way returns the payer's open order; another amount or way replaces it. Other payers of the
+// account are not affected: each has an open order of their own, and what they pay together beyond
+// the debt becomes prepaid balance when it is posted. The order comes placed at the provider
+// (PENDING) with how to go on paying it (Start), or with an error, and the order stays CREATED, to
+// be placed again on the next ask.
+func (s *Service) Open(ctx context.Context, a Ask) (store.Order, Start, error) {
+	p, ok := s.Providers[a.Channel]
 	if !ok {
-		return store.Order{}, fmt.Errorf("payments: channel %q: %w", channel, billing.ErrInvalid)
+		return store.Order{}, Start{}, fmt.Errorf("payments: channel %q: %w", a.Channel, billing.ErrInvalid)
 	}
-	key := payer.Key()
+	if a.Way == "" {
+		a.Way = billing.PayQR
+	}
+	if err := s.checkWay(a); err != nil {
+		return store.Order{}, Start{}, err
+	}
+	key := a.Payer.Key()
 	if key == "" {
-		return store.Order{}, fmt.Errorf("payments: order for %s without a payer: %w", pii.AccountNo(accountNo), billing.ErrInvalid)
+		return store.Order{}, Start{}, fmt.Errorf("payments: order for %s without a payer: %w", pii.AccountNo(a.AccountNo), billing.ErrInvalid)
 	}
-	a, err := s.Core.AccountByNumber(ctx, accountNo)
+	acc, err := s.Core.AccountByNumber(ctx, a.AccountNo)
 	if err != nil {
-		return store.Order{}, err
+		return store.Order{}, Start{}, err
 	}
-	arr, err := s.Core.Arrears(ctx, a.ID, billing.DateOf(s.Now().In(s.Loc)))
+	arr, err := s.Core.Arrears(ctx, acc.ID, billing.DateOf(s.Now().In(s.Loc)))
 	if err != nil {
-		return store.Order{}, err
+		return store.Order{}, Start{}, err
 	}
+	amount := a.Amount
 	switch {
 	case amount == 0 && arr.Total == 0:
-		return store.Order{}, fmt.Errorf("payments: nothing is due on %s; give an amount to pay in advance: %w", pii.AccountNo(accountNo), billing.ErrInvalid)
+		return store.Order{}, Start{}, fmt.Errorf("payments: nothing is due on %s; give an amount to pay in advance: %w", pii.AccountNo(a.AccountNo), billing.ErrInvalid)
 	case amount == 0:
 		amount = arr.Total
 	case amount < 0 || amount > arr.Total+MaxTopUp:
-		return store.Order{}, fmt.Errorf("payments: amount %s: want 0.01 to %s: %w", amount, arr.Total+MaxTopUp, billing.ErrInvalid)
+		return store.Order{}, Start{}, fmt.Errorf("payments: amount %s: want 0.01 to %s: %w", amount, arr.Total+MaxTopUp, billing.ErrInvalid)
 	}
 	now := s.Now()
-	if open, err := s.Orders.OpenOrder(ctx, accountNo, key, channel); err == nil && open.Amount != amount && open.ExpiresAt.After(now) {
-		// Another amount replaces the payer's open order: its code must stop working at the provider
-		// first, or money paid on it would land on a closed order.
+	if open, err := s.Orders.OpenOrder(ctx, a.AccountNo, key, a.Channel); err == nil && (open.Amount != amount || open.Way != a.Way) && open.ExpiresAt.After(now) {
+		// Another amount or way replaces the payer's open order: its code must stop working at the
+		// provider first, or money paid on it would land on a closed order.
 		if open.Status == Pending {
 			if err := p.Close(ctx, open.OutTradeNo); err != nil {
-				return store.Order{}, fmt.Errorf("payments: close %s before replacing it: %w", open.OutTradeNo, err)
+				return store.Order{}, Start{}, fmt.Errorf("payments: close %s before replacing it: %w", open.OutTradeNo, err)
 			}
 		}
 	} else if err != nil && !errors.Is(err, billing.ErrNotFound) {
-		return store.Order{}, err
+		return store.Order{}, Start{}, err
 	}
-	o, _, err := s.Orders.CreateOrder(ctx, store.NewOrder{OutTradeNo: NewOutTradeNo(channel, now), AccountNo: accountNo,
-		PayerPhone: payer.Phone, Payer: key, Channel: channel, Amount: amount, ExpiresAt: now.Add(OrderTTL)})
+	o, _, err := s.Orders.CreateOrder(ctx, store.NewOrder{OutTradeNo: NewOutTradeNo(a.Channel, now), AccountNo: a.AccountNo,
+		PayerPhone: a.Payer.Phone, Payer: key, Channel: a.Channel, Way: a.Way, Amount: amount, ExpiresAt: now.Add(OrderTTL)})
 	if err != nil {
-		return store.Order{}, err
+		return store.Order{}, Start{}, err
 	}
-	if o.Status != Created {
-		return o, nil // the open order, already precreated
+	if o.Status != Created { // the open order, already placed
+		st, err := s.Resume(ctx, o, a.Phone, a.OpenID)
+		return o, st, err
 	}
-	pre, err := p.Precreate(ctx, ProviderOrder{OutTradeNo: o.OutTradeNo, Amount: o.Amount, ExpiresAt: o.ExpiresAt,
-		Description: fmt.Sprintf("%s电费-户号%s", s.Bureau, o.AccountNo), NotifyURL: s.NotifyURL(channel)})
+	var (
+		pre Precreated
+		st  Start
+	)
+	po := s.providerOrder(o)
+	a.Phone.ReturnURL = s.pageURL(o.OutTradeNo)
+	switch o.Way {
+	case billing.PayQR:
+		pre, err = p.Precreate(ctx, po)
+	case billing.PayH5, billing.PayWAP:
+		st.URL, err = p.(PhonePayer).PrecreatePhone(ctx, po, a.Phone)
+	case billing.PayJSAPI:
+		var req JSAPIRequest
+		req, err = p.(JSAPIPayer).PrecreateJSAPI(ctx, po, a.OpenID)
+		st.JSAPI = &req
+	}
 	if err != nil {
-		return o, fmt.Errorf("payments: precreate %s at %s: %w", o.OutTradeNo, channel, err)
+		return o, Start{}, fmt.Errorf("payments: precreate %s (%s) at %s: %w", o.OutTradeNo, o.Way, a.Channel, err)
 	}
-	moved, err := s.Orders.MoveOrder(ctx, o.ID, Created, Pending, "code from "+channel, func(u *store.OrderUpdate) {
+	moved, err := s.Orders.MoveOrder(ctx, o.ID, Created, Pending, fmt.Sprintf("placed at %s (%s)", a.Channel, o.Way), func(u *store.OrderUpdate) {
 		u.CodeURL = pre.CodeURL
 		if !pre.ExpiresAt.IsZero() && pre.ExpiresAt.Before(o.ExpiresAt) {
 			u.ExpiresAt = pre.ExpiresAt
 		}
 	})
-	if errors.Is(err, billing.ErrConflict) { // another request precreated it meanwhile
-		return s.Orders.OrderByID(ctx, o.ID)
+	if errors.Is(err, billing.ErrConflict) { // another request placed it meanwhile
+		moved, err = s.Orders.OrderByID(ctx, o.ID)
 	}
-	return moved, err
+	return moved, st, err
+}
+
+// pageURL is order out's page, or "" when there is none.
+func (s *Service) pageURL(out string) string {
+	if s.PageURL == nil {
+		return ""
+	}
+	return s.PageURL(out)
+}
+
+// providerOrder is what the provider is told of o, the same each time it is asked about o: a
+// provider takes an order placed again only with the same description, amount and notify URL.
+func (s *Service) providerOrder(o store.Order) ProviderOrder {
+	return ProviderOrder{OutTradeNo: o.OutTradeNo, Amount: o.Amount, ExpiresAt: o.ExpiresAt,
+		Description: fmt.Sprintf("%s电费-户号%s", s.Bureau, o.AccountNo), NotifyURL: s.NotifyURL(o.Channel)}
 }

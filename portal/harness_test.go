@@ -27,6 +27,8 @@ import (
 	"gridpay/internal/store"
 	"gridpay/internal/web"
 	"gridpay/notify"
+	"gridpay/notify/wechatoa"
+	oasandbox "gridpay/notify/wechatoa/sandbox"
 	"gridpay/payments/sandbox"
 	"gridpay/portal"
 	"gridpay/portal/auth"
@@ -40,9 +42,11 @@ type site struct {
 	auth   *auth.Auth
 	inbox  *notify.DevInbox
 	portal *store.Portal
+	pdb    *store.DB   // the portal database under portal
 	core   *store.Core // the seeded core database, for tests that write what workers would
 	h      *portal.Handler
 	wechat *sandbox.WeChat // the WeChat Pay simulator of a paying site (payingSite)
+	oa     *oasandbox.OA   // the official account's simulator, whose web authorization a paying site uses
 }
 
 // seededToday is the demo county's today in the portal tests; the clock says 16:00 in Beijing.
@@ -80,20 +84,24 @@ func startSite(t *testing.T, o siteOptions) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &site{rdb: rdb, inbox: notify.NewDevInbox(rdb, "云溪县供电公司", now)}
+	// The server listens before the portal is built, which needs its public address.
+	srv := httptest.NewUnstartedServer(nil)
+	t.Cleanup(srv.Close)
+	s := &site{rdb: rdb, inbox: notify.NewDevInbox(rdb, "云溪县供电公司", now), url: "http://" + srv.Listener.Addr().String()}
 	s.auth = auth.New(rdb, s.inbox, now)
 	core, pdb := seededDBs(t)
-	s.portal = store.NewPortal(pdb, now)
+	s.portal, s.pdb = store.NewPortal(pdb, now), pdb
 	rates := billing.DefaultLateFeeRates()
 	s.core = store.NewCore(core, rates, now)
 	svc := portal.NewService(s.core, s.portal, s.portal, rates, now, o.loc)
 	deps := portal.Deps{Log: log, Assets: assets, Auth: s.auth, Service: svc, Redis: rdb, Orders: s.portal, Now: now, Location: o.loc,
-		Info: portal.Info{Bureau: "云溪县供电公司", Dev: o.dev}, SecureCookies: o.secure}
+		Info: portal.Info{Bureau: "云溪县供电公司", Dev: o.dev}, SecureCookies: o.secure, PublicURL: s.url}
 	if o.dev {
 		deps.Inbox = s.inbox
 	}
 	if o.pay {
-		deps.Payments, s.wechat = newPayments(t, s.portal, store.NewCore(core, rates, now), now, o.loc)
+		deps.Payments, s.wechat = newPayments(t, s.portal, store.NewCore(core, rates, now), now, o.loc, s.url)
+		deps.WebAuth, s.oa = newWebAuth(t)
 	}
 	h, err := portal.New(deps)
 	if err != nil {
@@ -103,10 +111,23 @@ func startSite(t *testing.T, o siteOptions) *site {
 	e := web.NewEngine(log, prometheus.NewRegistry())
 	e.GET("/static/:hash/*path", assets.Serve)
 	h.Routes(e)
-	srv := httptest.NewServer(e)
-	t.Cleanup(srv.Close)
-	s.url = srv.URL
+	srv.Config.Handler = e
+	srv.Start()
 	return s
+}
+
+// newWebAuth is the official account's web authorization: the real client, talking to the
+// account's simulator on loopback.
+func newWebAuth(t *testing.T) (*wechatoa.OA, *oasandbox.OA) {
+	t.Helper()
+	sim := oasandbox.New("wxd930ea5d5a258f4f", "oa-secret-of-the-test", nil)
+	srv := httptest.NewServer(sim)
+	t.Cleanup(func() { sim.Close(); srv.Close() })
+	oa, err := wechatoa.New(wechatoa.Config{AppID: "wxd930ea5d5a258f4f", Secret: "oa-secret-of-the-test", BaseURL: srv.URL, AuthorizeURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return oa, sim
 }
 
 // seededDBs opens fresh SQLite core and portal databases, the core one seeded with 30 customers and

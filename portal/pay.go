@@ -21,6 +21,8 @@ import (
 type payRequest struct {
 	Channel   string `json:"channel"`
 	AmountFen int64  `json:"amount_fen"`
+	// Way is how to pay (billing.PayWay): "" picks the way for the browser that asks (payWay).
+	Way string `json:"way"`
 }
 
 // payerCookieAge is how long a browser keeps its payer token: long enough to come back to an order
@@ -79,27 +81,34 @@ func (h *Handler) payerOrder(c *gin.Context, out string) (store.Order, error) {
 	return o, nil
 }
 
-// createOrder opens the caller's order for the account. A signed-in customer pays their own
-// accounts, and any other (代缴) under the per-address look-up limit, as anyone signed out may; the
-// order is the payer's (payerForOrder), whoever else pays the account meanwhile.
-func (h *Handler) createOrder(c *gin.Context, accountNo string, req payRequest) (store.Order, error) {
+// createOrder opens the caller's order for the account, paid the way req asks or, when it asks
+// none, the way that suits the browser (payWay). A signed-in customer pays their own accounts, and
+// any other (代缴) under the per-address look-up limit, as anyone signed out may; the order is the
+// payer's (payerForOrder), whoever else pays the account meanwhile. openID is the WeChat customer
+// for a way inside WeChat.
+func (h *Handler) createOrder(c *gin.Context, accountNo string, req payRequest, openID string) (store.Order, payments.Start, error) {
 	if h.pay == nil {
-		return store.Order{}, fmt.Errorf("portal: no payment channels configured: %w", billing.ErrNotFound)
+		return store.Order{}, payments.Start{}, fmt.Errorf("portal: no payment channels configured: %w", billing.ErrNotFound)
+	}
+	way, err := h.payWay(c, req)
+	if err != nil {
+		return store.Order{}, payments.Start{}, err
 	}
 	own := false
 	if s, ok := auth.FromContext(c); ok {
 		_, err := h.svc.account(c.Request.Context(), s.Phone, accountNo)
 		if err != nil && !errors.Is(err, billing.ErrNotFound) {
-			return store.Order{}, err
+			return store.Order{}, payments.Start{}, err
 		}
 		own = err == nil
 	}
 	if !own {
 		if err := h.allowPayFor(c); err != nil {
-			return store.Order{}, err
+			return store.Order{}, payments.Start{}, err
 		}
 	}
-	return h.pay.CreateOrder(c.Request.Context(), accountNo, h.payerForOrder(c), req.Channel, billing.Money(req.AmountFen))
+	return h.pay.Open(c.Request.Context(), payments.Ask{AccountNo: accountNo, Payer: h.payerForOrder(c), Channel: req.Channel,
+		Amount: billing.Money(req.AmountFen), Way: way, Phone: payments.PhoneClient{IP: c.ClientIP()}, OpenID: openID})
 }
 
 type payPage struct {
@@ -110,6 +119,29 @@ type payPage struct {
 	InWeChat bool           // the page is open inside WeChat: long-press the code instead of scanning it
 	InAlipay bool           // inside Alipay: its link opens the payment directly
 	Loc      *time.Location // the bureau's clock, on which the expiry is read
+	// JSAPI is the request js/pay.js hands to WeChat's payment sheet, for an order paid inside
+	// WeChat (billing.PayJSAPI) when the page is open there for the customer it was placed for.
+	JSAPI *payments.JSAPIRequest
+	// Others are the other ways this browser can pay the same amount on the same channel: each
+	// replaces the order with one paid that way.
+	Others []billing.PayWay
+	Amount string // the order's amount in yuan, as the forms of Others send it
+}
+
+// Waiting reports whether the order waits for the money: the customer can still pay it.
+func (p payPage) Waiting() bool { return !p.Done && !p.Expired && p.Order.Status == payments.Pending }
+
+// Title is the page's title: paying by a code, or paying on this phone.
+func (p payPage) Title() string {
+	if p.Order.Way.InPlace() {
+		return i18n.T(p.Lang, "pay.title_in_place")
+	}
+	return i18n.T(p.Lang, "pay.title")
+}
+
+// WayName names a way to pay on the order's channel, e.g. 在微信中支付.
+func (p payPage) WayName(w billing.PayWay) string {
+	return i18n.T(p.Lang, "pay.way."+string(w), p.ChannelName(p.Order.Channel))
 }
 
 // ExpiresText shows the expiry time in the bureau's clock, e.g. 14:35.
@@ -139,16 +171,18 @@ func (h *Handler) startPay(c *gin.Context) error {
 		}
 		amount = int64(m)
 	}
-	o, err := h.createOrder(c, no, payRequest{Channel: c.PostForm("channel"), AmountFen: amount})
-	var down *payments.ChannelDownError
-	if errors.As(err, &down) {
-		return h.showChannelDown(c, no, strings.TrimSpace(c.PostForm("amount")), down)
+	req := payRequest{Channel: c.PostForm("channel"), AmountFen: amount, Way: c.PostForm("way")}
+	if h.pay != nil {
+		way, err := h.payWay(c, req)
+		if err != nil {
+			return err
+		}
+		if openID := h.openID(c); way == billing.PayJSAPI && openID == "" {
+			return h.authorizeThenPay(c, no, req)
+		}
+		req.Way = string(way)
 	}
-	if err != nil {
-		return err
-	}
-	c.Redirect(http.StatusSeeOther, "/pay/"+o.OutTradeNo)
-	return nil
+	return h.finishPay(c, no, req, h.openID(c), strings.TrimSpace(c.PostForm("amount")))
 }
 
 // payDownPage says that the channel a customer chose cannot take orders now, and offers the other
@@ -191,11 +225,30 @@ func (h *Handler) showPay(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	ua := c.GetHeader("User-Agent")
-	p := payPage{page: h.newPage(c), Order: toOrderJSON(o), Loc: h.loc,
-		InWeChat: strings.Contains(ua, "MicroMessenger"), InAlipay: strings.Contains(ua, "AlipayClient")}
+	b := payments.BrowserOf(c.GetHeader("User-Agent"))
+	p := payPage{page: h.newPage(c), Order: toOrderJSON(o), Loc: h.loc, InWeChat: b.InWeChat, InAlipay: b.InAlipay,
+		Amount: o.Amount.String()}
 	p.Done = o.Status == payments.Paid || o.Status == payments.Posted
 	p.Expired = !p.Done && o.Status != payments.Flagged && h.now().After(o.ExpiresAt)
+	if p.Waiting() && h.pay != nil {
+		if !p.SignedIn {
+			p.CSRF = h.cookies.FormToken(c) // 代缴: the buttons post forms
+		}
+		for _, w := range h.pay.WaysIn(b, o.Channel, h.jsapi()) {
+			if w != o.Way {
+				p.Others = append(p.Others, w)
+			}
+		}
+		if openID := h.openID(c); o.Way == billing.PayJSAPI && b.InWeChat && openID != "" {
+			// A fresh signature each time the page is shown: the payment sheet refuses an old one.
+			st, err := h.pay.Resume(c.Request.Context(), o, payments.PhoneClient{}, openID)
+			if err != nil {
+				h.log.Warn("no payment sheet for the order; its other ways are offered", "request_id", c.GetString("request_id"),
+					"order", o.OutTradeNo, "err", err)
+			}
+			p.JSAPI = st.JSAPI
+		}
+	}
 	// No Refresh header: a reload every few seconds throws keyboard and screen-reader focus back to
 	// the top (WCAG 2.2.1). The page's script follows the order's status instead, and without
 	// script the customer checks with a button.

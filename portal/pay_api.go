@@ -22,6 +22,7 @@ type orderJSON struct {
 	OutTradeNo string          `json:"out_trade_no"`
 	AccountNo  string          `json:"account_no"`
 	Channel    string          `json:"channel"`
+	Way        billing.PayWay  `json:"way"`
 	Amount     billing.Money   `json:"amount_fen"`
 	Status     payments.Status `json:"status"`
 	CodeURL    string          `json:"code_url,omitempty"`
@@ -29,7 +30,11 @@ type orderJSON struct {
 	PayURL     string          `json:"pay_url"`
 	ExpiresAt  time.Time       `json:"expires_at"`
 	ReceiptNo  string          `json:"receipt_no,omitempty"`
-	Timeline   []eventJSON     `json:"timeline,omitempty"`
+	// CashierURL (H5, WAP) and JSAPI (inside WeChat) are how to go on paying an order just made in
+	// place; only the answer that makes or finds the order has them.
+	CashierURL string                 `json:"cashier_url,omitempty"`
+	JSAPI      *payments.JSAPIRequest `json:"jsapi,omitempty"`
+	Timeline   []eventJSON            `json:"timeline,omitempty"`
 }
 
 type eventJSON struct {
@@ -40,7 +45,7 @@ type eventJSON struct {
 }
 
 func toOrderJSON(o store.Order) orderJSON {
-	j := orderJSON{ID: o.ID, OutTradeNo: o.OutTradeNo, AccountNo: o.AccountNo, Channel: o.Channel, Amount: o.Amount,
+	j := orderJSON{ID: o.ID, OutTradeNo: o.OutTradeNo, AccountNo: o.AccountNo, Channel: o.Channel, Way: o.Way, Amount: o.Amount,
 		Status: o.Status, CodeURL: o.CodeURL, PayURL: "/pay/" + o.OutTradeNo, ExpiresAt: o.ExpiresAt, ReceiptNo: o.PostedReceiptNo}
 	if o.CodeURL != "" && o.Status == payments.Pending { // a code is shown only while it can be paid
 		j.QRURL = "/pay/" + o.OutTradeNo + "/qr.png"
@@ -66,8 +71,10 @@ func guardCreatePayment(c *gin.Context) error {
 	return web.RequireJSON(c)
 }
 
-// apiCreatePayment answers POST /api/v1/accounts/{no}/payments {"channel","amount_fen"?}: the
-// caller's order, made or, asked again, found (guardCreatePayment guards it).
+// apiCreatePayment answers POST /api/v1/accounts/{no}/payments {"channel","amount_fen"?,"way"?}:
+// the caller's order, made or, asked again, found (guardCreatePayment guards it). Without a way it
+// is paid by its code (qr); h5 and wap answer the provider's cashier_url, and jsapi, for a browser
+// web authorization found (its OpenID cookie), the request for WeChat's payment sheet.
 func (h *Handler) apiCreatePayment(c *gin.Context) error {
 	no, err := web.AccountNo(c)
 	if err != nil {
@@ -77,7 +84,10 @@ func (h *Handler) apiCreatePayment(c *gin.Context) error {
 	if err := web.DecodeJSON(c, &req); err != nil {
 		return err
 	}
-	o, err := h.createOrder(c, no, req)
+	if req.Way == "" {
+		req.Way = string(billing.PayQR) // an API client asks for the way it can show
+	}
+	o, st, err := h.createOrder(c, no, req, h.openID(c))
 	var down *payments.ChannelDownError
 	if errors.As(err, &down) {
 		// 503 with Retry-After, the message naming the channel, and the channels to try instead.
@@ -98,7 +108,9 @@ func (h *Handler) apiCreatePayment(c *gin.Context) error {
 		return err
 	}
 	c.Header("Location", "/api/v1/payments/"+o.OutTradeNo)
-	c.JSON(http.StatusCreated, toOrderJSON(o))
+	j := toOrderJSON(o)
+	j.CashierURL, j.JSAPI = st.URL, st.JSAPI
+	c.JSON(http.StatusCreated, j)
 	return nil
 }
 

@@ -57,7 +57,7 @@ func TestPayPageShowsExpiryInTheBureausZone(t *testing.T) {
 
 // newPayments is a payment service whose WeChat channel is the real provider code talking to the
 // WeChat Pay sandbox on loopback, the wire protocol and its signatures included.
-func newPayments(t *testing.T, orders *store.Portal, core payments.Core, now func() time.Time, loc *time.Location) (*payments.Service, *sandbox.WeChat) {
+func newPayments(t *testing.T, orders *store.Portal, core payments.Core, now func() time.Time, loc *time.Location, site string) (*payments.Service, *sandbox.WeChat) {
 	t.Helper()
 	keys, err := sandbox.NewWeChatKeys()
 	if err != nil {
@@ -90,7 +90,8 @@ func newPayments(t *testing.T, orders *store.Portal, core payments.Core, now fun
 	}
 	return &payments.Service{Providers: map[string]payments.Provider{payments.WeChat: guard(wx), payments.Alipay: guard(ali)},
 		Orders: orders, Core: core, NotifyURL: func(p string) string { return "https://pay.example.cn/callbacks/" + p },
-		Bureau: "云溪县供电公司", Now: now, Loc: loc, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, sim
+		PageURL: func(out string) string { return site + "/pay/" + out },
+		Bureau:  "云溪县供电公司", Now: now, Loc: loc, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, sim
 }
 
 // payingSite is a portal that takes WeChat payments through the sandbox.

@@ -46,6 +46,7 @@ type Deps struct {
 	Service       *Service
 	Redis         redis.UniversalClient // rate limits of look-ups, and the QR images of orders
 	Payments      *payments.Service     // nil: no payment channel is configured
+	WebAuth       WebAuth               // the official account's web authorization; nil: no paying inside WeChat
 	Orders        *store.Portal         // payment orders, for their pages
 	Now           func() time.Time
 	PublicURL     string           // how customers reach the site, for codes printed on paper
@@ -63,6 +64,7 @@ type Handler struct {
 	rdb       redis.UniversalClient
 	limiter   *web.Limiter
 	pay       *payments.Service
+	webAuth   WebAuth
 	orders    *store.Portal
 	now       func() time.Time
 	publicURL string
@@ -81,7 +83,7 @@ func New(d Deps) (*Handler, error) {
 		return nil, errors.New("portal: a time zone and Redis are needed")
 	}
 	h := &Handler{log: d.Log, auth: d.Auth, svc: d.Service, rdb: d.Redis, limiter: web.NewLimiter(d.Redis), pay: d.Payments,
-		orders: d.Orders, now: d.Now, publicURL: d.PublicURL, inbox: d.Inbox, info: d.Info,
+		webAuth: d.WebAuth, orders: d.Orders, now: d.Now, publicURL: d.PublicURL, inbox: d.Inbox, info: d.Info,
 		cookies: web.Cookies{Secure: d.SecureCookies}, loc: d.Location, api: web.NewAPI(d.Log)}
 	sub, err := fs.Sub(templateFS, "templates")
 	if err != nil {

@@ -29,6 +29,8 @@ func (h *Handler) Routes(r gin.IRouter) {
 	pages.POST("/accounts/:no/pay", page(h.startPay))
 	pages.GET("/pay/:out", page(h.showPay))
 	pages.GET("/pay/:out/qr.png", page(h.showPayQR))
+	pages.POST("/pay/:out/go", page(h.goPay))
+	pages.GET("/wechat/authorized", page(h.payAuthorized))
 	pages.GET("/accounts/bind", signedIn, page(h.showBind))
 	pages.POST("/accounts/bind/code", signedIn, page(h.sendBindCode))
 	pages.POST("/accounts/bind", signedIn, page(h.bind))

@@ -158,6 +158,8 @@ func TestEveryPageOnASmallPhone(t *testing.T) {
 		}
 	}
 
+	// A phone's browser: the pay pages offer paying on the phone beside the code.
+	do("a phone's browser", userAgent(uaAndroid))
 	checkAll([]string{"/", "/login", "/payfor", "/payfor?account=" + demo.DemoResidentialNo})
 
 	signInByPhone(t, base, do)
@@ -170,13 +172,15 @@ func TestEveryPageOnASmallPhone(t *testing.T) {
   const dispute = await (await fetch('/api/v1/accounts/' + no + '/disputes', {method: 'POST', body: fd})).json();
   const order = await (await fetch('/api/v1/accounts/' + no + '/payments', {method: 'POST',
     headers: {'Content-Type': 'application/json'}, body: JSON.stringify({channel: 'wechat', amount_fen: 21824})})).json();
-  return [bill, String(dispute.id), String(order.pay_url)];
+  const wap = await (await fetch('/api/v1/accounts/' + no + '/payments', {method: 'POST',
+    headers: {'Content-Type': 'application/json'}, body: JSON.stringify({channel: 'alipay', amount_fen: 21824, way: 'wap'})})).json();
+  return [bill, String(dispute.id), String(order.pay_url), String(wap.pay_url)];
 })('`+demo.DemoResidentialNo+`')`, chromedp.EvalAwaitPromise))
-	if err != nil || len(made) != 3 || made[1] == "undefined" || made[2] == "undefined" {
+	if err != nil || len(made) != 4 || made[1] == "undefined" || made[2] == "undefined" || made[3] == "undefined" {
 		t.Fatalf("making a dispute and an order: %v %v", made, err)
 	}
 	no := demo.DemoResidentialNo
 	checkAll([]string{"/", "/accounts/" + no + "/bills", "/accounts/" + no + "/bills/" + made[0], "/accounts/" + no + "/usage",
 		"/accounts/" + no + "/payments", "/accounts/" + no + "/notices", "/disputes", "/accounts/" + no + "/disputes/new",
-		"/disputes/" + made[1], "/accounts/bind", made[2], "/accounts/9999999999/bills"})
+		"/disputes/" + made[1], "/accounts/bind", made[2], made[3], "/accounts/9999999999/bills"})
 }

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"gridpay/internal/app"
@@ -84,6 +86,14 @@ func phoneBrowser(t *testing.T, exe string, timeout time.Duration) (context.Cont
 		}
 	}
 	return ctx, do
+}
+
+// userAgent makes the browser's tab say it is the browser ua from now on.
+func userAgent(ua string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetUserAgentOverride, emulation.SetUserAgentOverrideParams{UserAgent: ua})
+		return err
+	})
 }
 
 // signInByPhone signs the demo residential customer in through the sign-in form, with the code the

@@ -41,7 +41,7 @@ func newPortal(cfg config.Config, log *slog.Logger, svc *services, assets *web.A
 	}
 	now, core, rdb := svc.now, svc.core, svc.rdb
 	return portal.New(portal.Deps{
-		Payments: svc.payments, Orders: svc.orders, Now: now, PublicURL: cfg.PublicURL,
+		Payments: svc.payments, WebAuth: svc.webAuth, Orders: svc.orders, Now: now, PublicURL: cfg.PublicURL,
 		Log: log, Assets: assets, Info: info, Inbox: svc.inbox, SecureCookies: cfg.Production(), Location: cfg.Location,
 		Auth: auth.New(rdb, svc.text, now), Redis: rdb,
 		Service: portal.NewService(core, svc.orders, svc.reads, billing.DefaultLateFeeRates(), now, cfg.Location),

@@ -2,13 +2,15 @@ package app
 
 import (
 	"fmt"
-
-	"gridpay/internal/config"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"gridpay/internal/config"
+	"gridpay/internal/web"
+	"gridpay/notify/wechatoa"
+	oasandbox "gridpay/notify/wechatoa/sandbox"
 	"gridpay/payments"
 	"gridpay/payments/alipay"
 	"gridpay/payments/sandbox"
@@ -22,6 +24,11 @@ type sandboxes struct {
 	providers map[string]payments.Provider
 	alipay    *sandbox.Alipay
 	wechat    *sandbox.WeChat
+	// oa is the official account's simulator, for web authorization only: pages inside WeChat learn
+	// the customer's OpenID from it (webAuth) to pay by WeChat Pay JSAPI. Messages still go to the dev
+	// inbox.
+	oa      *oasandbox.OA
+	webAuth *wechatoa.OA
 }
 
 // Demo merchant identities of the sandboxes.
@@ -55,7 +62,19 @@ func newSandboxes(publicURL string, now func() time.Time) (*sandboxes, error) {
 		wsim.Close()
 		return nil, err
 	}
-	return &sandboxes{providers: map[string]payments.Provider{payments.Alipay: ali, payments.WeChat: wx}, alipay: sim, wechat: wsim}, nil
+	// The official account is the WeChat Pay merchant's app: an OpenID is per app.
+	secret := web.NewToken()[:32]
+	oa := oasandbox.New(keys.AppID, secret, now)
+	auth, err := wechatoa.New(wechatoa.Config{AppID: keys.AppID, Secret: secret, BaseURL: publicURL + "/sandbox/wechat-oa",
+		AuthorizeURL: publicURL + "/sandbox/wechat-oa", Now: now})
+	if err != nil {
+		sim.Close()
+		wsim.Close()
+		oa.Close()
+		return nil, err
+	}
+	return &sandboxes{providers: map[string]payments.Provider{payments.Alipay: ali, payments.WeChat: wx}, alipay: sim, wechat: wsim,
+		oa: oa, webAuth: auth}, nil
 }
 
 // pay pays an order on its channel's simulator, as a customer scanning its code would.
@@ -76,6 +95,7 @@ func (s *sandboxes) mount(e *gin.Engine) {
 	// The simulator checks request signatures against the full request URI, prefix included, and
 	// routes on the path without it.
 	e.Any("/sandbox/wechat/*path", gin.WrapH(http.StripPrefix("/sandbox/wechat", s.wechat)))
+	e.Any("/sandbox/wechat-oa/*path", gin.WrapH(http.StripPrefix("/sandbox/wechat-oa", s.oa)))
 	page := gin.WrapH(&sandbox.PayPage{Pay: s.pay})
 	e.GET("/sandbox/pay/:out", page)
 	e.POST("/sandbox/pay/:out", page)
@@ -84,6 +104,7 @@ func (s *sandboxes) mount(e *gin.Engine) {
 func (s *sandboxes) close() {
 	s.alipay.Close()
 	s.wechat.Close()
+	s.oa.Close()
 }
 
 // qrProviders are the QR channels: each configured channel talks to its provider; in dev a channel

@@ -62,6 +62,7 @@ func runServer(ctx context.Context, cfg config.Config, log *slog.Logger, stdout 
 		return err
 	}
 	defer svc.close()
+	svc.webAuth = webAuthFor(cfg, sb, svc)
 	handler, metrics, err := newHandlers(cfg, log, svc)
 	if err != nil {
 		return err

@@ -21,6 +21,7 @@ import (
 	"gridpay/notify/tencent"
 	"gridpay/notify/wechatoa"
 	"gridpay/payments"
+	"gridpay/portal"
 	"gridpay/worker"
 )
 
@@ -59,6 +60,9 @@ type services struct {
 	guarded  map[string]payments.Provider
 	breakers []*payments.Breaker // one per QR channel, by channel name
 	payments *payments.Service   // orders through the QR channels; nil when there is none
+	// webAuth tells pages inside WeChat who the customer is, to pay by WeChat Pay JSAPI; nil: orders
+	// inside WeChat are paid by their code (webAuthFor).
+	webAuth portal.WebAuth
 	// queues is the task queues' console (asynqmon) that the staff pages serve to administrators.
 	queues *asynqmon.HTTPHandler
 }
@@ -113,9 +117,24 @@ func newServices(cfg config.Config, log *slog.Logger, dbs databases, rdb *redis.
 	}
 	if len(qr) > 0 {
 		s.payments = &payments.Service{Providers: s.guarded, Orders: s.orders, Core: s.core, Bureau: cfg.Bureau, Now: s.now,
-			Loc: cfg.Location, Log: log, NotifyURL: func(provider string) string { return cfg.PublicURL + "/callbacks/" + provider }}
+			Loc: cfg.Location, Log: log, NotifyURL: func(provider string) string { return cfg.PublicURL + "/callbacks/" + provider },
+			PageURL: func(out string) string { return cfg.PublicURL + "/pay/" + out }}
 	}
 	return s, nil
+}
+
+// webAuthFor is how pages inside WeChat learn the customer's OpenID, which WeChat Pay JSAPI pays
+// for: the official account's web authorization when the account is the WeChat Pay merchant's app
+// (an OpenID is per app), or in dev, with WeChat Pay on its sandbox, the sandbox account's. nil
+// when there is neither: orders inside WeChat are then paid by their code, by a long press.
+func webAuthFor(cfg config.Config, sb *sandboxes, svc *services) portal.WebAuth {
+	if cfg.WeChat.MchID == "" && sb != nil {
+		return sb.webAuth
+	}
+	if oa, ok := svc.wechat.(*wechatoa.OA); ok && cfg.WeChat.MchID != "" && cfg.WeChatOA.AppID == cfg.WeChat.AppID {
+		return oa
+	}
+	return nil
 }
 
 // close stops listening for invalidations and releases the queue client; the databases and Redis

@@ -36,10 +36,11 @@ type Order struct {
 	// Payer is who may see and replace the order: a key payments makes (payments.PhonePayer,
 	// payments.TokenPayer), never a secret itself; "" for orders from before payers were kept.
 	Payer   string
-	Channel string // wechat | alipay | bank
+	Channel string         // wechat | alipay | bank
+	Way     billing.PayWay // how it is paid: by a code, or in place on the phone
 	Amount  billing.Money
 	Status  billing.OrderStatus
-	CodeURL string // what the QR code carries; "" until the provider gave it
+	CodeURL string // what the QR code carries; "" until the provider gave it, and for ways without a code
 	// ProviderTxnID, PaidAmount and PaidAt are what the provider reported when the money arrived;
 	// empty until then. PaidAmount differs from Amount only on a flagged order.
 	ProviderTxnID   string
@@ -68,8 +69,11 @@ type NewOrder struct {
 	PayerPhone string // "" when the payer is not signed in (代缴)
 	// Payer is the payer's key (Order.Payer): the one open order is per account, payer and channel.
 	// It is printable ASCII of at most MaxPayer bytes.
-	Payer     string
-	Channel   string
+	Payer   string
+	Channel string
+	// Way is how the order is to be paid; "" is billing.PayQR. The payer's open order paid another
+	// way is replaced, as one of another amount is: a provider places an order one way for good.
+	Way       billing.PayWay
 	Amount    billing.Money
 	ExpiresAt time.Time // when the provider stops taking payment for it; must be in the future
 }
@@ -101,6 +105,8 @@ func validateNewOrder(o NewOrder, now time.Time) error {
 		return fmt.Errorf("payer: want at most %d bytes of printable ASCII: %w", MaxPayer, billing.ErrInvalid)
 	case !validOrderChannel(o.Channel):
 		return fmt.Errorf("channel: want wechat, alipay or bank: %w", billing.ErrInvalid)
+	case o.Way != "" && !o.Way.Valid():
+		return fmt.Errorf("way to pay: want qr, h5, wap or jsapi: %w", billing.ErrInvalid)
 	case !validOrderAmount(o.Amount):
 		return fmt.Errorf("amount %s: want 0.01 to %s: %w", o.Amount, MaxOrderAmount, billing.ErrInvalid)
 	case !o.ExpiresAt.After(now):
@@ -134,7 +140,7 @@ func validateOrderUpdate(u OrderUpdate) error {
 }
 
 const orderSelect = `SELECT id, out_trade_no, account_no, payer_phone, payer, channel, amount_fen, status, code_url,
-       provider_txn_id, paid_fen, paid_at, posted_receipt_no, expires_at, created_at, updated_at
+       provider_txn_id, paid_fen, paid_at, posted_receipt_no, expires_at, created_at, updated_at, pay_way
 FROM payment_orders`
 
 func scanOrder(row interface{ Scan(...any) error }) (Order, error) {
@@ -142,14 +148,14 @@ func scanOrder(row interface{ Scan(...any) error }) (Order, error) {
 		o                         Order
 		phone, txn, receipt       sql.NullString
 		paidAmount                sql.NullInt64
-		status                    string
+		status, way               string
 		paidAt                    sql.Null[timestamp]
 		expires, created, updated timestamp
 	)
 	err := row.Scan(&o.ID, &o.OutTradeNo, &o.AccountNo, &phone, &o.Payer, &o.Channel, &o.Amount, &status, &o.CodeURL,
-		&txn, &paidAmount, &paidAt, &receipt, &expires, &created, &updated)
+		&txn, &paidAmount, &paidAt, &receipt, &expires, &created, &updated, &way)
 	o.PayerPhone, o.ProviderTxnID, o.PostedReceiptNo = phone.String, txn.String, receipt.String
-	o.Status, o.PaidAmount = billing.OrderStatus(status), billing.Money(paidAmount.Int64)
+	o.Status, o.PaidAmount, o.Way = billing.OrderStatus(status), billing.Money(paidAmount.Int64), billing.PayWay(way)
 	if paidAt.Valid {
 		o.PaidAt = time.Time(paidAt.V)
 	}
@@ -230,6 +236,9 @@ func (p *Portal) CreateOrder(ctx context.Context, o NewOrder) (Order, bool, erro
 }
 
 func (p *Portal) createOrder(ctx context.Context, tx *sql.Tx, o NewOrder, now time.Time) (Order, bool, error) {
+	if o.Way == "" {
+		o.Way = billing.PayQR
+	}
 	if err := p.lockOrders(ctx, tx, o.AccountNo, o.Channel); err != nil {
 		return Order{}, false, err
 	}
@@ -238,13 +247,16 @@ func (p *Portal) createOrder(ctx context.Context, tx *sql.Tx, o NewOrder, now ti
 	case errors.Is(err, billing.ErrNotFound):
 	case err != nil:
 		return Order{}, false, err
-	case open.Amount == o.Amount && open.ExpiresAt.After(now):
+	case open.Amount == o.Amount && open.Way == o.Way && open.ExpiresAt.After(now):
 		return open, false, nil
 	default:
 		// The timeline is shown to whoever holds an order number: it names no other order.
 		note := fmt.Sprintf("replaced by a new order of %s", o.Amount)
-		if !open.ExpiresAt.After(now) {
+		switch {
+		case !open.ExpiresAt.After(now):
 			note = "expired; replaced by a new order"
+		case open.Amount == o.Amount:
+			note = fmt.Sprintf("replaced by a new order paid by %s", o.Way)
 		}
 		if err := p.changeOrder(ctx, tx, open.ID, open.Status, billing.OrderClosed, note, orderChange{}, now); err != nil {
 			return Order{}, false, fmt.Errorf("close order %s: %w", open.OutTradeNo, err)
@@ -260,14 +272,14 @@ func (p *Portal) createOrder(ctx context.Context, tx *sql.Tx, o NewOrder, now ti
 		return Order{}, false, fmt.Errorf("order number already used: %w", billing.ErrConflict)
 	}
 	out := Order{OutTradeNo: o.OutTradeNo, AccountNo: o.AccountNo, PayerPhone: o.PayerPhone, Payer: o.Payer, Channel: o.Channel,
-		Amount: o.Amount, Status: billing.OrderCreated, ExpiresAt: o.ExpiresAt.UTC().Truncate(time.Millisecond),
+		Way: o.Way, Amount: o.Amount, Status: billing.OrderCreated, ExpiresAt: o.ExpiresAt.UTC().Truncate(time.Millisecond),
 		CreatedAt: now, UpdatedAt: now}
 	err = tx.QueryRowContext(ctx, p.db.dialect.insertID("payment_orders",
-		"out_trade_no, account_no, payer_phone, payer, channel, amount_fen, status, code_url, expires_at, created_at, updated_at",
-		"@out, @no, @phone, @payer, @channel, @amount, @status, '', @expires, @at, @at"),
+		"out_trade_no, account_no, payer_phone, payer, channel, pay_way, amount_fen, status, code_url, expires_at, created_at, updated_at",
+		"@out, @no, @phone, @payer, @channel, @way, @amount, @status, '', @expires, @at, @at"),
 		sql.Named("out", out.OutTradeNo), sql.Named("no", out.AccountNo),
 		sql.Named("phone", sql.NullString{String: out.PayerPhone, Valid: out.PayerPhone != ""}), sql.Named("payer", out.Payer),
-		sql.Named("channel", out.Channel), sql.Named("amount", out.Amount), sql.Named("status", string(out.Status)),
+		sql.Named("channel", out.Channel), sql.Named("way", string(out.Way)), sql.Named("amount", out.Amount), sql.Named("status", string(out.Status)),
 		sql.Named("expires", timestamp(out.ExpiresAt)), sql.Named("at", timestamp(now))).Scan(&out.ID)
 	if err != nil {
 		return Order{}, false, err

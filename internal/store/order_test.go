@@ -121,7 +121,7 @@ func TestCreateOrder(t *testing.T) {
 
 		first := mustCreate(t, p, newOrder("GPW20261126160000000000000001", account, 17500))
 		want := store.Order{ID: first.ID, OutTradeNo: "GPW20261126160000000000000001", AccountNo: account,
-			PayerPhone: "13800138000", Payer: phonePayer, Channel: "wechat", Amount: 17500, Status: billing.OrderCreated,
+			PayerPhone: "13800138000", Payer: phonePayer, Channel: "wechat", Way: billing.PayQR, Amount: 17500, Status: billing.OrderCreated,
 			ExpiresAt: orderStart.Add(2 * time.Hour), CreatedAt: orderStart, UpdatedAt: orderStart}
 		if !reflect.DeepEqual(first, want) {
 			t.Fatalf("CreateOrder = %+v\nwant %+v", first, want)
@@ -184,6 +184,37 @@ func TestCreateOrder(t *testing.T) {
 			}
 			if n := queryInt(t, db, `SELECT COUNT(*) FROM payment_orders WHERE payer_phone IS NULL AND id = @id`, sql.Named("id", third.ID)); n != 1 {
 				t.Errorf("anonymous (代缴) order's payer_phone is not NULL")
+			}
+		})
+
+		t.Run("the same amount paid another way replaces the order; the way is kept", func(t *testing.T) {
+			o := newOrder("GPW20261126180200000000000006", account, 18000)
+			o.ExpiresAt, o.Way = clock.now().Add(time.Hour), billing.PayH5
+			h5 := mustCreate(t, p, o)
+			if h5.Way != billing.PayH5 || orderByID(t, p, h5.ID).Way != billing.PayH5 {
+				t.Errorf("order made for h5 reads back as %q", orderByID(t, p, h5.ID).Way)
+			}
+			again, created, err := p.CreateOrder(ctx, store.NewOrder{OutTradeNo: "GPW20261126180200000000000007", AccountNo: account,
+				PayerPhone: "13800138000", Payer: phonePayer, Channel: "wechat", Way: billing.PayH5, Amount: 18000, ExpiresAt: o.ExpiresAt})
+			if err != nil || created || again.ID != h5.ID {
+				t.Errorf("asking again the same way = %v, created %v, order %d; want the open order %d", err, created, again.ID, h5.ID)
+			}
+			o.OutTradeNo, o.Way = "GPW20261126180200000000000008", billing.PayJSAPI
+			jsapi := mustCreate(t, p, o)
+			old := orderByID(t, p, h5.ID)
+			wantSteps := []string{"->CREATED", "CREATED->CLOSED: replaced by a new order paid by jsapi"}
+			if old.Status != billing.OrderClosed || !reflect.DeepEqual(steps(old), wantSteps) || jsapi.Way != billing.PayJSAPI {
+				t.Errorf("h5 order is %s with timeline %q, the new one %q; want CLOSED, %q, jsapi", old.Status, steps(old), jsapi.Way, wantSteps)
+			}
+			for _, bad := range []billing.PayWay{"QR", "bank", "h5 ", "jsapi' OR '1'='1", billing.PayWay(strings.Repeat("w", 300))} {
+				before := countOrders(t, db)
+				o.OutTradeNo, o.Way = "GPW20261126180200000000000009", bad
+				if _, _, err := p.CreateOrder(ctx, o); !errors.Is(err, billing.ErrInvalid) {
+					t.Errorf("CreateOrder paid by %.20q = %v, want ErrInvalid", bad, err)
+				}
+				if after := countOrders(t, db); after != before {
+					t.Errorf("way %.20q: rows %+v -> %+v, want nothing written", bad, before, after)
+				}
 			}
 		})
 

@@ -15,6 +15,7 @@ const (
 	LangCookie      = "lang"            // the language the customer chose
 	CareCookie      = "care"            // large text (关怀模式) when "1"
 	PayerCookie     = "gridpay_payer"   // a signed-out payer's token (代缴): their orders are theirs alone
+	OpenIDCookie    = "gridpay_openid"  // the WeChat customer web authorization found this browser to be
 	StaffCookie     = "gridpay_staff"   // a staff member's session id (portal/admin); apart from customers'
 )
 

@@ -93,7 +93,7 @@ func (s *WeChat) bill(day time.Time) ([]byte, int) {
 		paid, fees = paid+o.Total, fees+fee
 		rows = append(rows, row{o.SuccessTime, field(
 			o.SuccessTime.In(weChatZone).Format("2006-01-02 15:04:05"), s.keys.AppID, s.keys.MchID, "0", "",
-			o.TxnID, o.OutTradeNo, "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "NATIVE", "SUCCESS", "OTHERS", "CNY",
+			o.TxnID, o.OutTradeNo, "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", o.TradeType, "SUCCESS", "OTHERS", "CNY",
 			weChatYuan(o.Total), "0.00", "0", "0", "0.00", "0.00", "", "", o.Description, "",
 			weChatFee(fee), "0.60%", weChatYuan(o.Total), "0.00", "")})
 	}
@@ -106,7 +106,7 @@ func (s *WeChat) bill(day time.Time) ([]byte, int) {
 		refunded, fees = refunded+f.Amount, fees+fee
 		rows = append(rows, row{f.SuccessTime, field(
 			f.SuccessTime.In(weChatZone).Format("2006-01-02 15:04:05"), s.keys.AppID, s.keys.MchID, "0", "",
-			o.TxnID, o.OutTradeNo, "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", "NATIVE", "REFUND", "OTHERS", "CNY",
+			o.TxnID, o.OutTradeNo, "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o", o.TradeType, "REFUND", "OTHERS", "CNY",
 			"0.00", "0.00", f.RefundID, f.OutRefundNo, weChatYuan(f.Amount), "0.00", "ORIGINAL", "SUCCESS",
 			o.Description, "", weChatFee(fee), "0.60%", "0.00", weChatYuan(f.Amount), "")})
 	}
