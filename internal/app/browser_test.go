@@ -88,6 +88,19 @@ func phoneBrowser(t *testing.T, exe string, timeout time.Duration) (context.Cont
 	return ctx, do
 }
 
+// evaluator returns eval, which evaluates a JavaScript expression of a string in the browser's tab
+// or fails the test.
+func evaluator(ctx context.Context, t *testing.T) func(js string) string {
+	return func(js string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+		if err != nil {
+			t.Fatalf("evaluate %s: %v", js, err)
+		}
+		return s
+	}
+}
+
 // userAgent makes the browser's tab say it is the browser ua from now on.
 func userAgent(ua string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {

@@ -18,14 +18,7 @@ func TestPayPageFollowsThePayment(t *testing.T) {
 	exe := chromium(t)
 	base := seededSite(t)
 	ctx, do := phoneBrowser(t, exe, 90*time.Second)
-	eval := func(js string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", js, err)
-		}
-		return s
-	}
+	eval := evaluator(ctx, t)
 	payInSandbox := func() {
 		t.Helper()
 		out := eval(`document.getElementById("pay-status").dataset.out`)

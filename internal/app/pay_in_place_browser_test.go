@@ -39,14 +39,7 @@ func TestPayWithoutACode(t *testing.T) {
 		_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: weixinJSBridge})
 		return err
 	})
-	eval := func(js string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", js, err)
-		}
-		return s
-	}
+	eval := evaluator(ctx, t)
 	// paid waits for the order's page to say the money arrived, and checks it shows no code.
 	paid := func(what string) {
 		t.Helper()

@@ -39,6 +39,10 @@ var adminPaymentMessages = map[string]message{
 	"admin.payment.status.REFUNDING": {"退款中", "Refunding"},
 	"admin.payment.status.REFUNDED":  {"已退款", "Refunded"},
 	"admin.channel.wechat":           {"微信支付", "WeChat Pay"},
+	"admin.way.qr":                   {"扫码支付", "scanned code"},
+	"admin.way.h5":                   {"手机浏览器 H5", "phone browser (H5)"},
+	"admin.way.wap":                  {"手机浏览器 WAP", "phone browser (WAP)"},
+	"admin.way.jsapi":                {"微信内 JSAPI", "inside WeChat (JSAPI)"},
 	"admin.channel.alipay":           {"支付宝", "Alipay"},
 	"admin.channel.bank":             {"银行代收", "Bank collection"},
 

@@ -134,7 +134,7 @@ func TestPaymentPages(t *testing.T) {
 		{"search by status", finance, "/admin/payments?status=FLAGGED", http.StatusOK, []string{mismatchOut}, []string{paidOut}},
 		{"the form alone", finance, "/admin/payments", http.StatusOK, []string{`name="account"`}, []string{paidOut}},
 		{"an order with its raw callback", finance, "/admin/payments/" + paidOut, http.StatusOK,
-			[]string{"&lt;xml&gt;&lt;transaction_id&gt;4200000001", "张*国", "138****8000", "/repost"},
+			[]string{"&lt;xml&gt;&lt;transaction_id&gt;4200000001", "张*国", "138****8000", "/repost", "微信支付 · 扫码支付"},
 			[]string{"张建国", demo.DemoResidentialPhone, "/resend-receipt", "/resolve"}},
 		{"a posted order", finance, "/admin/payments/" + postedOut, http.StatusOK, []string{"SF202611260001", "/resend-receipt"}, []string{"/repost"}},
 		{"a flagged order", finance, "/admin/payments/" + mismatchOut, http.StatusOK, []string{"金额不符", "/resolve", "¥90.00"}, nil},
