@@ -2,12 +2,18 @@ package payments
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"gridpay/internal/billing"
 	"gridpay/internal/store"
 )
+
+// ErrOpenIDRefused is the error of an order inside WeChat that WeChat Pay refused for the customer's
+// OpenID: one of another app, or no longer valid. It wraps the provider's billing.ErrInvalid; the
+// OpenID is to be learnt again.
+var ErrOpenIDRefused = errors.New("payments: WeChat Pay refused the customer's OpenID")
 
 // Ask is a payer's request to pay an account (Service.Open).
 type Ask struct {
@@ -80,12 +86,13 @@ func (s *Service) checkWay(a Ask) error {
 	return fmt.Errorf("payments: channel %s is not paid by %q: %w", a.Channel, a.Way, billing.ErrInvalid)
 }
 
-// Resume asks the provider again how to pay open order o in place (its Start), for the phone or
-// the customer that asks now: WeChat's H5 address lasts five minutes and its payment sheet wants a
-// fresh signature, so a customer who comes back to the order is given new ones. The provider knows
-// the order already and answers for the same trade. An order paid by its code needs nothing (its
-// CodeURL is kept), and one no longer waiting for the money is billing.ErrConflict.
-func (s *Service) Resume(ctx context.Context, o store.Order, phone PhoneClient, openID string) (Start, error) {
+// Resume asks the provider again how to pay open order o in place (its Start), for the phone that
+// asks now, or inside WeChat for the customer the order was placed for (o.OpenID): WeChat's H5
+// address lasts five minutes and its payment sheet wants a fresh signature, so a customer who comes
+// back to the order is given new ones. The provider knows the order already and answers for the
+// same trade. An order paid by its code needs nothing (its CodeURL is kept), and one no longer
+// waiting for the money is billing.ErrConflict.
+func (s *Service) Resume(ctx context.Context, o store.Order, phone PhoneClient) (Start, error) {
 	if o.Way == billing.PayQR || o.Way == "" {
 		return Start{}, nil
 	}
@@ -96,14 +103,14 @@ func (s *Service) Resume(ctx context.Context, o store.Order, phone PhoneClient, 
 	if !ok {
 		return Start{}, fmt.Errorf("payments: channel %q: %w", o.Channel, billing.ErrInvalid)
 	}
-	if err := s.checkWay(Ask{Channel: o.Channel, Way: o.Way, OpenID: openID}); err != nil {
+	if err := s.checkWay(Ask{Channel: o.Channel, Way: o.Way, OpenID: o.OpenID}); err != nil {
 		return Start{}, err
 	}
 	po := s.providerOrder(o)
 	phone.ReturnURL = s.pageURL(o.OutTradeNo)
 	switch o.Way {
 	case billing.PayJSAPI:
-		req, err := p.(JSAPIPayer).PrecreateJSAPI(ctx, po, openID)
+		req, err := p.(JSAPIPayer).PrecreateJSAPI(ctx, po, o.OpenID)
 		if err != nil {
 			return Start{}, fmt.Errorf("payments: resume %s (%s): %w", o.OutTradeNo, o.Way, err)
 		}

@@ -60,7 +60,7 @@ func TestOpenInPlace(t *testing.T) {
 		if err != nil || again.ID != o.ID || st2.URL != st.URL {
 			t.Fatalf("asking again: order %d (%v), start %q; want order %d and its cashier", again.ID, err, st2.URL, o.ID)
 		}
-		resumed, err := svc.Resume(ctx, o, payments.PhoneClient{IP: "203.0.113.10"}, "")
+		resumed, err := svc.Resume(ctx, o, payments.PhoneClient{IP: "203.0.113.10"})
 		if err != nil || !strings.Contains(resumed.URL, "prepay_id=") {
 			t.Fatalf("resuming the H5 order: %+v, %v", resumed, err)
 		}
@@ -76,7 +76,7 @@ func TestOpenInPlace(t *testing.T) {
 		if got := r.status(t, o.ID); got != payments.Closed {
 			t.Errorf("the replaced H5 order is %s, want CLOSED", got)
 		}
-		if _, err := svc.Resume(ctx, mustOrder(t, r, o.ID), payments.PhoneClient{IP: "203.0.113.9"}, ""); !errors.Is(err, billing.ErrConflict) {
+		if _, err := svc.Resume(ctx, mustOrder(t, r, o.ID), payments.PhoneClient{IP: "203.0.113.9"}); !errors.Is(err, billing.ErrConflict) {
 			t.Errorf("resuming a closed order: %v, want a conflict", err)
 		}
 	})
@@ -103,7 +103,7 @@ func TestOpenInPlace(t *testing.T) {
 		if err != nil || st.JSAPI == nil || o.Way != billing.PayJSAPI || o.Status != payments.Pending {
 			t.Fatalf("JSAPI order %+v, start %+v, %v", o, st, err)
 		}
-		resumed, err := svc.Resume(ctx, o, payments.PhoneClient{}, "oGridpayTestOpenID0000000001")
+		resumed, err := svc.Resume(ctx, o, payments.PhoneClient{})
 		if err != nil || resumed.JSAPI == nil || resumed.JSAPI.Package != st.JSAPI.Package {
 			t.Fatalf("resuming: %+v, %v; want the same prepay_id signed again", resumed, err)
 		}
@@ -112,8 +112,32 @@ func TestOpenInPlace(t *testing.T) {
 		}
 		r.waitDeliveries(t, o.OutTradeNo, 1)
 		waitFor(t, "the order paid", func() bool { return r.status(t, o.ID) == payments.Paid })
-		if _, err := svc.Resume(ctx, mustOrder(t, r, o.ID), payments.PhoneClient{}, "oGridpayTestOpenID0000000001"); !errors.Is(err, billing.ErrConflict) {
+		if _, err := svc.Resume(ctx, mustOrder(t, r, o.ID), payments.PhoneClient{}); !errors.Is(err, billing.ErrConflict) {
 			t.Errorf("resuming a paid order: %v, want a conflict", err)
+		}
+	})
+
+	t.Run("wechat jsapi for another WeChat customer", func(t *testing.T) {
+		a := ask(payments.WeChat, billing.PayJSAPI)
+		a.Amount = 100
+		first, _, err := svc.Open(ctx, a)
+		if err != nil || first.OpenID != a.OpenID {
+			t.Fatalf("JSAPI order %+v, %v; want it placed for %s", first, err, a.OpenID)
+		}
+		a.OpenID = "oGridpayTestOpenID0000000002" // another WeChat user on the same browser
+		second, st, err := svc.Open(ctx, a)
+		if err != nil || second.ID == first.ID || second.OpenID != a.OpenID || st.JSAPI == nil {
+			t.Fatalf("the same order for another customer: %+v, %v; want a new order for them", second, err)
+		}
+		if got := r.status(t, first.ID); got != payments.Closed {
+			t.Errorf("the first customer's order is %s, want CLOSED", got)
+		}
+
+		r.sim.ForeignOpenID("oAnotherAppsCustomer000000001")
+		a.OpenID, a.Amount = "oAnotherAppsCustomer000000001", 200
+		o, _, err := svc.Open(ctx, a)
+		if !errors.Is(err, payments.ErrOpenIDRefused) || !errors.Is(err, billing.ErrInvalid) || o.Status != payments.Created {
+			t.Errorf("an OpenID of another app: order %s, %v; want it CREATED and the OpenID refused", o.Status, err)
 		}
 	})
 

@@ -143,9 +143,10 @@ func (s *Service) Open(ctx context.Context, a Ask) (store.Order, Start, error) {
 		return store.Order{}, Start{}, fmt.Errorf("payments: amount %s: want 0.01 to %s: %w", amount, arr.Total+MaxTopUp, billing.ErrInvalid)
 	}
 	now := s.Now()
-	if open, err := s.Orders.OpenOrder(ctx, a.AccountNo, key, a.Channel); err == nil && (open.Amount != amount || open.Way != a.Way) && open.ExpiresAt.After(now) {
-		// Another amount or way replaces the payer's open order: its code must stop working at the
-		// provider first, or money paid on it would land on a closed order.
+	if open, err := s.Orders.OpenOrder(ctx, a.AccountNo, key, a.Channel); err == nil && open.ExpiresAt.After(now) &&
+		(open.Amount != amount || open.Way != a.Way || open.Way == billing.PayJSAPI && open.OpenID != a.OpenID) {
+		// Another amount, way or WeChat customer replaces the payer's open order: its code must stop
+		// working at the provider first, or money paid on it would land on a closed order.
 		if open.Status == Pending {
 			if err := p.Close(ctx, open.OutTradeNo); err != nil {
 				return store.Order{}, Start{}, fmt.Errorf("payments: close %s before replacing it: %w", open.OutTradeNo, err)
@@ -154,13 +155,17 @@ func (s *Service) Open(ctx context.Context, a Ask) (store.Order, Start, error) {
 	} else if err != nil && !errors.Is(err, billing.ErrNotFound) {
 		return store.Order{}, Start{}, err
 	}
+	openID := ""
+	if a.Way == billing.PayJSAPI {
+		openID = a.OpenID
+	}
 	o, _, err := s.Orders.CreateOrder(ctx, store.NewOrder{OutTradeNo: NewOutTradeNo(a.Channel, now), AccountNo: a.AccountNo,
-		PayerPhone: a.Payer.Phone, Payer: key, Channel: a.Channel, Way: a.Way, Amount: amount, ExpiresAt: now.Add(OrderTTL)})
+		PayerPhone: a.Payer.Phone, Payer: key, Channel: a.Channel, Way: a.Way, OpenID: openID, Amount: amount, ExpiresAt: now.Add(OrderTTL)})
 	if err != nil {
 		return store.Order{}, Start{}, err
 	}
 	if o.Status != Created { // the open order, already placed
-		st, err := s.Resume(ctx, o, a.Phone, a.OpenID)
+		st, err := s.Resume(ctx, o, a.Phone)
 		return o, st, err
 	}
 	var (
@@ -176,8 +181,11 @@ func (s *Service) Open(ctx context.Context, a Ask) (store.Order, Start, error) {
 		st.URL, err = p.(PhonePayer).PrecreatePhone(ctx, po, a.Phone)
 	case billing.PayJSAPI:
 		var req JSAPIRequest
-		req, err = p.(JSAPIPayer).PrecreateJSAPI(ctx, po, a.OpenID)
+		req, err = p.(JSAPIPayer).PrecreateJSAPI(ctx, po, o.OpenID)
 		st.JSAPI = &req
+		if errors.Is(err, billing.ErrInvalid) {
+			err = fmt.Errorf("%w: %w", ErrOpenIDRefused, err)
+		}
 	}
 	if err != nil {
 		return o, Start{}, fmt.Errorf("payments: precreate %s (%s) at %s: %w", o.OutTradeNo, o.Way, a.Channel, err)

@@ -120,8 +120,10 @@ type payPage struct {
 	InAlipay bool           // inside Alipay: its link opens the payment directly
 	Loc      *time.Location // the bureau's clock, on which the expiry is read
 	// JSAPI is the request js/pay.js hands to WeChat's payment sheet, for an order paid inside
-	// WeChat (billing.PayJSAPI) when the page is open there for the customer it was placed for.
-	JSAPI *payments.JSAPIRequest
+	// WeChat (billing.PayJSAPI) when the page is open there for the customer it was placed for;
+	// else SheetProblem says why there is none (a catalog key).
+	JSAPI        *payments.JSAPIRequest
+	SheetProblem string
 	// Others are the other ways this browser can pay the same amount on the same channel: each
 	// replaces the order with one paid that way.
 	Others []billing.PayWay
@@ -239,14 +241,8 @@ func (h *Handler) showPay(c *gin.Context) error {
 				p.Others = append(p.Others, w)
 			}
 		}
-		if openID := h.openID(c); o.Way == billing.PayJSAPI && b.InWeChat && openID != "" {
-			// A fresh signature each time the page is shown: the payment sheet refuses an old one.
-			st, err := h.pay.Resume(c.Request.Context(), o, payments.PhoneClient{}, openID)
-			if err != nil {
-				h.log.Warn("no payment sheet for the order; its other ways are offered", "request_id", c.GetString("request_id"),
-					"order", o.OutTradeNo, "err", err)
-			}
-			p.JSAPI = st.JSAPI
+		if o.Way == billing.PayJSAPI && b.InWeChat {
+			p.JSAPI, p.SheetProblem = h.paymentSheet(c, o)
 		}
 	}
 	// No Refresh header: a reload every few seconds throws keyboard and screen-reader focus back to

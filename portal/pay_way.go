@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"gridpay/internal/billing"
+	"gridpay/internal/store"
 	"gridpay/internal/web"
 	"gridpay/payments"
 	"gridpay/portal/auth"
@@ -28,8 +29,6 @@ const (
 	// openIDCookieAge is how long a browser keeps the WeChat customer's OpenID: long enough that a
 	// customer paying each month is not sent through web authorization each time.
 	openIDCookieAge = 30 * 24 * 3600
-	// maxOpenID bounds an OpenID read from a cookie: WeChat's are 28 characters.
-	maxOpenID = 64
 	// payAuthTTL is how long a Pay button waits for web authorization to come back.
 	payAuthTTL = 10 * time.Minute
 	// payAuthKeyPrefix is where the Pay buttons waiting for web authorization are kept in Redis.
@@ -37,6 +36,9 @@ const (
 	// maxAuthParam bounds the code and state web authorization sends back.
 	maxAuthParam = 128
 )
+
+// limitPayAuthPerIP bounds the Pay buttons one address may send through web authorization.
+var limitPayAuthPerIP = web.PerMinute(20)
 
 // jsapi reports whether orders can be paid inside WeChat here: web authorization is configured.
 func (h *Handler) jsapi() bool { return h.webAuth != nil }
@@ -71,20 +73,26 @@ func truncateParam(s string) string {
 // openID is the WeChat customer this browser was found to be by web authorization, or "".
 func (h *Handler) openID(c *gin.Context) string {
 	v, err := web.Cookie(c, web.OpenIDCookie)
-	if err != nil || v == "" || len(v) > maxOpenID || !validOpenID(v) {
+	if err != nil || !billing.ValidOpenID(v) {
 		return ""
 	}
 	return v
 }
 
-// validOpenID reports whether v looks like an OpenID: letters, digits, - and _.
-func validOpenID(v string) bool {
-	for i := 0; i < len(v); i++ {
-		if c := v[i]; !('0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || c == '_' || c == '-') {
-			return false
-		}
+// paymentSheet is the request for WeChat's payment sheet of o, a JSAPI order whose page is open
+// inside WeChat, signed afresh (the sheet refuses an old signature); or, when there is none, why:
+// the page is open for another WeChat customer than the order's, or WeChat Pay did not answer.
+func (h *Handler) paymentSheet(c *gin.Context, o store.Order) (*payments.JSAPIRequest, string) {
+	if h.openID(c) != o.OpenID {
+		return nil, "pay.jsapi_other_user"
 	}
-	return true
+	st, err := h.pay.Resume(c.Request.Context(), o, payments.PhoneClient{})
+	if err != nil || st.JSAPI == nil {
+		h.log.Warn("no payment sheet for the order; its other ways are offered", "request_id", c.GetString("request_id"),
+			"order", o.OutTradeNo, "err", err)
+		return nil, "pay.jsapi_unavailable"
+	}
+	return st.JSAPI, ""
 }
 
 // payAuth is a Pay button pressed inside WeChat, kept while web authorization learns who pressed it.
@@ -99,6 +107,10 @@ type payAuth struct {
 // the button is kept under a new state, and the browser is sent to web authorization, which comes
 // back to /wechat/authorized (payAuthorized) with the state and a code for the OpenID.
 func (h *Handler) authorizeThenPay(c *gin.Context, accountNo string, req payRequest) error {
+	// Each button keeps a record for a while: a bound on them per address, before any is kept.
+	if err := h.limiter.Allow(c.Request.Context(), web.Rule{Key: "payauth:ip:" + c.ClientIP(), Limit: limitPayAuthPerIP}); err != nil {
+		return err
+	}
 	state := web.NewToken()[:32]
 	b, err := json.Marshal(payAuth{AccountNo: accountNo, Channel: req.Channel, AmountFen: req.AmountFen, Payer: h.payerForOrder(c).Key()})
 	if err != nil {
@@ -141,13 +153,17 @@ func (h *Handler) payAuthorized(c *gin.Context) error {
 	if code != "" {
 		openID, err = h.webAuth.OpenID(ctx, code)
 	}
-	if openID == "" || len(openID) > maxOpenID || !validOpenID(openID) {
+	if !billing.ValidOpenID(openID) {
 		h.log.Warn("web authorization gave no OpenID; paying by code", "request_id", c.GetString("request_id"), "err", err)
 		req.Way, openID = string(billing.PayQR), ""
 	} else {
 		h.cookies.Set(c, web.OpenIDCookie, openID, openIDCookieAge)
 	}
-	return h.finishPay(c, kept.AccountNo, req, openID, "")
+	amount := ""
+	if kept.AmountFen != 0 {
+		amount = billing.Money(kept.AmountFen).String()
+	}
+	return h.finishPay(c, kept.AccountNo, req, openID, amount)
 }
 
 // finishPay makes the order req asks and sends the browser on: to the provider's cashier for a way
@@ -156,6 +172,14 @@ func (h *Handler) payAuthorized(c *gin.Context) error {
 func (h *Handler) finishPay(c *gin.Context, accountNo string, req payRequest, openID, amount string) error {
 	o, st, err := h.createOrder(c, accountNo, req, openID)
 	var down *payments.ChannelDownError
+	if errors.Is(err, payments.ErrOpenIDRefused) {
+		// WeChat Pay refused the order for this OpenID (another app's, or no longer valid): it is
+		// forgotten, to be learnt again next time, and the customer pays by the code now.
+		h.log.Warn("WeChat Pay refused the customer's OpenID; paying by code", "request_id", c.GetString("request_id"), "err", err)
+		h.cookies.Set(c, web.OpenIDCookie, "", -1)
+		req.Way, openID = string(billing.PayQR), ""
+		o, st, err = h.createOrder(c, accountNo, req, "")
+	}
 	if errors.As(err, &down) {
 		return h.showChannelDown(c, accountNo, amount, down)
 	}
@@ -188,7 +212,7 @@ func (h *Handler) goPay(c *gin.Context) error {
 	if h.pay == nil || !o.Way.InPlace() || o.Way == billing.PayJSAPI {
 		return fmt.Errorf("portal: order %s is not paid in the phone's browser: %w", out, billing.ErrInvalid)
 	}
-	st, err := h.pay.Resume(c.Request.Context(), o, payments.PhoneClient{IP: c.ClientIP()}, "")
+	st, err := h.pay.Resume(c.Request.Context(), o, payments.PhoneClient{IP: c.ClientIP()})
 	if errors.Is(err, billing.ErrConflict) {
 		c.Redirect(http.StatusSeeOther, "/pay/"+out) // paid, closed or expired meanwhile: its page says so
 		return nil

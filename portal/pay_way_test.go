@@ -193,6 +193,23 @@ func TestPayInsideWeChat(t *testing.T) {
 		t.Errorf("the same Pay again inside WeChat = %d to %q, want the order's page %s at once", status, loc, orderPage)
 	}
 
+	// Another WeChat user on this browser: the order, placed for the first, is not theirs to pay in
+	// the sheet.
+	openIDCookie := func(c *http.Client) string {
+		for _, k := range c.Jar.Cookies(mustURL(t, s.url)) {
+			if k.Name == "gridpay_openid" {
+				return k.Value
+			}
+		}
+		return ""
+	}
+	mine := openIDCookie(wx)
+	wx.Jar.SetCookies(mustURL(t, s.url), []*http.Cookie{{Name: "gridpay_openid", Value: "oSomeoneElse00000000000000001", Path: "/"}})
+	if _, page := getPage(t, wx, s.url+orderPage); strings.Contains(page, `id="pay-jsapi"`) || !strings.Contains(page, "另一个微信用户") {
+		t.Errorf("the order's page for another WeChat user offers the sheet, or does not say why not:\n%s", page)
+	}
+	wx.Jar.SetCookies(mustURL(t, s.url), []*http.Cookie{{Name: "gridpay_openid", Value: mine, Path: "/"}})
+
 	_, page := getPage(t, wx, s.url+orderPage)
 	i := strings.Index(page, `id="pay-jsapi"`)
 	if i < 0 || strings.Contains(page, `class="qr"`) {
@@ -260,6 +277,20 @@ func TestPayInsideWeChat(t *testing.T) {
 			t.Fatalf("a refused code = %d to %q, want the order's page", resp.StatusCode, loc)
 		} else if _, page := getPage(t, fresh, s.url+loc); !strings.Contains(page, `class="qr"`) || !strings.Contains(page, "长按") {
 			t.Errorf("after a refused code the page does not show the code to long-press:\n%s", page)
+		}
+
+		// An OpenID WeChat Pay refuses (another app's): forgotten, and the customer pays by the code.
+		s.wechat.ForeignOpenID("oAnotherAppsCustomer000000001")
+		fresh.Jar.SetCookies(mustURL(t, s.url), []*http.Cookie{{Name: "gridpay_openid", Value: "oAnotherAppsCustomer000000001", Path: "/"}})
+		status, loc := s.pressPay(t, fresh, freshToken, "wechat", "", "")
+		if status != http.StatusSeeOther || !strings.HasPrefix(loc, "/pay/") {
+			t.Fatalf("Pay with a refused OpenID = %d to %q, want the order's page", status, loc)
+		}
+		if _, page := getPage(t, fresh, s.url+loc); !strings.Contains(page, `class="qr"`) {
+			t.Errorf("after a refused OpenID the page does not show the code:\n%s", page)
+		}
+		if got := openIDCookie(fresh); got != "" {
+			t.Errorf("the refused OpenID %q is still kept", got)
 		}
 	})
 }

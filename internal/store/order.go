@@ -38,6 +38,8 @@ type Order struct {
 	Payer   string
 	Channel string         // wechat | alipay | bank
 	Way     billing.PayWay // how it is paid: by a code, or in place on the phone
+	// OpenID is the WeChat customer a billing.PayJSAPI order was placed for; "" for other ways.
+	OpenID  string
 	Amount  billing.Money
 	Status  billing.OrderStatus
 	CodeURL string // what the QR code carries; "" until the provider gave it, and for ways without a code
@@ -73,7 +75,11 @@ type NewOrder struct {
 	Channel string
 	// Way is how the order is to be paid; "" is billing.PayQR. The payer's open order paid another
 	// way is replaced, as one of another amount is: a provider places an order one way for good.
-	Way       billing.PayWay
+	Way billing.PayWay
+	// OpenID is the WeChat customer a billing.PayJSAPI order is for (WeChat pays it only for them):
+	// letters, digits, - and _, at most MaxOpenID bytes; "" for the other ways. The payer's open order
+	// for another customer is replaced, as one paid another way is.
+	OpenID    string
 	Amount    billing.Money
 	ExpiresAt time.Time // when the provider stops taking payment for it; must be in the future
 }
@@ -107,6 +113,10 @@ func validateNewOrder(o NewOrder, now time.Time) error {
 		return fmt.Errorf("channel: want wechat, alipay or bank: %w", billing.ErrInvalid)
 	case o.Way != "" && !o.Way.Valid():
 		return fmt.Errorf("way to pay: want qr, h5, wap or jsapi: %w", billing.ErrInvalid)
+	case (o.Way == billing.PayJSAPI) != (o.OpenID != ""):
+		return fmt.Errorf("openid: a jsapi order needs one, and only a jsapi order has one: %w", billing.ErrInvalid)
+	case o.OpenID != "" && !billing.ValidOpenID(o.OpenID):
+		return fmt.Errorf("openid: want 1 to %d of 0-9 A-Z a-z _ -: %w", MaxOpenID, billing.ErrInvalid)
 	case !validOrderAmount(o.Amount):
 		return fmt.Errorf("amount %s: want 0.01 to %s: %w", o.Amount, MaxOrderAmount, billing.ErrInvalid)
 	case !o.ExpiresAt.After(now):
@@ -140,7 +150,7 @@ func validateOrderUpdate(u OrderUpdate) error {
 }
 
 const orderSelect = `SELECT id, out_trade_no, account_no, payer_phone, payer, channel, amount_fen, status, code_url,
-       provider_txn_id, paid_fen, paid_at, posted_receipt_no, expires_at, created_at, updated_at, pay_way
+       provider_txn_id, paid_fen, paid_at, posted_receipt_no, expires_at, created_at, updated_at, pay_way, payer_openid
 FROM payment_orders`
 
 func scanOrder(row interface{ Scan(...any) error }) (Order, error) {
@@ -153,7 +163,7 @@ func scanOrder(row interface{ Scan(...any) error }) (Order, error) {
 		expires, created, updated timestamp
 	)
 	err := row.Scan(&o.ID, &o.OutTradeNo, &o.AccountNo, &phone, &o.Payer, &o.Channel, &o.Amount, &status, &o.CodeURL,
-		&txn, &paidAmount, &paidAt, &receipt, &expires, &created, &updated, &way)
+		&txn, &paidAmount, &paidAt, &receipt, &expires, &created, &updated, &way, &o.OpenID)
 	o.PayerPhone, o.ProviderTxnID, o.PostedReceiptNo = phone.String, txn.String, receipt.String
 	o.Status, o.PaidAmount, o.Way = billing.OrderStatus(status), billing.Money(paidAmount.Int64), billing.PayWay(way)
 	if paidAt.Valid {
@@ -247,7 +257,7 @@ func (p *Portal) createOrder(ctx context.Context, tx *sql.Tx, o NewOrder, now ti
 	case errors.Is(err, billing.ErrNotFound):
 	case err != nil:
 		return Order{}, false, err
-	case open.Amount == o.Amount && open.Way == o.Way && open.ExpiresAt.After(now):
+	case open.Amount == o.Amount && open.Way == o.Way && open.OpenID == o.OpenID && open.ExpiresAt.After(now):
 		return open, false, nil
 	default:
 		// The timeline is shown to whoever holds an order number: it names no other order.
@@ -255,6 +265,8 @@ func (p *Portal) createOrder(ctx context.Context, tx *sql.Tx, o NewOrder, now ti
 		switch {
 		case !open.ExpiresAt.After(now):
 			note = "expired; replaced by a new order"
+		case open.Amount == o.Amount && open.Way == o.Way:
+			note = "replaced by a new order for another WeChat user"
 		case open.Amount == o.Amount:
 			note = fmt.Sprintf("replaced by a new order paid by %s", o.Way)
 		}
@@ -272,14 +284,14 @@ func (p *Portal) createOrder(ctx context.Context, tx *sql.Tx, o NewOrder, now ti
 		return Order{}, false, fmt.Errorf("order number already used: %w", billing.ErrConflict)
 	}
 	out := Order{OutTradeNo: o.OutTradeNo, AccountNo: o.AccountNo, PayerPhone: o.PayerPhone, Payer: o.Payer, Channel: o.Channel,
-		Way: o.Way, Amount: o.Amount, Status: billing.OrderCreated, ExpiresAt: o.ExpiresAt.UTC().Truncate(time.Millisecond),
+		Way: o.Way, OpenID: o.OpenID, Amount: o.Amount, Status: billing.OrderCreated, ExpiresAt: o.ExpiresAt.UTC().Truncate(time.Millisecond),
 		CreatedAt: now, UpdatedAt: now}
 	err = tx.QueryRowContext(ctx, p.db.dialect.insertID("payment_orders",
-		"out_trade_no, account_no, payer_phone, payer, channel, pay_way, amount_fen, status, code_url, expires_at, created_at, updated_at",
-		"@out, @no, @phone, @payer, @channel, @way, @amount, @status, '', @expires, @at, @at"),
+		"out_trade_no, account_no, payer_phone, payer, channel, pay_way, payer_openid, amount_fen, status, code_url, expires_at, created_at, updated_at",
+		"@out, @no, @phone, @payer, @channel, @way, @openid, @amount, @status, '', @expires, @at, @at"),
 		sql.Named("out", out.OutTradeNo), sql.Named("no", out.AccountNo),
 		sql.Named("phone", sql.NullString{String: out.PayerPhone, Valid: out.PayerPhone != ""}), sql.Named("payer", out.Payer),
-		sql.Named("channel", out.Channel), sql.Named("way", string(out.Way)), sql.Named("amount", out.Amount), sql.Named("status", string(out.Status)),
+		sql.Named("channel", out.Channel), sql.Named("way", string(out.Way)), sql.Named("openid", out.OpenID), sql.Named("amount", out.Amount), sql.Named("status", string(out.Status)),
 		sql.Named("expires", timestamp(out.ExpiresAt)), sql.Named("at", timestamp(now))).Scan(&out.ID)
 	if err != nil {
 		return Order{}, false, err

@@ -199,21 +199,36 @@ func TestCreateOrder(t *testing.T) {
 			if err != nil || created || again.ID != h5.ID {
 				t.Errorf("asking again the same way = %v, created %v, order %d; want the open order %d", err, created, again.ID, h5.ID)
 			}
-			o.OutTradeNo, o.Way = "GPW20261126180200000000000008", billing.PayJSAPI
+			o.OutTradeNo, o.Way, o.OpenID = "GPW20261126180200000000000008", billing.PayJSAPI, "oGridpayTestOpenID0000000001"
 			jsapi := mustCreate(t, p, o)
 			old := orderByID(t, p, h5.ID)
 			wantSteps := []string{"->CREATED", "CREATED->CLOSED: replaced by a new order paid by jsapi"}
 			if old.Status != billing.OrderClosed || !reflect.DeepEqual(steps(old), wantSteps) || jsapi.Way != billing.PayJSAPI {
 				t.Errorf("h5 order is %s with timeline %q, the new one %q; want CLOSED, %q, jsapi", old.Status, steps(old), jsapi.Way, wantSteps)
 			}
-			for _, bad := range []billing.PayWay{"QR", "bank", "h5 ", "jsapi' OR '1'='1", billing.PayWay(strings.Repeat("w", 300))} {
+			if got := orderByID(t, p, jsapi.ID); got.OpenID != o.OpenID {
+				t.Errorf("the jsapi order reads back for OpenID %q, want %q", got.OpenID, o.OpenID)
+			}
+			// Another WeChat user on the same payer's browser: a new order, for them.
+			o.OutTradeNo, o.OpenID = "GPW20261126180200000000000010", "oGridpayTestOpenID0000000002"
+			other := mustCreate(t, p, o)
+			if old := orderByID(t, p, jsapi.ID); old.Status != billing.OrderClosed || other.OpenID != o.OpenID ||
+				!reflect.DeepEqual(steps(old), []string{"->CREATED", "CREATED->CLOSED: replaced by a new order for another WeChat user"}) {
+				t.Errorf("the first customer's jsapi order is %s with timeline %q, want CLOSED for another WeChat user", old.Status, steps(old))
+			}
+			for _, bad := range []struct {
+				way    billing.PayWay
+				openID string
+			}{{"QR", ""}, {"bank", ""}, {"h5 ", ""}, {"jsapi' OR '1'='1", ""}, {billing.PayWay(strings.Repeat("w", 300)), ""},
+				{billing.PayJSAPI, ""}, {billing.PayQR, "oGridpayTestOpenID0000000001"}, {billing.PayJSAPI, "o' OR '1'='1"},
+				{billing.PayJSAPI, strings.Repeat("o", 65)}} {
 				before := countOrders(t, db)
-				o.OutTradeNo, o.Way = "GPW20261126180200000000000009", bad
+				o.OutTradeNo, o.Way, o.OpenID = "GPW20261126180200000000000009", bad.way, bad.openID
 				if _, _, err := p.CreateOrder(ctx, o); !errors.Is(err, billing.ErrInvalid) {
-					t.Errorf("CreateOrder paid by %.20q = %v, want ErrInvalid", bad, err)
+					t.Errorf("CreateOrder paid by %.20q for %.20q = %v, want ErrInvalid", bad.way, bad.openID, err)
 				}
 				if after := countOrders(t, db); after != before {
-					t.Errorf("way %.20q: rows %+v -> %+v, want nothing written", bad, before, after)
+					t.Errorf("way %.20q for %.20q: rows %+v -> %+v, want nothing written", bad.way, bad.openID, before, after)
 				}
 			}
 		})

@@ -8,15 +8,14 @@ import (
 	"gridpay/internal/billing"
 )
 
-// MaxOpenID bounds a WeChat OpenID. WeChat's are 28 characters of [0-9A-Za-z_-] today; the column
-// leaves room for a longer form without accepting anything else.
-const MaxOpenID = 64
+// MaxOpenID bounds a WeChat OpenID (billing.MaxOpenID).
+const MaxOpenID = billing.MaxOpenID
 
 // SetWeChatFollower records that the follower openID of the bureau's WeChat official account
 // receives the messages of accountNo, replacing the one before. One follower may receive the
 // messages of several accounts (a son's phone, his parents' accounts).
 func (p *Portal) SetWeChatFollower(ctx context.Context, accountNo, openID string) error {
-	if !billing.ValidAccountNo(accountNo) || !identifier(openID, MaxOpenID) {
+	if !billing.ValidAccountNo(accountNo) || !billing.ValidOpenID(openID) {
 		return fmt.Errorf("store: wechat follower of %q: OpenID %q: %w", truncateText(accountNo, 16),
 			truncateText(openID, MaxOpenID), billing.ErrInvalid)
 	}

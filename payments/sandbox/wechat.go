@@ -57,6 +57,7 @@ type WeChat struct {
 
 	mu         sync.Mutex
 	orders     map[string]*weChatOrder
+	foreign    map[string]bool // OpenIDs of other apps (ForeignOpenID), refused for JSAPI orders
 	refunds    map[string]*weChatRefund
 	bills      map[string][]byte // by download token
 	deliveries []WeChatDelivery
@@ -142,6 +143,19 @@ const (
 // SetOutage puts the API down as o says, or back up with WeChatUp. Callbacks already due are still
 // delivered: they are another of WeChat's systems.
 func (s *WeChat) SetOutage(o WeChatOutage) { s.outage.Store(int32(o)) }
+
+// ForeignOpenID says that the OpenIDs are customers under another app than the merchant's: a JSAPI
+// order for one is refused, as WeChat refuses it ("openid和appid不匹配").
+func (s *WeChat) ForeignOpenID(openIDs ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.foreign == nil {
+		s.foreign = map[string]bool{}
+	}
+	for _, id := range openIDs {
+		s.foreign[id] = true
+	}
+}
 
 // ServeHTTP checks the merchant's signature, then serves the API.
 func (s *WeChat) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -43,7 +43,15 @@ func (s *WeChat) createJSAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.foreign[req.Payer.OpenID] {
+		s.fail(w, http.StatusBadRequest, "PARAM_ERROR", "openid和appid不匹配")
+		return
+	}
 	if o, ok := s.orders[req.OutTradeNo]; ok {
+		if o.OpenID != req.Payer.OpenID && o.State == "NOTPAY" {
+			s.fail(w, http.StatusBadRequest, "INVALID_REQUEST", "201 商户订单号重复")
+			return
+		}
 		if s.sameOrderAgain(w, o, "JSAPI", req.weChatNativeRequest) {
 			s.reply(w, http.StatusOK, map[string]string{"prepay_id": o.PrepayID})
 		}

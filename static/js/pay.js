@@ -77,7 +77,10 @@
   }
 
   // payInWeChat hands the page's signed request to WeChat's payment sheet. A request older than
-  // four minutes is refused by WeChat: the page is loaded again for a fresh one.
+  // four minutes is refused by WeChat: the page is loaded again for a fresh one. Its age is read on
+  // this phone's clock from when the page came, not against the server's time, which a phone's
+  // clock may be far from.
+  var loadedAt = Date.now(), awaitingBridge = false;
   var jsapi = document.getElementById("pay-jsapi");
   var note = document.getElementById("pay-jsapi-note");
   function say(text) {
@@ -90,12 +93,21 @@
       nonceStr: jsapi.getAttribute("data-nonce-str"), "package": jsapi.getAttribute("data-package"),
       signType: jsapi.getAttribute("data-sign-type"), paySign: jsapi.getAttribute("data-pay-sign")
     };
-    if (Date.now() / 1000 - Number(req.timeStamp) > 240) {
+    if (Date.now() - loadedAt > 240000) {
       window.location.reload();
       return;
     }
     if (typeof window.WeixinJSBridge === "undefined") {
+      // WeChat may not have given the page its bridge yet: the sheet opens when it does.
       say(jsapi.getAttribute("data-no-bridge"));
+      if (!awaitingBridge) {
+        awaitingBridge = true;
+        document.addEventListener("WeixinJSBridgeReady", function ready() {
+          document.removeEventListener("WeixinJSBridgeReady", ready);
+          awaitingBridge = false;
+          payInWeChat();
+        });
+      }
       return;
     }
     say("");
