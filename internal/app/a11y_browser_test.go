@@ -183,4 +183,15 @@ func TestEveryPageOnASmallPhone(t *testing.T) {
 	checkAll([]string{"/", "/accounts/" + no + "/bills", "/accounts/" + no + "/bills/" + made[0], "/accounts/" + no + "/usage",
 		"/accounts/" + no + "/payments", "/accounts/" + no + "/notices", "/disputes", "/accounts/" + no + "/disputes/new",
 		"/disputes/" + made[1], "/accounts/bind", made[2], made[3], "/accounts/9999999999/bills"})
+
+	// Inside WeChat: the order's page with the button to WeChat's payment sheet, reached through web
+	// authorization as a customer reaches it.
+	do("pay inside WeChat", userAgent(uaWeChat), chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+		chromedp.Navigate(base+"/"), chromedp.WaitVisible("section.account"),
+		chromedp.Click(`#amount-`+no+` ~ button[value="wechat"]`), chromedp.WaitVisible("#pay-jsapi"))
+	sheet, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`))
+	if err != nil || !strings.HasPrefix(sheet, "/pay/") {
+		t.Fatalf("inside WeChat the Pay button led to %q (%v)", sheet, err)
+	}
+	checkAll([]string{sheet})
 }
