@@ -11,8 +11,8 @@ import (
 )
 
 // ErrOpenIDRefused is the error of an order inside WeChat that WeChat Pay refused for the customer's
-// OpenID: one of another app, or no longer valid. It wraps the provider's billing.ErrInvalid; the
-// OpenID is to be learnt again.
+// OpenID: one of another app, or no longer valid. The provider's JSAPIPayer wraps it beside
+// billing.ErrInvalid; the OpenID is to be learnt again.
 var ErrOpenIDRefused = errors.New("payments: WeChat Pay refused the customer's OpenID")
 
 // Ask is a payer's request to pay an account (Service.Open).
@@ -77,7 +77,7 @@ func (s *Service) checkWay(a Ask) error {
 		}
 	case billing.PayJSAPI:
 		if _, ok := p.(JSAPIPayer); ok && a.Channel == WeChat {
-			if a.OpenID == "" {
+			if !billing.ValidOpenID(a.OpenID) {
 				return fmt.Errorf("payments: paying inside WeChat needs the customer's OpenID: %w", billing.ErrInvalid)
 			}
 			return nil

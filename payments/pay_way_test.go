@@ -139,6 +139,15 @@ func TestOpenInPlace(t *testing.T) {
 		if !errors.Is(err, payments.ErrOpenIDRefused) || !errors.Is(err, billing.ErrInvalid) || o.Status != payments.Created {
 			t.Errorf("an OpenID of another app: order %s, %v; want it CREATED and the OpenID refused", o.Status, err)
 		}
+
+		// A refusal that is not about the customer (here a description WeChat finds too long) is the
+		// merchant's to mend, not a reason to forget the OpenID.
+		long := *svc
+		long.Bureau = strings.Repeat("很长的供电公司名称", 10)
+		a.OpenID, a.Amount = "oGridpayTestOpenID0000000001", 300
+		if _, _, err := long.Open(ctx, a); !errors.Is(err, billing.ErrInvalid) || errors.Is(err, payments.ErrOpenIDRefused) {
+			t.Errorf("a refusal of the order's description: %v; want invalid, not the OpenID refused", err)
+		}
 	})
 
 	t.Run("ways a channel does not take", func(t *testing.T) {

@@ -183,9 +183,6 @@ func (s *Service) Open(ctx context.Context, a Ask) (store.Order, Start, error) {
 		var req JSAPIRequest
 		req, err = p.(JSAPIPayer).PrecreateJSAPI(ctx, po, o.OpenID)
 		st.JSAPI = &req
-		if errors.Is(err, billing.ErrInvalid) {
-			err = fmt.Errorf("%w: %w", ErrOpenIDRefused, err)
-		}
 	}
 	if err != nil {
 		return o, Start{}, fmt.Errorf("payments: precreate %s (%s) at %s: %w", o.OutTradeNo, o.Way, a.Channel, err)

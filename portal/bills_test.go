@@ -99,7 +99,7 @@ func TestLanguageAndLargeTextSwitches(t *testing.T) {
 func TestAdjustedBill(t *testing.T) {
 	s := newSite(t, true)
 	c := s.signIn(t, "13800138000")
-	_, body, raw := getJSON(t, c, s.url+"/api/v1/accounts/3100000001/bills?per_page=1")
+	_, body, _ := getJSON(t, c, s.url+"/api/v1/accounts/3100000001/bills?per_page=1")
 	bill := body["bills"].([]any)[0].(map[string]any)
 	id := int64(bill["id"].(float64))
 	detail := func(t *testing.T) (owed, fee, total int64, raw string) {

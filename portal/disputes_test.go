@@ -564,6 +564,9 @@ func TestFileDisputeWithTheForm(t *testing.T) {
 		t.Errorf("the list = %d, want both disputes, newest first, and the way to file one:\n%s", status, body)
 	}
 	status, _, body = getJSON(t, c, fmt.Sprintf("%s/disputes/%d", s.url, first), "Accept-Language", "en")
+	if status != http.StatusOK {
+		t.Errorf("the dispute in English = %d, want 200", status)
+	}
 	for _, want := range []string{"Reading or amount is wrong", "Being checked", "Bill for Oct 2026", "Power company"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the dispute in English lacks %q", want)

@@ -121,7 +121,7 @@ type payPage struct {
 	Loc      *time.Location // the bureau's clock, on which the expiry is read
 	// JSAPI is the request js/pay.js hands to WeChat's payment sheet, for an order paid inside
 	// WeChat (billing.PayJSAPI) when the page is open there for the customer it was placed for;
-	// else SheetProblem says why there is none (a catalog key).
+	// else SheetProblem says why there is none: forgotten, other_user or unavailable (paymentSheet).
 	JSAPI        *payments.JSAPIRequest
 	SheetProblem string
 	// Others are the other ways this browser can pay the same amount on the same channel: each

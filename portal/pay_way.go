@@ -81,16 +81,20 @@ func (h *Handler) openID(c *gin.Context) string {
 
 // paymentSheet is the request for WeChat's payment sheet of o, a JSAPI order whose page is open
 // inside WeChat, signed afresh (the sheet refuses an old signature); or, when there is none, why:
-// the page is open for another WeChat customer than the order's, or WeChat Pay did not answer.
+// the browser no longer knows its WeChat customer, the page is open for another customer than the
+// order's, or WeChat Pay did not answer.
 func (h *Handler) paymentSheet(c *gin.Context, o store.Order) (*payments.JSAPIRequest, string) {
-	if h.openID(c) != o.OpenID {
-		return nil, "pay.jsapi_other_user"
+	switch openID := h.openID(c); {
+	case openID == "":
+		return nil, "forgotten" // the browser forgot who it is: web authorization again
+	case openID != o.OpenID:
+		return nil, "other_user"
 	}
 	st, err := h.pay.Resume(c.Request.Context(), o, payments.PhoneClient{})
 	if err != nil || st.JSAPI == nil {
 		h.log.Warn("no payment sheet for the order; its other ways are offered", "request_id", c.GetString("request_id"),
 			"order", o.OutTradeNo, "err", err)
-		return nil, "pay.jsapi_unavailable"
+		return nil, "unavailable"
 	}
 	return st.JSAPI, ""
 }

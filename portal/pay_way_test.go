@@ -208,7 +208,18 @@ func TestPayInsideWeChat(t *testing.T) {
 	if _, page := getPage(t, wx, s.url+orderPage); strings.Contains(page, `id="pay-jsapi"`) || !strings.Contains(page, "另一个微信用户") {
 		t.Errorf("the order's page for another WeChat user offers the sheet, or does not say why not:\n%s", page)
 	}
+	wx.Jar.SetCookies(mustURL(t, s.url), []*http.Cookie{{Name: "gridpay_openid", Value: "", Path: "/", MaxAge: -1}})
+	if _, page := getPage(t, wx, s.url+orderPage); strings.Contains(page, `id="pay-jsapi"`) || !strings.Contains(page, "再点一次") {
+		t.Errorf("the order's page for a browser that forgot its WeChat user offers the sheet, or does not say what to do:\n%s", page)
+	}
 	wx.Jar.SetCookies(mustURL(t, s.url), []*http.Cookie{{Name: "gridpay_openid", Value: mine, Path: "/"}})
+	// WeChat Pay does not answer: the page says so and offers the other ways.
+	s.wechat.SetOutage(sandbox.WeChatSystemError)
+	if _, page := getPage(t, wx, s.url+orderPage); strings.Contains(page, `id="pay-jsapi"`) || !strings.Contains(page, "暂时打不开") ||
+		!strings.Contains(page, `name="way" value="qr"`) {
+		t.Errorf("the order's page while WeChat Pay is down offers the sheet, or does not say so, or offers no other way:\n%s", page)
+	}
+	s.wechat.SetOutage(sandbox.WeChatUp)
 
 	_, page := getPage(t, wx, s.url+orderPage)
 	i := strings.Index(page, `id="pay-jsapi"`)

@@ -24,6 +24,7 @@ var accountMessages = map[string]message{
 	"pay.jsapi_go":          {"微信支付 %s", "Pay %s with WeChat Pay"},
 	"pay.jsapi_cancelled":   {"您已取消支付，可以再点一次按钮。", "You cancelled the payment; press the button again to pay."},
 	"pay.jsapi_failed":      {"微信未能完成支付，请稍后再试，或改用下面的其他方式。", "WeChat could not take the payment; please try again later, or pay another way below."},
+	"pay.jsapi_press_again": {"请回到首页再点一次“微信支付”，或改用下面的其他方式。", "Go back to the home page and press WeChat Pay again, or pay another way below."},
 	"pay.jsapi_other_user":  {"这笔订单是为另一个微信用户下的。请回到首页重新点缴费，或改用下面的其他方式。", "This order was made for another WeChat user. Go back to the home page and press Pay again, or pay another way below."},
 	"pay.jsapi_unavailable": {"微信支付暂时打不开，请稍后再试，或改用下面的其他方式。", "WeChat Pay cannot be opened just now; please try again later, or pay another way below."},
 	"pay.open_in_wechat":    {"请在微信中打开本页支付，或改用下面的其他方式。", "Open this page in WeChat to pay, or pay another way below."},

@@ -78,11 +78,26 @@ func (p *Provider) send(ctx context.Context, method, path string, reqBody any) (
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		var e apiError
 		_ = json.Unmarshal(respBody, &e) // a body that is not the usual JSON leaves code empty
-		return resp.StatusCode, nil, nil, fmt.Errorf("wechat: %s %s: HTTP %d %s %q: %w",
-			method, path, resp.StatusCode, e.Code, e.Message, kindOf(resp.StatusCode, e.Code))
+		return resp.StatusCode, nil, nil, &apiFailure{method: method, path: path, status: resp.StatusCode, code: e.Code,
+			message: e.Message, kind: kindOf(resp.StatusCode, e.Code)}
 	}
 	return resp.StatusCode, resp.Header, respBody, nil
 }
+
+// apiFailure is an answer of the API that is not a success: its HTTP status, WeChat's code and
+// message, and the error kind they make (kindOf), which it wraps.
+type apiFailure struct {
+	method, path  string
+	status        int
+	code, message string
+	kind          error
+}
+
+func (f *apiFailure) Error() string {
+	return fmt.Sprintf("wechat: %s %s: HTTP %d %s %q: %v", f.method, f.path, f.status, f.code, f.message, f.kind)
+}
+
+func (f *apiFailure) Unwrap() error { return f.kind }
 
 // kindOf maps a failed answer to an error kind: what cannot succeed when retried is invalid or a
 // conflict; anything else (SYSTEM_ERROR, 5xx, rate limits) is left as a plain error to retry.

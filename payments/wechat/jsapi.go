@@ -3,9 +3,11 @@ package wechat
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/wechatpay-apiv3/wechatpay-go/core"
@@ -44,6 +46,12 @@ func (p *Provider) PrecreateJSAPI(ctx context.Context, o payments.ProviderOrder,
 		req.TimeExpire = core.Time(o.ExpiresAt.Truncate(time.Second))
 	}
 	_, body, err := p.call(ctx, http.MethodPost, "/v3/pay/transactions/jsapi", req)
+	var f *apiFailure
+	if errors.As(err, &f) && f.status == http.StatusBadRequest && strings.Contains(strings.ToLower(f.message), "openid") {
+		// WeChat refuses the payer ("openid和appid不匹配", an OpenID of another app or no longer
+		// valid): the customer is to be asked again, not the merchant's setup mended.
+		return payments.JSAPIRequest{}, fmt.Errorf("wechat: precreate jsapi %s: %w: %w", o.OutTradeNo, payments.ErrOpenIDRefused, err)
+	}
 	if err != nil {
 		return payments.JSAPIRequest{}, fmt.Errorf("wechat: precreate jsapi %s: %w", o.OutTradeNo, err)
 	}
