@@ -3,6 +3,7 @@ package payments
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"time"
 
 	"gridpay/internal/billing"
@@ -45,6 +46,13 @@ type PhoneClient struct {
 	ReturnURL string // where the provider sends the browser back: the order's page
 }
 
+// ReturnURLValid reports whether c's ReturnURL is an absolute http(s) address, the only kind a
+// provider's cashier sends a browser back to (never a script or a path).
+func (c PhoneClient) ReturnURLValid() bool {
+	u, err := url.Parse(c.ReturnURL)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
+}
+
 // JSAPIPayer is a channel that takes payment inside its own app's browser (WeChat Pay JSAPI): the
 // order is placed for the customer's OpenID at the app, and the page hands the signed request it
 // returns to the app's payment sheet (WeixinJSBridge getBrandWCPayRequest).
@@ -70,6 +78,12 @@ type ProviderOrder struct {
 	Description string // e.g. "云溪县供电公司电费-户号3100000001"
 	ExpiresAt   time.Time
 	NotifyURL   string // where the provider calls back: <public URL>/callbacks/<provider>
+}
+
+// Complete reports whether o has what every provider needs to place it: our order number, a
+// positive amount and where to call back.
+func (o ProviderOrder) Complete() bool {
+	return o.OutTradeNo != "" && o.Amount > 0 && o.NotifyURL != ""
 }
 
 // Precreated is the provider's answer to Precreate.

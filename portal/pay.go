@@ -68,9 +68,14 @@ func (h *Handler) payerForOrder(c *gin.Context) payments.Payer {
 	return p
 }
 
-// payerOrder returns order out when the request is its payer's; to anyone else it does not exist
-// (billing.ErrNotFound, not forbidden: the answer must not confirm the order number).
-func (h *Handler) payerOrder(c *gin.Context, out string) (store.Order, error) {
+// payerOrder returns the order of the :out path parameter when the request is its payer's; to
+// anyone else it does not exist (billing.ErrNotFound, not forbidden: the answer must not confirm the
+// order number).
+func (h *Handler) payerOrder(c *gin.Context) (store.Order, error) {
+	out, err := web.OutTradeNo(c)
+	if err != nil {
+		return store.Order{}, err
+	}
 	o, err := h.orders.OrderByOutTradeNo(c.Request.Context(), out)
 	if err != nil {
 		return store.Order{}, err
@@ -219,11 +224,7 @@ func (h *Handler) showChannelDown(c *gin.Context, accountNo, amount string, down
 // for the money, js/pay.js asks the API how the order stands and says so in a polite live region;
 // without script a button loads the page again.
 func (h *Handler) showPay(c *gin.Context) error {
-	out, err := web.OutTradeNo(c)
-	if err != nil {
-		return err
-	}
-	o, err := h.payerOrder(c, out)
+	o, err := h.payerOrder(c)
 	if err != nil {
 		return err
 	}
@@ -253,16 +254,12 @@ func (h *Handler) showPay(c *gin.Context) error {
 
 // showPayQR answers GET /pay/{out}/qr.png: the order's code as a PNG, made once and cached.
 func (h *Handler) showPayQR(c *gin.Context) error {
-	out, err := web.OutTradeNo(c)
-	if err != nil {
-		return err
-	}
-	o, err := h.payerOrder(c, out)
+	o, err := h.payerOrder(c)
 	if err != nil {
 		return err
 	}
 	if o.CodeURL == "" || o.Status != payments.Pending || !h.now().Before(o.ExpiresAt) {
-		return fmt.Errorf("portal: order %s has no payable code: %w", out, billing.ErrNotFound)
+		return fmt.Errorf("portal: order %s has no payable code: %w", o.OutTradeNo, billing.ErrNotFound)
 	}
 	png, err := h.qr(c, o)
 	if err != nil {

@@ -117,11 +117,7 @@ func (h *Handler) apiCreatePayment(c *gin.Context) error {
 // apiPayment answers GET /api/v1/payments/{out_trade_no}: status and timeline, to the order's payer
 // only (the same session phone or payer token cookie); to anyone else the order does not exist.
 func (h *Handler) apiPayment(c *gin.Context) error {
-	out, err := web.OutTradeNo(c)
-	if err != nil {
-		return err
-	}
-	o, err := h.payerOrder(c, out)
+	o, err := h.payerOrder(c)
 	if err != nil {
 		return err
 	}

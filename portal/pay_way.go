@@ -54,20 +54,12 @@ func (h *Handler) payWay(c *gin.Context, req payRequest) (billing.PayWay, error)
 				return w, nil
 			}
 		}
-		return "", fmt.Errorf("portal: way to pay %q on %q: want one of %v: %w", truncateParam(req.Way), truncateParam(req.Channel), ways, billing.ErrInvalid)
+		return "", fmt.Errorf("portal: way to pay %.16q on %.16q: want one of %v: %w", req.Way, req.Channel, ways, billing.ErrInvalid)
 	}
 	if in := h.pay.WaysIn(payments.BrowserOf(c.GetHeader("User-Agent")), req.Channel, h.jsapi()); len(in) > 0 {
 		return in[0], nil
 	}
 	return billing.PayQR, nil // an unknown channel: Open refuses it
-}
-
-// truncateParam shortens a hostile parameter before it goes into an error.
-func truncateParam(s string) string {
-	if len(s) > 16 {
-		return s[:16] + "…"
-	}
-	return s
 }
 
 // openID is the WeChat customer this browser was found to be by web authorization, or "".
@@ -205,20 +197,16 @@ func (h *Handler) goPay(c *gin.Context) error {
 	if err := auth.CheckForm(c); err != nil {
 		return err
 	}
-	out, err := web.OutTradeNo(c)
-	if err != nil {
-		return err
-	}
-	o, err := h.payerOrder(c, out)
+	o, err := h.payerOrder(c)
 	if err != nil {
 		return err
 	}
 	if h.pay == nil || !o.Way.InPlace() || o.Way == billing.PayJSAPI {
-		return fmt.Errorf("portal: order %s is not paid in the phone's browser: %w", out, billing.ErrInvalid)
+		return fmt.Errorf("portal: order %s is not paid in the phone's browser: %w", o.OutTradeNo, billing.ErrInvalid)
 	}
 	st, err := h.pay.Resume(c.Request.Context(), o, payments.PhoneClient{IP: c.ClientIP()})
 	if errors.Is(err, billing.ErrConflict) {
-		c.Redirect(http.StatusSeeOther, "/pay/"+out) // paid, closed or expired meanwhile: its page says so
+		c.Redirect(http.StatusSeeOther, "/pay/"+o.OutTradeNo) // paid, closed or expired meanwhile: its page says so
 		return nil
 	}
 	if err != nil {

@@ -167,28 +167,16 @@ func (p *Portal) markPaidBatch(calls []*callbackCall) {
 			todo = append(todo, c)
 		}
 	}
-	if len(todo) > 1 {
-		ctxs := make([]context.Context, len(todo))
-		for i, c := range todo {
-			ctxs[i] = c.ctx
-		}
-		ctx, cancel := batchContext(ctxs)
-		defer cancel()
-		err := p.db.Transact(ctx, func(tx *sql.Tx) error {
-			for _, c := range todo {
-				var err error
-				if c.res, err = p.markPaidFromCallback(ctx, tx, c.cb, c.headers); err != nil {
-					return err
-				}
-			}
-			return nil
+	together := transactTogether(p.db, todo, func(c *callbackCall) context.Context { return c.ctx },
+		func(ctx context.Context, tx *sql.Tx, c *callbackCall) (err error) {
+			c.res, err = p.markPaidFromCallback(ctx, tx, c.cb, c.headers)
+			return err
 		})
-		if err == nil {
-			for _, c := range todo {
-				c.err = nil
-			}
-			return
+	if together {
+		for _, c := range todo {
+			c.err = nil
 		}
+		return
 	}
 	for _, c := range todo {
 		c.res, c.err = p.markPaidFromCallbackAlone(c.ctx, c.cb, c.headers)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"sync"
 	"time"
 )
@@ -65,6 +66,30 @@ func (g *groupCommit[T]) takeLocked(max int) []*groupCall[T] {
 		g.queue = nil
 	}
 	return batch
+}
+
+// transactTogether does the work of several calls in one transaction of db, in their order, and
+// reports whether it committed; with fewer than two calls it does nothing and reports false. The
+// caller then does each call alone, in a transaction of its own: also after a failure here, so
+// that one call's failure never costs another its work. ctxOf is a call's own context.
+func transactTogether[C any](db *DB, calls []C, ctxOf func(C) context.Context, work func(context.Context, *sql.Tx, C) error) bool {
+	if len(calls) < 2 {
+		return false
+	}
+	ctxs := make([]context.Context, len(calls))
+	for i, c := range calls {
+		ctxs[i] = ctxOf(c)
+	}
+	ctx, cancel := batchContext(ctxs)
+	defer cancel()
+	return db.Transact(ctx, func(tx *sql.Tx) error {
+		for _, c := range calls {
+			if err := work(ctx, tx, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}) == nil
 }
 
 // batchContext is the context of a transaction that serves several callers: no one caller's

@@ -80,30 +80,20 @@ func (c *Core) postBatch(calls []*postingCall) {
 			todo = append(todo, call)
 		}
 	}
-	if len(todo) > 1 {
-		sorted := slices.Clone(todo)
-		slices.SortStableFunc(sorted, func(a, b *postingCall) int { return strings.Compare(a.p.AccountNo, b.p.AccountNo) })
-		ctxs := make([]context.Context, len(sorted))
-		for i, call := range sorted {
-			ctxs[i] = call.ctx
-		}
-		ctx, cancel := batchContext(ctxs)
-		defer cancel()
-		err := c.db.Transact(ctx, func(tx *sql.Tx) error {
-			for _, call := range sorted {
-				var err error
-				if call.r, err = c.postPayment(ctx, tx, call.p); err != nil {
-					return err
-				}
-			}
-			return nil
+	// By account number, so that transactions of several processes take the accounts' locks in one
+	// order; within an account, in the order given.
+	sorted := slices.Clone(todo)
+	slices.SortStableFunc(sorted, func(a, b *postingCall) int { return strings.Compare(a.p.AccountNo, b.p.AccountNo) })
+	together := transactTogether(c.db, sorted, func(call *postingCall) context.Context { return call.ctx },
+		func(ctx context.Context, tx *sql.Tx, call *postingCall) (err error) {
+			call.r, err = c.postPayment(ctx, tx, call.p)
+			return err
 		})
-		if err == nil {
-			for _, call := range todo {
-				call.err = nil
-			}
-			return
+	if together {
+		for _, call := range todo {
+			call.err = nil
 		}
+		return
 	}
 	for _, call := range todo {
 		call.r, call.err = c.postPaymentAlone(call.ctx, call.p)

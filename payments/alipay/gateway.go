@@ -49,7 +49,7 @@ type queryResponse struct {
 // Precreate asks Alipay for the qr_code of a 当面付 order (alipay.trade.precreate). The order's
 // expiry goes to Alipay as time_expire so that the code stops working when the order does.
 func (p *Provider) Precreate(ctx context.Context, o payments.ProviderOrder) (payments.Precreated, error) {
-	if o.OutTradeNo == "" || o.Amount <= 0 || o.NotifyURL == "" {
+	if !o.Complete() {
 		return payments.Precreated{}, fmt.Errorf("alipay: precreate %s: %w: order number, positive amount and notify URL are required", o.OutTradeNo, billing.ErrInvalid)
 	}
 	subject := o.Description

@@ -15,11 +15,10 @@ import (
 // Nothing is sent to Alipay until the browser goes there; the money arrives by the same
 // notification as a 当面付 payment's.
 func (p *Provider) PrecreatePhone(_ context.Context, o payments.ProviderOrder, c payments.PhoneClient) (string, error) {
-	if o.OutTradeNo == "" || o.Amount <= 0 || o.NotifyURL == "" {
+	if !o.Complete() {
 		return "", fmt.Errorf("alipay: wap pay %s: %w: order number, positive amount and notify URL are required", o.OutTradeNo, billing.ErrInvalid)
 	}
-	back, err := url.Parse(c.ReturnURL)
-	if err != nil || (back.Scheme != "https" && back.Scheme != "http") || back.Host == "" {
+	if !c.ReturnURLValid() {
 		return "", fmt.Errorf("alipay: wap pay %s: return URL %q is not an absolute http(s) URL: %w", o.OutTradeNo, c.ReturnURL, billing.ErrInvalid)
 	}
 	subject := o.Description

@@ -234,34 +234,71 @@ type weChatNativeRequest struct {
 
 func (s *WeChat) createNative(w http.ResponseWriter, r *http.Request) {
 	var req weChatNativeRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		s.fail(w, http.StatusBadRequest, "PARAM_ERROR", "body is not JSON: "+err.Error())
+	if !s.decodeOrder(w, r, &req) {
 		return
 	}
+	// WeChat answers the same order placed again with the same code_url.
+	s.placeOrder(w, "NATIVE", req, "", "", func(o *weChatOrder) map[string]string { return map[string]string{"code_url": o.CodeURL} })
+}
+
+// decodeOrder reads the JSON body of a call that places an order into req, answering PARAM_ERROR
+// when it cannot.
+func (s *WeChat) decodeOrder(w http.ResponseWriter, r *http.Request, req any) bool {
+	if err := json.NewDecoder(r.Body).Decode(req); err != nil {
+		s.fail(w, http.StatusBadRequest, "PARAM_ERROR", "body is not JSON: "+err.Error())
+		return false
+	}
+	return true
+}
+
+// placeOrder answers a call that places an order of tradeType (NATIVE, MWEB or JSAPI) for req: the
+// Native rules apply, then what is wrong with the call's own fields (wrong, "" when nothing is). A
+// JSAPI order is for the payer openID, who must be of this app. The same order placed again is
+// answered as the first time (sameOrderAgain); a new one is kept, with a code_url for NATIVE and a
+// prepay_id for the others. answer is the reply's body for the order.
+func (s *WeChat) placeOrder(w http.ResponseWriter, tradeType string, req weChatNativeRequest, wrong, openID string,
+	answer func(*weChatOrder) map[string]string) {
 	if msg := s.checkNative(req); msg != "" {
-		s.fail(w, http.StatusBadRequest, "PARAM_ERROR", msg)
+		wrong = msg
+	}
+	if wrong != "" {
+		s.fail(w, http.StatusBadRequest, "PARAM_ERROR", wrong)
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.foreign[openID] {
+		s.fail(w, http.StatusBadRequest, "PARAM_ERROR", "openid和appid不匹配")
+		return
+	}
 	if o, ok := s.orders[req.OutTradeNo]; ok {
-		if s.sameOrderAgain(w, o, "NATIVE", req) { // WeChat answers with the same code_url
-			s.reply(w, http.StatusOK, map[string]string{"code_url": o.CodeURL})
+		if o.OpenID != openID && o.State == "NOTPAY" { // a JSAPI order is one payer's
+			s.fail(w, http.StatusBadRequest, "INVALID_REQUEST", "201 商户订单号重复")
+			return
+		}
+		if s.sameOrderAgain(w, o, tradeType, req) {
+			s.reply(w, http.StatusOK, answer(o))
 		}
 		return
 	}
-	pr, err := weChatRandomString(16)
+	o := &weChatOrder{OutTradeNo: req.OutTradeNo, Description: req.Description, Total: req.Amount.Total,
+		NotifyURL: req.NotifyURL, TimeExpire: req.TimeExpire, State: "NOTPAY", TradeType: tradeType, OpenID: openID}
+	var err error
+	if tradeType == "NATIVE" {
+		var pr string
+		pr, err = weChatRandomString(16)
+		o.CodeURL = "weixin://wxpay/bizpayurl?pr=" + pr
+	} else {
+		var id string
+		id, err = weChatRandomString(24)
+		o.PrepayID = "wx" + id
+	}
 	if err != nil {
 		s.fail(w, http.StatusInternalServerError, "SYSTEM_ERROR", err.Error())
 		return
 	}
-	o := &weChatOrder{
-		OutTradeNo: req.OutTradeNo, Description: req.Description, Total: req.Amount.Total,
-		NotifyURL: req.NotifyURL, TimeExpire: req.TimeExpire, State: "NOTPAY", TradeType: "NATIVE",
-		CodeURL: "weixin://wxpay/bizpayurl?pr=" + pr,
-	}
 	s.orders[o.OutTradeNo] = o
-	s.reply(w, http.StatusOK, map[string]string{"code_url": o.CodeURL})
+	s.reply(w, http.StatusOK, answer(o))
 }
 
 // sameOrderAgain answers an order number placed again: WeChat refuses it when the order is paid or

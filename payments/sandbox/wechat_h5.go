@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"net"
@@ -27,41 +26,19 @@ type weChatH5Request struct {
 // redirect_url appended.
 func (s *WeChat) createH5(w http.ResponseWriter, r *http.Request) {
 	var req weChatH5Request
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		s.fail(w, http.StatusBadRequest, "PARAM_ERROR", "body is not JSON: "+err.Error())
+	if !s.decodeOrder(w, r, &req) {
 		return
 	}
-	msg := s.checkNative(req.weChatNativeRequest)
+	wrong := ""
 	switch {
-	case msg != "":
 	case net.ParseIP(req.SceneInfo.PayerClientIP) == nil:
-		msg = "scene_info.payer_client_ip must be the payer's IP address"
+		wrong = "scene_info.payer_client_ip must be the payer's IP address"
 	case req.SceneInfo.H5Info.Type != "Wap" && req.SceneInfo.H5Info.Type != "iOS" && req.SceneInfo.H5Info.Type != "Android":
-		msg = "scene_info.h5_info.type must be Wap, iOS or Android"
+		wrong = "scene_info.h5_info.type must be Wap, iOS or Android"
 	}
-	if msg != "" {
-		s.fail(w, http.StatusBadRequest, "PARAM_ERROR", msg)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if o, ok := s.orders[req.OutTradeNo]; ok {
-		if s.sameOrderAgain(w, o, "MWEB", req.weChatNativeRequest) {
-			s.reply(w, http.StatusOK, map[string]string{"h5_url": s.cashierURL(r, o)})
-		}
-		return
-	}
-	id, err := weChatRandomString(24)
-	if err != nil {
-		s.fail(w, http.StatusInternalServerError, "SYSTEM_ERROR", err.Error())
-		return
-	}
-	o := &weChatOrder{
-		OutTradeNo: req.OutTradeNo, Description: req.Description, Total: req.Amount.Total,
-		NotifyURL: req.NotifyURL, TimeExpire: req.TimeExpire, State: "NOTPAY", TradeType: "MWEB", PrepayID: "wx" + id,
-	}
-	s.orders[o.OutTradeNo] = o
-	s.reply(w, http.StatusOK, map[string]string{"h5_url": s.cashierURL(r, o)})
+	s.placeOrder(w, "MWEB", req.weChatNativeRequest, wrong, "", func(o *weChatOrder) map[string]string {
+		return map[string]string{"h5_url": s.cashierURL(r, o)}
+	})
 }
 
 // cashierURL is the address of o's cashier page as the merchant reached this simulator: the same

@@ -29,45 +29,16 @@ type weChatJSAPIRequest struct {
 // merchant's page hands, signed, to the WeChat app's payment sheet (PayInApp).
 func (s *WeChat) createJSAPI(w http.ResponseWriter, r *http.Request) {
 	var req weChatJSAPIRequest
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		s.fail(w, http.StatusBadRequest, "PARAM_ERROR", "body is not JSON: "+err.Error())
+	if !s.decodeOrder(w, r, &req) {
 		return
 	}
-	msg := s.checkNative(req.weChatNativeRequest)
-	if msg == "" && (req.Payer.OpenID == "" || len(req.Payer.OpenID) > 128) {
-		msg = "payer.openid is required"
+	wrong := ""
+	if req.Payer.OpenID == "" || len(req.Payer.OpenID) > 128 {
+		wrong = "payer.openid is required"
 	}
-	if msg != "" {
-		s.fail(w, http.StatusBadRequest, "PARAM_ERROR", msg)
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.foreign[req.Payer.OpenID] {
-		s.fail(w, http.StatusBadRequest, "PARAM_ERROR", "openid和appid不匹配")
-		return
-	}
-	if o, ok := s.orders[req.OutTradeNo]; ok {
-		if o.OpenID != req.Payer.OpenID && o.State == "NOTPAY" {
-			s.fail(w, http.StatusBadRequest, "INVALID_REQUEST", "201 商户订单号重复")
-			return
-		}
-		if s.sameOrderAgain(w, o, "JSAPI", req.weChatNativeRequest) {
-			s.reply(w, http.StatusOK, map[string]string{"prepay_id": o.PrepayID})
-		}
-		return
-	}
-	id, err := weChatRandomString(24)
-	if err != nil {
-		s.fail(w, http.StatusInternalServerError, "SYSTEM_ERROR", err.Error())
-		return
-	}
-	o := &weChatOrder{
-		OutTradeNo: req.OutTradeNo, Description: req.Description, Total: req.Amount.Total, NotifyURL: req.NotifyURL,
-		TimeExpire: req.TimeExpire, State: "NOTPAY", TradeType: "JSAPI", PrepayID: "wx" + id, OpenID: req.Payer.OpenID,
-	}
-	s.orders[o.OutTradeNo] = o
-	s.reply(w, http.StatusOK, map[string]string{"prepay_id": o.PrepayID})
+	s.placeOrder(w, "JSAPI", req.weChatNativeRequest, wrong, req.Payer.OpenID, func(o *weChatOrder) map[string]string {
+		return map[string]string{"prepay_id": o.PrepayID}
+	})
 }
 
 // WeChatJSAPIRequest is what a page hands to WeixinJSBridge.invoke("getBrandWCPayRequest", ...).

@@ -21,15 +21,14 @@ import (
 // opens in the browser, hands over to the WeChat app to pay, and sends the browser back to the
 // order's page. The money arrives by the same callback as a Native payment's.
 func (p *Provider) PrecreatePhone(ctx context.Context, o payments.ProviderOrder, c payments.PhoneClient) (string, error) {
-	if o.OutTradeNo == "" || o.Amount <= 0 || o.NotifyURL == "" {
+	if !o.Complete() {
 		return "", fmt.Errorf("wechat: precreate h5 %q: out_trade_no, a positive amount and notify_url are required: %w",
 			o.OutTradeNo, billing.ErrInvalid)
 	}
 	if net.ParseIP(c.IP) == nil {
 		return "", fmt.Errorf("wechat: precreate h5 %s: the payer's address %q is not an IP address: %w", o.OutTradeNo, c.IP, billing.ErrInvalid)
 	}
-	back, err := url.Parse(c.ReturnURL)
-	if err != nil || (back.Scheme != "https" && back.Scheme != "http") || back.Host == "" {
+	if !c.ReturnURLValid() {
 		return "", fmt.Errorf("wechat: precreate h5 %s: return URL %q is not an absolute http(s) URL: %w", o.OutTradeNo, c.ReturnURL, billing.ErrInvalid)
 	}
 	req := h5.PrepayRequest{

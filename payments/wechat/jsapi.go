@@ -26,7 +26,7 @@ const maxOpenID = 64
 // WeixinJSBridge: appId, timeStamp, nonceStr, package "prepay_id=...", signType RSA and paySign,
 // the merchant key's RSA-SHA256 signature over "appId\ntimeStamp\nnonceStr\npackage\n".
 func (p *Provider) PrecreateJSAPI(ctx context.Context, o payments.ProviderOrder, openID string) (payments.JSAPIRequest, error) {
-	if o.OutTradeNo == "" || o.Amount <= 0 || o.NotifyURL == "" {
+	if !o.Complete() {
 		return payments.JSAPIRequest{}, fmt.Errorf("wechat: precreate jsapi %q: out_trade_no, a positive amount and notify_url are required: %w",
 			o.OutTradeNo, billing.ErrInvalid)
 	}

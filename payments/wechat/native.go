@@ -20,7 +20,7 @@ import (
 // Precreate places a Native order (POST /v3/pay/transactions/native) and returns its code_url.
 // Placing the same order again returns the same code_url, so a retry is safe.
 func (p *Provider) Precreate(ctx context.Context, o payments.ProviderOrder) (payments.Precreated, error) {
-	if o.OutTradeNo == "" || o.Amount <= 0 || o.NotifyURL == "" {
+	if !o.Complete() {
 		return payments.Precreated{}, fmt.Errorf("wechat: precreate %q: out_trade_no, a positive amount and notify_url are required: %w",
 			o.OutTradeNo, billing.ErrInvalid)
 	}
